@@ -1,0 +1,54 @@
+# Sourced by bin/train and bin/score: runs a job module's shaded jar through Spark's own
+# org.apache.spark.deploy.SparkSubmit, with Spark's classpath from the build and Spark's Java 17 flags.
+# usage: spark_submit MODULE MAIN_CLASS [spark-submit flags and job options...]
+
+project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+find_java() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
+}
+
+# Builds the project once if a job's jar or launcher files are missing (a fresh clone).
+ensure_built() {
+  local module=$1
+  if ! ls "$project_dir/$module"/target/*-app.jar >/dev/null 2>&1 \
+      || [ ! -f "$project_dir/spark-runtime/target/spark-classpath.txt" ]; then
+    echo "Building the project (first run) ..." >&2
+    (cd "$project_dir" && ./mvnw -B -q -DskipTests package) >&2
+  fi
+}
+
+spark_submit() {
+  local module=$1 main=$2; shift 2
+  ensure_built "$module"
+  local java; java=$(find_java)
+  local target="$project_dir/$module/target" runtime="$project_dir/spark-runtime/target"
+  local jar; jar=$(ls "$target"/*-app.jar | head -n 1)
+  local spark_args=() job_args=() master="" driver_memory="${DRIVER_MEMORY:-4g}"
+  # Spark's own flags go before the application jar, everything else is the job's.
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --master) master=$2; shift 2 ;;
+      --master=*) master=${1#*=}; shift ;;
+      --driver-memory) driver_memory=$2; spark_args+=("$1" "$2"); shift 2 ;;
+      --driver-memory=*) driver_memory=${1#*=}; spark_args+=("$1"); shift ;;
+      --conf|--executor-memory|--executor-cores|--total-executor-cores|--num-executors|--deploy-mode|--name|\
+      --properties-file|--jars|--files|--driver-java-options|--driver-cores|--queue|--packages)
+        spark_args+=("$1" "$2"); shift 2 ;;
+      --verbose|--supervise) spark_args+=("$1"); shift ;;
+      *) job_args+=("$1"); shift ;;
+    esac
+  done
+  export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
+  export SPARK_CONF_DIR=${SPARK_CONF_DIR:-$project_dir/conf}
+  export DIGITCLASSIFIER_CONF_DIR=${DIGITCLASSIFIER_CONF_DIR:-$project_dir/conf}
+  # One OpenMP thread per Spark task: local[N] runs N tasks at once, more threads oversubscribe the cores.
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+  # In client mode this JVM is the driver: --driver-memory becomes its heap; ND4J's off-heap limits follow it.
+  # shellcheck disable=SC2046
+  exec "$java" $(cat "$runtime/java17.options") -Xmx"$driver_memory" \
+    -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-8G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-16G}" \
+    -Dlog4j2.configurationFile="$SPARK_CONF_DIR/log4j2.properties" ${JAVA_OPTS:-} \
+    -cp "$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
+    --class "$main" --master "${master:-local[*]}" "${spark_args[@]}" "$jar" "${job_args[@]}"
+}

@@ -1,0 +1,41 @@
+package io.digitclassifier.data;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Shape constants and the one place where pixels become network input (normalised to [0,1]). */
+public final class Digits {
+  public static final int SIDE = 28;
+  public static final int PIXELS = SIDE * SIDE;
+  public static final int CLASSES = 10;
+
+  private Digits() {}
+
+  /** Features of shape [n, 1, 28, 28] (NCHW), each pixel divided by 255. */
+  public static INDArray toFeatures(List<byte[]> images) {
+    float[] data = new float[images.size() * PIXELS];
+    int k = 0;
+    for (byte[] image : images) {
+      for (int i = 0; i < PIXELS; i++) {
+        data[k++] = (image[i] & 0xFF) / 255f;
+      }
+    }
+    return Nd4j.create(data, new long[] {images.size(), 1, SIDE, SIDE}, 'c');
+  }
+
+  /** One-hot labels of shape [n, 10]. */
+  public static INDArray toOneHot(int[] labels) {
+    float[] data = new float[labels.length * CLASSES];
+    for (int i = 0; i < labels.length; i++) {
+      data[i * CLASSES + labels[i]] = 1f;
+    }
+    return Nd4j.create(data, new long[] {labels.length, CLASSES}, 'c');
+  }
+
+  /** A minibatch of labelled images. */
+  public static DataSet toDataSet(List<byte[]> images, int[] labels) {
+    return new DataSet(toFeatures(images), toOneHot(labels));
+  }
+}

@@ -1,0 +1,22 @@
+package io.digitclassifier.net;
+
+import java.util.Locale;
+
+/** The networks a user can train, by their {@code --model} name. */
+public enum NetworkKind {
+  /** The original Keras app's three-branch CNN (3.5M parameters). */
+  SEED,
+  /** Caffe-style LeNet (0.43M parameters): small and fast. */
+  LENET;
+
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static NetworkKind parse(String name) {
+    for (NetworkKind k : values()) {
+      if (k.cliName().equalsIgnoreCase(name.trim())) return k;
+    }
+    throw new IllegalArgumentException("Cannot use model '" + name + "': expected one of seed, lenet");
+  }
+}

@@ -1,0 +1,191 @@
+package io.digitclassifier;
+
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.DigitParquet;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Seeded random digits and the same digits written in every input format, for reader tests.
+ *
+ * <p>Names follow the real files' conventions ({@code *-images-idx3-ubyte[.gz]}, {@code *.csv},
+ * {@code *.parquet}) so that {@code DataFormat.detect} and {@code IdxDigitReader.labelsFileFor} work on them.
+ */
+public final class TestDigits {
+
+  private TestDigits() {}
+
+  /** The IDX files written for a set of digits. */
+  public record IdxFiles(Path images, Path labels) {}
+
+  /** {@code n} digits with ids 1..n, labels 0-9 and pixels 0-255, the same for the same seed. */
+  public static List<DigitRecord> random(int n, long seed) {
+    Random random = new Random(seed);
+    List<DigitRecord> digits = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      byte[] pixels = new byte[Digits.PIXELS];
+      random.nextBytes(pixels);
+      digits.add(new DigitRecord(i + 1, random.nextInt(Digits.CLASSES), pixels, null, null));
+    }
+    return digits;
+  }
+
+  /** The same digits with no labels (what an unlabelled input gives back). */
+  public static List<DigitRecord> withoutLabels(List<DigitRecord> digits) {
+    List<DigitRecord> out = new ArrayList<>(digits.size());
+    for (DigitRecord d : digits) out.add(new DigitRecord(d.getId(), null, d.getPixels(), null, null));
+    return out;
+  }
+
+  // ---- IDX
+
+  /** Writes {@code <prefix>-images-idx3-ubyte[.gz]} and {@code <prefix>-labels-idx1-ubyte[.gz]} into {@code dir}. */
+  public static IdxFiles writeIdx(Path dir, String prefix, List<DigitRecord> digits, boolean gzip) {
+    String suffix = gzip ? ".gz" : "";
+    Path images = write(dir.resolve(prefix + "-images-idx3-ubyte" + suffix), idxImages(digits));
+    Path labels = write(dir.resolve(prefix + "-labels-idx1-ubyte" + suffix), idxLabels(digits));
+    return new IdxFiles(images, labels);
+  }
+
+  /** An idx3 images file: magic 0x803, count, 28, 28, then the pixels. */
+  public static byte[] idxImages(List<DigitRecord> digits) {
+    byte[] body = new byte[digits.size() * Digits.PIXELS];
+    for (int i = 0; i < digits.size(); i++) {
+      System.arraycopy(digits.get(i).getPixels(), 0, body, i * Digits.PIXELS, Digits.PIXELS);
+    }
+    return idx(new int[] {0x803, digits.size(), Digits.SIDE, Digits.SIDE}, body);
+  }
+
+  /** An idx1 labels file: magic 0x801, count, then one byte per label. */
+  public static byte[] idxLabels(List<DigitRecord> digits) {
+    byte[] body = new byte[digits.size()];
+    for (int i = 0; i < digits.size(); i++) body[i] = (byte) (int) digits.get(i).getLabel();
+    return idx(new int[] {0x801, digits.size()}, body);
+  }
+
+  /** Any IDX-shaped bytes: big-endian header words, then the body (for building broken files). */
+  public static byte[] idx(int[] header, byte[] body) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      for (int word : header) out.writeInt(word);
+      out.write(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Writes {@code bytes} to {@code file}, gzipped when its name ends in {@code .gz}. */
+  public static Path write(Path file, byte[] bytes) {
+    try (OutputStream out = open(file)) {
+      out.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  private static OutputStream open(Path file) throws IOException {
+    OutputStream out = Files.newOutputStream(file);
+    return file.toString().endsWith(".gz") ? new GZIPOutputStream(out) : out;
+  }
+
+  // ---- Kaggle CSV
+
+  /** Kaggle's header: {@code label,pixel0,...,pixel783} or {@code pixel0,...,pixel783}. */
+  public static String csvHeader(boolean labelled) {
+    StringBuilder sb = new StringBuilder(labelled ? "label" : "");
+    for (int i = 0; i < Digits.PIXELS; i++) {
+      if (sb.length() > 0) sb.append(',');
+      sb.append("pixel").append(i);
+    }
+    return sb.toString();
+  }
+
+  /** One digit as a Kaggle row. */
+  public static String csvRow(DigitRecord digit, boolean labelled) {
+    StringBuilder sb = new StringBuilder(labelled ? String.valueOf(digit.getLabel()) : "");
+    for (int i = 0; i < Digits.PIXELS; i++) {
+      if (i > 0 || labelled) sb.append(',');
+      sb.append(digit.pixel(i));
+    }
+    return sb.toString();
+  }
+
+  /** Header and one line per digit, each ending in {@code \n}. */
+  public static List<String> csvLines(List<DigitRecord> digits, boolean labelled) {
+    List<String> lines = new ArrayList<>(digits.size() + 1);
+    lines.add(csvHeader(labelled));
+    for (DigitRecord d : digits) lines.add(csvRow(d, labelled));
+    return lines;
+  }
+
+  /** Writes Kaggle CSV to {@code file} (gzipped when it ends in {@code .gz}). */
+  public static Path writeCsv(Path file, List<DigitRecord> digits, boolean labelled) {
+    return writeLines(file, csvLines(digits, labelled));
+  }
+
+  /** Writes lines, each ending in {@code \n} (gzipped when the name ends in {@code .gz}). */
+  public static Path writeLines(Path file, List<String> lines) {
+    return writeText(file, String.join("\n", lines) + "\n");
+  }
+
+  /** Writes text as UTF-8 (gzipped when the name ends in {@code .gz}). */
+  public static Path writeText(Path file, String text) {
+    return write(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // ---- Parquet
+
+  /** Writes {@code pixels} as binary with {@code id} and {@code label}: what the project's writers produce. */
+  public static Path writeParquetBinary(SparkSession spark, Path dir, List<DigitRecord> digits) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    DigitParquet.write(spark, jsc.parallelize(digits, 2), dir.toString());
+    return dir;
+  }
+
+  /** Writes {@code label int, pixels array<int>} and, when {@code withId}, {@code id long}, in one file. */
+  public static Path writeParquetArray(SparkSession spark, Path dir, List<DigitRecord> digits, boolean withId) {
+    List<StructField> fields = new ArrayList<>();
+    if (withId) fields.add(DataTypes.createStructField("id", DataTypes.LongType, false));
+    fields.add(DataTypes.createStructField("label", DataTypes.IntegerType, true));
+    fields.add(DataTypes.createStructField("pixels", DataTypes.createArrayType(DataTypes.IntegerType), true));
+    List<Row> rows = new ArrayList<>(digits.size());
+    for (DigitRecord d : digits) {
+      List<Object> values = new ArrayList<>(3);
+      if (withId) values.add(d.getId());
+      values.add(d.getLabel());
+      values.add(d.getPixels() == null ? null : pixelList(d.getPixels()));
+      rows.add(RowFactory.create(values.toArray()));
+    }
+    spark.createDataFrame(rows, new StructType(fields.toArray(new StructField[0])))
+        .coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
+    return dir;
+  }
+
+  /** Pixels as the {@code List<Integer>} an array&lt;int&gt; column takes. */
+  public static List<Integer> pixelList(byte[] pixels) {
+    List<Integer> list = new ArrayList<>(pixels.length);
+    for (byte b : pixels) list.add(b & 0xFF);
+    return list;
+  }
+}

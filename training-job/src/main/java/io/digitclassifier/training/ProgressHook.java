@@ -1,0 +1,48 @@
+package io.digitclassifier.training;
+
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Runs on the workers around every minibatch fit and adds the images seen and the minibatch loss to Spark
+ * accumulators, which the driver's {@link ProgressReporter} reads for progress lines and the epoch's loss.
+ */
+public final class ProgressHook implements TrainingHook {
+  private static final long serialVersionUID = 1L;
+
+  private final LongAccumulator images;
+  private final LongAccumulator batches;
+  private final DoubleAccumulator lossSum;
+
+  public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum) {
+    this.images = images;
+    this.batches = batches;
+    this.lossSum = lossSum;
+  }
+
+  @Override
+  public void preUpdate(DataSet minibatch, Model model) {}
+
+  @Override
+  public void postUpdate(DataSet minibatch, Model model) {
+    record(minibatch.numExamples(), model.score());
+  }
+
+  @Override
+  public void preUpdate(MultiDataSet minibatch, Model model) {}
+
+  @Override
+  public void postUpdate(MultiDataSet minibatch, Model model) {
+    record(minibatch.getFeatures(0).size(0), model.score());
+  }
+
+  private void record(long n, double score) {
+    images.add(n);
+    batches.add(1);
+    lossSum.add(score);
+  }
+}

@@ -1,0 +1,360 @@
+package io.digitclassifier.training;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.digitclassifier.augment.Augmenter;
+import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.config.Versions;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.AtomicOutput;
+import io.digitclassifier.io.BadInputException;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.io.Hashing;
+import io.digitclassifier.model.EvaluationSummary;
+import io.digitclassifier.model.Json;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.net.Networks;
+import io.digitclassifier.spark.SparkSessions;
+import io.digitclassifier.spark.Stages;
+import io.digitclassifier.training.TrainingMetrics.EpochMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import scala.Tuple2;
+
+/**
+ * The training job: read -> split -> normalize -> augment (in partitions) -> parameter-averaged fit -> evaluate
+ * each epoch -> write {@code model.zip}, {@code metrics.json} and a checkpoint per epoch. Each stage runs under
+ * its own Spark job group, so the Spark UI reads like the pipeline.
+ */
+public final class TrainingJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+  private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d+)\\.zip");
+  /** Un-augmented training images used to measure training accuracy each epoch. */
+  static final int TRAIN_EVAL_SAMPLE = 10_000;
+  static final String GROUP = "training";
+
+  private final TrainingConfig config;
+  private final SparkSession spark;
+  private final JavaSparkContext jsc;
+
+  TrainingJob(TrainingConfig config, SparkSession spark) {
+    this.config = config;
+    this.spark = spark;
+    this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  /** Parses the command line, runs the job and exits: 0 done, 1 bad input or failure, 2 bad usage. */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  static int execute(String[] args) {
+    TrainingOptions options = new TrainingOptions();
+    CommandLine cmd = new CommandLine(options);
+    ConfFileDefaults defaults = ConfFileDefaults.forJob("training");
+    cmd.setDefaultValueProvider(defaults);
+    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
+    TrainingConfig config;
+    try {
+      CommandLine.ParseResult parsed = cmd.parseArgs(args);
+      if (CommandLine.printHelpIfRequested(parsed)) return 0;
+      defaults.checkKeys(cmd);
+      config = options.toConfig();
+    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println("Run with --help for the options.");
+      return 2;
+    }
+    SparkSession spark = SparkSessions.create("digitclassifier-train");
+    try {
+      TrainingMetrics metrics = run(config, spark);
+      System.out.printf("Trained %s: test accuracy %.4f on %d images; model in %s%n", config.model().cliName(),
+          metrics.finalEvaluation().accuracy(), metrics.testImages(), config.output().toAbsolutePath().normalize());
+      return 0;
+    } catch (RuntimeException e) {
+      BadInputException bad = BadInputException.find(e);
+      String message = bad != null ? bad.getMessage() : e.getMessage();
+      LOG.debug("Training failed", e);
+      System.err.println("Training failed: " + message);
+      if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
+      return 1;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Runs the whole pipeline with a typed configuration; everything below the command line is testable here. */
+  public static TrainingMetrics run(TrainingConfig config, SparkSession spark) {
+    return new TrainingJob(config, spark).run();
+  }
+
+  private TrainingMetrics run() {
+    long wallStart = System.nanoTime();
+    LOG.info("Training configuration: {}", config);
+    AtomicOutput output = AtomicOutput.begin(config.output(), config.overwrite(), config.resume());
+    Path work = output.work();
+    if (config.resume()) prepareResume(output);
+
+    int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
+    Inputs inputs = resolveInputs();
+    JavaRDD<DigitRecord>[] split = Stages.run(spark.sparkContext(), GROUP, "1 read + split: " + inputs.describe(),
+        () -> readAndSplit(inputs, workers));
+    JavaRDD<DigitRecord> train = split[0].persist(StorageLevel.MEMORY_ONLY());
+    JavaRDD<DigitRecord> test = split[1];
+    long trainCount = Stages.run(spark.sparkContext(), GROUP, "1 read: count training images", train::count);
+    if (trainCount == 0) throw new IllegalArgumentException("Cannot train: no training images in " + config.data());
+
+    JavaRDD<DataSet> testBatches = Stages.run(spark.sparkContext(), GROUP, "2 normalize: held-out set",
+        () -> toBatches(test, config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY()));
+    JavaRDD<DataSet> trainSample = toBatches(train.zipWithIndex().filter(t -> t._2() < TRAIN_EVAL_SAMPLE)
+        .map(Tuple2::_1), config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY());
+    long testCount = Stages.run(spark.sparkContext(), GROUP, "2 normalize: count held-out images",
+        () -> testBatches.map(DataSet::numExamples).fold(0, Integer::sum).longValue());
+    long perEpoch = trainCount * (1 + config.augmentCopies());
+    LOG.info("Data: {} training images (x{} with augmentation = {} per epoch), {} held out, {} workers",
+        trainCount, 1 + config.augmentCopies(), perEpoch, testCount, workers);
+
+    Map<String, String> hashes = Stages.run(spark.sparkContext(), GROUP, "0 hash inputs",
+        () -> inputs.sha256(spark.sparkContext().hadoopConfiguration()));
+    List<EpochMetrics> history = new ArrayList<>();
+    ComputationGraph net = startingNetwork(work, history);
+
+    LongAccumulator images = jsc.sc().longAccumulator("images");
+    LongAccumulator batches = jsc.sc().longAccumulator("batches");
+    DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("lossSum");
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net,
+        TrainingMasters.parameterAveraging(config, workers, new ProgressHook(images, batches, lossSum)));
+    Augmenter augmenter = new Augmenter(config.rotation(), config.zoom(), config.shift());
+
+    EvaluationSummary last = null;
+    for (int epoch = history.size() + 1; epoch <= config.epochs(); epoch++) {
+      final int e = epoch;
+      images.reset();
+      batches.reset();
+      lossSum.reset();
+      long start = System.nanoTime();
+      JavaRDD<DataSet> augmented = Stages.run(spark.sparkContext(), GROUP,
+          "3 augment: epoch " + e + ", " + perEpoch + " images in minibatches of " + config.batchSize(),
+          () -> {
+            JavaRDD<DataSet> rdd = shuffled(train, workers, e)
+                .mapPartitionsWithIndex(new AugmentAndBatchFunction(augmenter, config.augmentCopies(),
+                    config.batchSize(), config.seed(), e), true)
+                .persist(StorageLevel.MEMORY_ONLY());
+            rdd.count();
+            return rdd;
+          });
+      try (ProgressReporter progress = new ProgressReporter("Epoch " + e + "/" + config.epochs(), perEpoch, images,
+          batches, lossSum, config.progressSeconds())) {
+        Stages.run(spark.sparkContext(), GROUP, "4 fit: epoch " + e + " (parameter averaging, " + workers
+            + " workers, every " + config.averagingFrequency() + " minibatches)", () -> sparkNet.fit(augmented));
+        progress.report();
+      } finally {
+        augmented.unpersist(false);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double loss = batches.value() == 0 ? Double.NaN : lossSum.value() / batches.value();
+      Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: epoch " + e + " held-out set",
+          () -> sparkNet.doEvaluation(testBatches, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
+      Evaluation trainEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: epoch " + e + " training sample",
+          () -> sparkNet.doEvaluation(trainSample, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
+      last = EvaluationSummary.of(testEval);
+      EpochMetrics m = new EpochMetrics(e, loss, trainEval.accuracy(), testEval.accuracy(), seconds,
+          images.value() / seconds, images.value());
+      history.add(m);
+      LOG.info("Epoch {}/{}: loss {}, train accuracy {}, test accuracy {}, {} s, {} img/s", e, config.epochs(),
+          String.format("%.4f", loss), String.format("%.4f", m.trainAccuracy()),
+          String.format("%.4f", m.testAccuracy()), String.format("%.1f", seconds),
+          String.format("%.1f", m.imagesPerSecond()));
+      ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + e + ".zip"));
+      Json.write(metrics(hashes, trainCount, testCount, perEpoch, workers, history, null, wallStart), work.resolve(ModelFiles.METRICS));
+    }
+    if (last == null) {
+      Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: held-out set",
+          () -> sparkNet.doEvaluation(testBatches, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
+      last = EvaluationSummary.of(testEval);
+    }
+    testBatches.unpersist(false);
+    trainSample.unpersist(false);
+    train.unpersist(false);
+
+    ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.MODEL));
+    TrainingMetrics metrics = metrics(hashes, trainCount, testCount, perEpoch, workers, history, last, wallStart);
+    Json.write(metrics, work.resolve(ModelFiles.METRICS));
+    output.commit();
+    LOG.info("Wrote {} and {} to {}", ModelFiles.MODEL, ModelFiles.METRICS, output.target());
+    return metrics;
+  }
+
+  private TrainingMetrics metrics(Map<String, String> hashes, long trainCount, long testCount, long perEpoch, int workers,
+      List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
+    Map<String, Object> conf = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
+    return new TrainingMetrics(conf, Versions.all(), hashes, trainCount, testCount, perEpoch, workers,
+        List.copyOf(history), last, (System.nanoTime() - wallStart) / 1e9);
+  }
+
+  /** Training and held-out inputs as the user gave them, or MNIST's own pair from a directory. */
+  record Inputs(String train, String test) {
+    String describe() {
+      return test == null ? train : train + " / " + test;
+    }
+
+    Map<String, String> sha256(org.apache.hadoop.conf.Configuration conf) {
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String p : new String[] {train, test}) {
+        if (p == null) continue;
+        out.put(p, Hashing.sha256(p, conf));
+        String labels = io.digitclassifier.io.IdxDigitReader.labelsFileFor(p);
+        if (labels != null) out.put(labels, Hashing.sha256(labels, conf));
+      }
+      return out;
+    }
+  }
+
+  private Inputs resolveInputs() {
+    String data = config.data();
+    Optional<String> mnistTrain = DigitInputs.mnistImages(data, true);
+    if (mnistTrain.isPresent()) {
+      String test = config.testData() != null ? config.testData() : DigitInputs.mnistImages(data, false).orElse(null);
+      return new Inputs(mnistTrain.get(), test);
+    }
+    if (!data.contains("://") && !Files.exists(Path.of(data))) {
+      throw new IllegalArgumentException("Cannot read training data " + data + ": no such file or directory"
+          + ("data/mnist".equals(data) ? "; run bin/fetch-mnist to fetch MNIST, or pass --data" : ""));
+    }
+    return new Inputs(data, config.testData());
+  }
+
+  private JavaRDD<DigitRecord>[] readAndSplit(Inputs inputs, int workers) {
+    JavaRDD<DigitRecord> all = DigitInputs.read(spark, inputs.train(), config.dataFormat(), BadRecordPolicy.FAIL, workers);
+    JavaRDD<DigitRecord> train;
+    JavaRDD<DigitRecord> test;
+    if (inputs.test() != null) {
+      train = all;
+      test = DigitInputs.read(spark, inputs.test(), config.dataFormat(), BadRecordPolicy.FAIL, workers);
+    } else {
+      JavaRDD<DigitRecord>[] s = StratifiedSplit.split(spark, all, config.testFraction(), config.seed());
+      train = s[0];
+      test = s[1];
+    }
+    if (config.limit() > 0) {
+      long limit = config.limit();
+      train = train.zipWithIndex().filter(t -> t._2() < limit).map(Tuple2::_1);
+    }
+    @SuppressWarnings("unchecked")
+    JavaRDD<DigitRecord>[] result = new JavaRDD[] {train, test};
+    return result;
+  }
+
+  /** A fresh random order for the epoch, seeded from (seed, epoch, id): a cheap shuffle of the small byte records. */
+  private JavaRDD<DigitRecord> shuffled(JavaRDD<DigitRecord> train, int partitions, int epoch) {
+    long s = Augmenter.mix(config.seed() * 1_000_003L + epoch);
+    return train.mapToPair(r -> new Tuple2<>(Augmenter.mix(s ^ r.getId()), r))
+        .repartitionAndSortWithinPartitions(new HashPartitioner(partitions))
+        .values();
+  }
+
+  /** Normalised minibatches without augmentation (evaluation). */
+  static JavaRDD<DataSet> toBatches(JavaRDD<DigitRecord> records, int batchSize) {
+    return records.mapPartitions((Iterator<DigitRecord> it) -> new Iterator<DataSet>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public DataSet next() {
+        List<byte[]> images = new ArrayList<>(batchSize);
+        int[] labels = new int[batchSize];
+        int n = 0;
+        while (n < batchSize && it.hasNext()) {
+          DigitRecord r = it.next();
+          if (r.getLabel() == null) {
+            throw new IllegalArgumentException("Cannot evaluate on " + r.getSource() + " " + r.getPosition()
+                + ": the record has no label");
+          }
+          images.add(r.getPixels());
+          labels[n++] = r.getLabel();
+        }
+        return Digits.toDataSet(images, java.util.Arrays.copyOf(labels, n));
+      }
+    });
+  }
+
+  /** A new network, or the last checkpoint's when resuming (its finished epochs go into {@code history}). */
+  private ComputationGraph startingNetwork(Path work, List<EpochMetrics> history) {
+    if (config.resume()) {
+      Optional<Integer> lastEpoch = lastCheckpoint(work);
+      if (lastEpoch.isPresent()) {
+        int n = lastEpoch.get();
+        Path metricsFile = work.resolve(ModelFiles.METRICS);
+        if (Files.isRegularFile(metricsFile)) {
+          TrainingMetrics before = Json.read(metricsFile, TrainingMetrics.class);
+          Object model = before.configuration().get("model");
+          if (model != null && !config.model().name().equals(String.valueOf(model))) {
+            throw new IllegalArgumentException("Cannot resume " + config.output() + ": it trained model "
+                + String.valueOf(model).toLowerCase(java.util.Locale.ROOT) + ", not " + config.model().cliName());
+          }
+          before.epochs().stream().filter(m -> m.epoch() <= n).forEach(history::add);
+        }
+        LOG.info("Resuming from checkpoint epoch-{}.zip ({} epochs done)", n, n);
+        ComputationGraph net = ModelFiles.load(work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + n + ".zip"), true);
+        while (history.size() < n) history.add(new EpochMetrics(history.size() + 1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0));
+        return net;
+      }
+      LOG.warn("--resume: no checkpoint in {}; starting from scratch", work);
+    }
+    return Networks.build(config.model(), new Adam(config.learningRate()), config.seed());
+  }
+
+  /** With --resume: continue an interrupted run's work directory, or a finished output's checkpoints. */
+  private void prepareResume(AtomicOutput output) {
+    if (lastCheckpoint(output.work()).isPresent() || !Files.isDirectory(output.target())) return;
+    try (Stream<Path> files = Files.walk(output.target())) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path dest = output.work().resolve(output.target().relativize(p).toString());
+        if (Files.isDirectory(p)) Files.createDirectories(dest);
+        else Files.copy(p, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot resume from " + output.target() + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Optional<Integer> lastCheckpoint(Path dir) {
+    Path checkpoints = dir.resolve(ModelFiles.CHECKPOINTS);
+    if (!Files.isDirectory(checkpoints)) return Optional.empty();
+    try (Stream<Path> files = Files.list(checkpoints)) {
+      return files.map(p -> CHECKPOINT.matcher(p.getFileName().toString()))
+          .filter(Matcher::matches).map(m -> Integer.parseInt(m.group(1))).max(Integer::compare);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

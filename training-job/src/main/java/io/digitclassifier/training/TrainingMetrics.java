@@ -1,0 +1,32 @@
+package io.digitclassifier.training;
+
+import io.digitclassifier.model.EvaluationSummary;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code metrics.json}: what was trained, on what, how each epoch went and the final evaluation.
+ *
+ * @param inputs SHA-256 of every input file, by path
+ * @param epochs one entry per finished epoch
+ * @param finalEvaluation on the held-out set after the last epoch (null while training is in progress)
+ */
+public record TrainingMetrics(
+    Map<String, Object> configuration,
+    Map<String, String> versions,
+    Map<String, String> inputs,
+    long trainImages,
+    long testImages,
+    long augmentedImagesPerEpoch,
+    int workers,
+    List<EpochMetrics> epochs,
+    EvaluationSummary finalEvaluation,
+    double wallSeconds) {
+
+  /**
+   * One epoch. {@code loss} is the mean training minibatch loss (dropout on, augmented data);
+   * {@code trainAccuracy} is measured on up to 10,000 un-augmented training images.
+   */
+  public record EpochMetrics(int epoch, double loss, double trainAccuracy, double testAccuracy, double seconds,
+      double imagesPerSecond, long images) {}
+}
