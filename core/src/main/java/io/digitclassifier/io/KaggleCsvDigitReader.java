@@ -42,10 +42,10 @@ public class KaggleCsvDigitReader implements DigitReader {
     String file = input.path();
     boolean labelled = readHeader(spark.sparkContext().hadoopConfiguration(), file);
     int minPartitions = input.partitions() > 0 ? input.partitions() : spark.sparkContext().defaultMinPartitions();
-    LOG.info("Reading {} ({}) in at least {} partitions", file, labelled ? "labelled" : "unlabelled", minPartitions);
-
+    // zipWithIndex runs one job here (counting each partition's lines) unless there is a single partition.
     JavaPairRDD<String, Long> lines = spark.sparkContext().textFile(file, minPartitions).toJavaRDD().zipWithIndex();
     int lastPartition = lines.getNumPartitions() - 1;
+    LOG.info("Reading {} ({}) in {} partitions", file, labelled ? "labelled" : "unlabelled", lastPartition + 1);
     return lines.mapPartitionsWithIndex(
         (partition, it) -> new RowIterator(file, it, partition == lastPartition, labelled, policy), true);
   }

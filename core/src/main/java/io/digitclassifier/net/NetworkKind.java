@@ -1,5 +1,7 @@
 package io.digitclassifier.net;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /** The networks a user can train, by their {@code --model} name. */
@@ -9,10 +11,12 @@ public enum NetworkKind {
   /** Caffe-style LeNet (0.43M parameters): small and fast. */
   LENET;
 
+  @JsonValue
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  @JsonCreator
   public static NetworkKind parse(String name) {
     for (NetworkKind k : values()) {
       if (k.cliName().equalsIgnoreCase(name.trim())) return k;

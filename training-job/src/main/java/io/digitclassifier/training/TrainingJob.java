@@ -92,13 +92,14 @@ public final class TrainingJob {
       System.err.println("Run with --help for the options.");
       return 2;
     }
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create("digitclassifier-train");
     try {
       TrainingMetrics metrics = run(config, spark);
       System.out.printf("Trained %s: test accuracy %.4f on %d images; model in %s%n", config.model().cliName(),
           metrics.finalEvaluation().accuracy(), metrics.testImages(), config.output().toAbsolutePath().normalize());
       return 0;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
       BadInputException bad = BadInputException.find(e);
       String message = bad != null ? bad.getMessage() : e.getMessage();
       LOG.debug("Training failed", e);
@@ -106,7 +107,7 @@ public final class TrainingJob {
       if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
       return 1;
     } finally {
-      spark.stop();
+      if (ownSession) spark.stop();
     }
   }
 
@@ -116,11 +117,25 @@ public final class TrainingJob {
   }
 
   private TrainingMetrics run() {
-    long wallStart = System.nanoTime();
     LOG.info("Training configuration: {}", config);
     AtomicOutput output = AtomicOutput.begin(config.output(), config.overwrite(), config.resume());
+    try {
+      if (config.resume()) prepareResume(output);
+      return run(output);
+    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
+      // Checkpoints are what --resume continues from: keep them; anything less is a half-written output.
+      if (lastCheckpoint(output.work()).isPresent()) {
+        LOG.error("Training failed; checkpoints kept in {}: rerun with --resume to continue", output.work());
+      } else {
+        output.abort();
+      }
+      throw e;
+    }
+  }
+
+  private TrainingMetrics run(AtomicOutput output) {
+    long wallStart = System.nanoTime();
     Path work = output.work();
-    if (config.resume()) prepareResume(output);
 
     int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
     Inputs inputs = resolveInputs();
@@ -317,9 +332,9 @@ public final class TrainingJob {
         if (Files.isRegularFile(metricsFile)) {
           TrainingMetrics before = Json.read(metricsFile, TrainingMetrics.class);
           Object model = before.configuration().get("model");
-          if (model != null && !config.model().name().equals(String.valueOf(model))) {
+          if (model != null && !config.model().cliName().equals(String.valueOf(model))) {
             throw new IllegalArgumentException("Cannot resume " + config.output() + ": it trained model "
-                + String.valueOf(model).toLowerCase(java.util.Locale.ROOT) + ", not " + config.model().cliName());
+                + model + ", not " + config.model().cliName());
           }
           before.epochs().stream().filter(m -> m.epoch() <= n).forEach(history::add);
         }

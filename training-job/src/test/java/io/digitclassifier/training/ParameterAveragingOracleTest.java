@@ -1,0 +1,78 @@
+package io.digitclassifier.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.TestDigits;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.net.Networks;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * dl4j-spark's own oracle (TestCompareParameterAveragingSparkVsSingleMachine), on our network and our training
+ * master: with plain SGD and averaging after every minibatch, Spark training must give the parameters that
+ * single-JVM training gives.
+ */
+class ParameterAveragingOracleTest extends SparkTestBase {
+  private static final int BATCH = 16;
+
+  private static TrainingConfig config(int batch) {
+    return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, 1, 1, 0, 0.05, 1, 0,
+        Path.of("unused"), false, false, 0, 64);
+  }
+
+  private static DataSet batch(long seed, int n) {
+    List<DigitRecord> digits = TestDigits.random(n, seed);
+    List<byte[]> images = new ArrayList<>();
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      images.add(digits.get(i).getPixels());
+      labels[i] = digits.get(i).getLabel();
+    }
+    return Digits.toDataSet(images, labels);
+  }
+
+  @Test
+  void oneWorkerAveragingEveryStepEqualsSingleJvm() {
+    ComputationGraph local = Networks.build(NetworkKind.LENET, new Sgd(0.05), 12345);
+    ComputationGraph forSpark = Networks.build(NetworkKind.LENET, new Sgd(0.05), 12345);
+    assertThat(forSpark.params()).isEqualTo(local.params());
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, forSpark,
+        TrainingMasters.parameterAveraging(config(BATCH), 1));
+    for (long step = 1; step <= 3; step++) {
+      DataSet ds = batch(step, BATCH);
+      local.fit(ds);
+      sparkNet.fit(jsc.parallelize(List.of(ds), 1));
+    }
+    INDArray expected = local.params();
+    INDArray actual = sparkNet.getNetwork().params();
+    assertThat(actual.sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+    // and training did move the parameters: the comparison is not between two untouched nets
+    assertThat(actual.sub(Networks.build(NetworkKind.LENET, new Sgd(0.05), 12345).params()).amaxNumber().doubleValue())
+        .isGreaterThan(1e-3);
+  }
+
+  @Test
+  void twoWorkersAveragingEveryStepEqualsOneStepOnAllTheirData() {
+    // SGD on a mean loss: the average of two workers' steps from the same start is one step on both minibatches
+    ComputationGraph local = Networks.build(NetworkKind.LENET, new Sgd(0.05), 99);
+    ComputationGraph forSpark = Networks.build(NetworkKind.LENET, new Sgd(0.05), 99);
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, forSpark,
+        TrainingMasters.parameterAveraging(config(BATCH), 2));
+    DataSet a = batch(21, BATCH);
+    DataSet b = batch(22, BATCH);
+    local.fit(DataSet.merge(List.of(a, b)));
+    sparkNet.fit(jsc.parallelize(List.of(a, b), 2));
+    assertThat(sparkNet.getNetwork().params().sub(local.params()).amaxNumber().doubleValue()).isLessThan(1e-5);
+  }
+}

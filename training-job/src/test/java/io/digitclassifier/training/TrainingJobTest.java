@@ -1,0 +1,142 @@
+package io.digitclassifier.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.model.Json;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.net.NetworkKind;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+
+/** The training job end to end on local[2] and real MNIST: ~2,000 training images, LeNet, one epoch. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainingJobTest extends SparkTestBase {
+  @TempDir static Path dir;
+
+  private static TrainingConfig config(Path output, int epochs, boolean overwrite, boolean resume) {
+    return new TrainingConfig(Mnist.dir().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
+        32, 5, 2, 2, 0.001, 42, 2000, output, overwrite, resume, 5, 256);
+  }
+
+  @Test
+  @Order(1)
+  void trainsOnRealMnistAndWritesAModelThatPredictsTheSame() {
+    Path out = dir.resolve("model");
+    TrainingMetrics m = TrainingJob.run(config(out, 1, false, false), spark);
+
+    assertThat(m.trainImages()).isEqualTo(2000);
+    assertThat(m.testImages()).isEqualTo(10_000);
+    assertThat(m.epochs()).hasSize(1);
+    TrainingMetrics.EpochMetrics e = m.epochs().get(0);
+    assertThat(e.images()).isBetween(3000L, 4000L);
+    assertThat(e.imagesPerSecond()).isPositive();
+    assertThat(e.loss()).isPositive().isLessThan(2.3);
+    // chance is 10%: one short epoch of LeNet gets far above it
+    assertThat(m.finalEvaluation().accuracy()).isGreaterThan(0.75).isEqualTo(e.testAccuracy());
+    assertThat(m.finalEvaluation().confusionMatrix()).hasNumberOfRows(10);
+    assertThat(m.inputs()).containsValue("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
+    assertThat(m.versions()).containsEntry("spark", "3.5.9").containsEntry("dl4j", "1.0.0-M2");
+
+    assertThat(out.resolve("model.zip")).isRegularFile();
+    assertThat(out.resolve("checkpoints/epoch-1.zip")).isRegularFile();
+    assertThat(out.resolveSibling(".model.inprogress")).doesNotExist();
+    TrainingMetrics fromDisk = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
+    assertThat(fromDisk.finalEvaluation().accuracy()).isEqualTo(m.finalEvaluation().accuracy());
+    assertThat(fromDisk.configuration()).containsEntry("model", "lenet").containsEntry("augmentCopies", 1);
+
+    // the model loads back in a plain JVM and gets exactly the accuracy the job reported on the same digits
+    ComputationGraph loaded = ModelFiles.load(out, false);
+    List<DigitRecord> test = DigitInputs.read(spark, Mnist.dir().resolve("t10k-images-idx3-ubyte").toString(), null,
+        BadRecordPolicy.FAIL, 2).collect();
+    Evaluation eval = new Evaluation(Digits.CLASSES);
+    for (int i = 0; i < test.size(); i += 500) {
+      List<byte[]> images = new ArrayList<>();
+      int[] labels = new int[Math.min(500, test.size() - i)];
+      for (int j = 0; j < labels.length; j++) {
+        images.add(test.get(i + j).getPixels());
+        labels[j] = test.get(i + j).getLabel();
+      }
+      DataSet ds = Digits.toDataSet(images, labels);
+      eval.eval(ds.getLabels(), loaded.outputSingle(ds.getFeatures()));
+    }
+    assertThat(eval.accuracy()).isEqualTo(m.finalEvaluation().accuracy());
+  }
+
+  @Test
+  @Order(2)
+  void refusesAnExistingOutputWithoutOverwrite() {
+    Path out = dir.resolve("model");
+    assertThatThrownBy(() -> TrainingJob.run(config(out, 1, false, false), spark))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Cannot write to " + out.toAbsolutePath())
+        .hasMessageContaining("pass --overwrite");
+  }
+
+  @Test
+  @Order(3)
+  void resumeContinuesFromTheLastCheckpointWithoutRepeatingAnEpoch() {
+    Path out = dir.resolve("model");
+    TrainingMetrics before = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
+    TrainingMetrics after = TrainingJob.run(config(out, 2, false, true), spark);
+    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::epoch).containsExactly(1, 2);
+    assertThat(after.epochs().get(0)).isEqualTo(before.epochs().get(0));
+    assertThat(out.resolve("checkpoints/epoch-2.zip")).isRegularFile();
+  }
+
+  @Test
+  @Order(4)
+  void badInputExitsNonZeroWithAClearMessageAndNoOutput() throws Exception {
+    Path csv = dir.resolve("bad.csv");
+    StringBuilder sb = new StringBuilder("label");
+    for (int i = 0; i < Digits.PIXELS; i++) sb.append(",pixel").append(i);
+    sb.append('\n').append("3");
+    for (int i = 0; i < Digits.PIXELS; i++) sb.append(i == 5 ? ",x7" : ",0");
+    sb.append('\n');
+    Files.writeString(csv, sb.toString());
+    Path out = dir.resolve("bad-out");
+
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = TrainingJob.execute(new String[] {"--data", csv.toString(), "--test-fraction", "0.5", "--model", "lenet",
+          "--output", out.toString()});
+    } finally {
+      System.setErr(err);
+    }
+    String message = captured.toString(StandardCharsets.UTF_8);
+    assertThat(code).isEqualTo(1);
+    assertThat(message).contains("Training failed: Cannot read " , "bad.csv", "line 2", "column pixel5", "'x7'");
+    assertThat(out).doesNotExist();
+    assertThat(dir.resolve(".bad-out.inprogress")).doesNotExist();
+  }
+
+  @Test
+  @Order(5)
+  void badUsageExitsWithTwo() {
+    assertThat(TrainingJob.execute(new String[] {"--epochs", "0"})).isEqualTo(2);
+    assertThat(TrainingJob.execute(new String[] {"--model", "resnet"})).isEqualTo(2);
+    assertThat(TrainingJob.execute(new String[] {"--no-such-option"})).isEqualTo(2);
+    assertThat(TrainingJob.execute(new String[] {"--help"})).isZero();
+  }
+}

@@ -1,0 +1,46 @@
+package io.digitclassifier.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.net.NetworkKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+class TrainingOptionsTest {
+
+  private static Path shippedConf() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("conf/training.properties"))) return p.resolve("conf/training.properties");
+    }
+    throw new IllegalStateException("conf/training.properties not found");
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefault() {
+    CommandLine cmd = new CommandLine(new TrainingOptions());
+    String help = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF);
+    for (OptionSpec o : cmd.getCommandSpec().options()) {
+      assertThat(help).contains(o.longestName());
+      if (o.defaultValue() != null) assertThat(help).contains("Default: " + o.defaultValue());
+    }
+  }
+
+  @Test
+  void shippedConfFileNamesOnlyRealOptionsAndResolves() {
+    TrainingOptions options = new TrainingOptions();
+    CommandLine cmd = new CommandLine(options);
+    ConfFileDefaults defaults = new ConfFileDefaults(shippedConf());
+    cmd.setDefaultValueProvider(defaults);
+    cmd.parseArgs("--epochs", "3");
+    defaults.checkKeys(cmd);
+    TrainingConfig config = options.toConfig();
+    assertThat(config.epochs()).isEqualTo(3);
+    assertThat(config.model()).isEqualTo(NetworkKind.SEED);
+    assertThat(config.augmentCopies()).isEqualTo(8);
+    assertThat(config.testFraction()).isEqualTo(0.4);
+  }
+}
