@@ -1,0 +1,388 @@
+package io.digitclassifier.image;
+
+import io.digitclassifier.data.Digits;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Turns an image of any size and colour into an MNIST-like digit: 784 unsigned bytes, light ink on black, row-major.
+ *
+ * <p>The recipe is MNIST's: grayscale; light ink on a dark background (inverted when the border is light, or the
+ * opacity taken as ink when the border is transparent); cropped to the ink; scaled with area averaging so that the
+ * longer side is 20 pixels and the aspect ratio is kept; placed in 28x28 so that the intensities' centre of mass
+ * is at the centre. Deterministic and allocation-light: a few milliseconds for a photo-sized image.
+ *
+ * <p>Every problem with the input is an {@link ImageDecodeException} whose message is a short reason.
+ */
+public final class ImagePreprocessor {
+  /** The largest width or height accepted, so that a request cannot make the decoder allocate gigabytes. */
+  public static final int MAX_SIDE = 4096;
+
+  /** MNIST's digits fit a 20x20 box inside the 28x28 image. */
+  static final int BOX = 20;
+  static final int SIDE = Digits.SIDE;
+  /** Ink must stand out from the background by more than this (0-255); less is JPEG noise or a blank page. */
+  static final float MIN_INK = 30f;
+  /** Pixels above this fraction of the strongest ink count towards the crop, so faint smudges do not widen it. */
+  static final float INK_FRACTION = 0.2f;
+
+  private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
+
+  /**
+   * Steps that can be switched off so that tests can show each one matters; production always uses {@link #MNIST}.
+   *
+   * @param background find the background from the border, take opacity or inverted luminance as ink accordingly
+   *     and subtract the background (off: luminance is ink, as a naive pipeline would have it)
+   * @param keepAspect fit the longer side into 20 pixels (off: stretch the crop to 20x20)
+   * @param centreOfMass place the centre of mass at the centre (off: centre the 20x20 box)
+   */
+  record Recipe(boolean background, boolean keepAspect, boolean centreOfMass) {
+    static final Recipe MNIST = new Recipe(true, true, true);
+  }
+
+  private ImagePreprocessor() {}
+
+  /** Decodes a PNG, JPEG, BMP or GIF (the first frame) and prepares it as {@link #toMnist(BufferedImage)} does. */
+  public static byte[] toMnist(byte[] encodedImage) {
+    return toMnist(decode(encodedImage));
+  }
+
+  /** The image as an MNIST digit: 784 bytes (0-255 unsigned), light ink on black, row-major. */
+  public static byte[] toMnist(BufferedImage image) {
+    return toMnist(image, Recipe.MNIST);
+  }
+
+  static byte[] toMnist(BufferedImage image, Recipe recipe) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    checkSize(w, h);
+    float[] ink = ink(image, recipe.background());
+
+    float max = 0;
+    for (float v : ink) max = Math.max(max, v);
+    if (max <= MIN_INK) throw new ImageDecodeException("no ink found (blank image)");
+    float threshold = Math.max(MIN_INK, INK_FRACTION * max);
+    int left = w;
+    int top = h;
+    int right = -1;
+    int bottom = -1;
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        if (ink[y * w + x] > threshold) {
+          left = Math.min(left, x);
+          right = Math.max(right, x);
+          top = Math.min(top, y);
+          bottom = Math.max(bottom, y);
+        }
+      }
+    }
+    int bw = right - left + 1;
+    int bh = bottom - top + 1;
+    // Stretched so that the strongest ink is 255, as in MNIST, whatever the pen or the photo's exposure.
+    float gain = 255f / max;
+    float[] crop = new float[bw * bh];
+    for (int y = 0; y < bh; y++) {
+      for (int x = 0; x < bw; x++) {
+        crop[y * bw + x] = ink[(top + y) * w + left + x] * gain;
+      }
+    }
+
+    int nw = BOX;
+    int nh = BOX;
+    if (recipe.keepAspect()) {
+      double scale = (double) BOX / Math.max(bw, bh);
+      nw = Math.max(1, Math.min(BOX, (int) Math.round(bw * scale)));
+      nh = Math.max(1, Math.min(BOX, (int) Math.round(bh * scale)));
+    }
+    float[] small = resize(crop, bw, bh, nw, nh);
+
+    int ox = (SIDE - nw) / 2;
+    int oy = (SIDE - nh) / 2;
+    if (recipe.centreOfMass()) {
+      double sum = 0;
+      double sx = 0;
+      double sy = 0;
+      for (int y = 0; y < nh; y++) {
+        for (int x = 0; x < nw; x++) {
+          float v = small[y * nw + x];
+          sum += v;
+          sx += x * v;
+          sy += y * v;
+        }
+      }
+      // Whole-pixel shifts, as MNIST did: a sub-pixel shift would blur the digit. Clamped so nothing is cut off.
+      double centre = (SIDE - 1) / 2.0;
+      ox = clamp((int) Math.round(centre - sx / sum), 0, SIDE - nw);
+      oy = clamp((int) Math.round(centre - sy / sum), 0, SIDE - nh);
+    }
+
+    byte[] out = new byte[Digits.PIXELS];
+    for (int y = 0; y < nh; y++) {
+      for (int x = 0; x < nw; x++) {
+        out[(oy + y) * SIDE + ox + x] = (byte) clamp(Math.round(small[y * nw + x]), 0, 255);
+      }
+    }
+    return out;
+  }
+
+  /** Decodes the first image in {@code encoded}, refusing anything larger than {@link #MAX_SIDE} before decoding. */
+  static BufferedImage decode(byte[] encoded) {
+    if (encoded == null || encoded.length == 0) throw new ImageDecodeException("empty file");
+    // A memory-cached stream: ImageIO's default may cache to temporary files, which a web request should not do.
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+      ImageReader reader = readerFor(in);
+      String format = reader.getOriginatingProvider().getFormatNames()[0].toUpperCase(Locale.ROOT);
+      List<String> warnings = new ArrayList<>();
+      try {
+        reader.setInput(in, true, true);
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        checkSize(reader.getWidth(0), reader.getHeight(0));
+        BufferedImage image = reader.read(0);
+        for (String warning : warnings) {
+          // libjpeg only warns about a cut-off file and fills the rest with grey; a digit from that is garbage.
+          if (warning.contains("Premature end")) {
+            throw new ImageDecodeException("truncated or corrupt " + format + " (" + warning + ")");
+          }
+        }
+        return image;
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof ImageDecodeException) throw (ImageDecodeException) e;
+        throw new ImageDecodeException("truncated or corrupt " + format + " (" + describe(e) + ")", e);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException e) {
+      // Only close() of an in-memory stream is left here, and it does not fail.
+      throw new ImageDecodeException("not an image (" + describe(e) + ")", e);
+    }
+  }
+
+  private static ImageReader readerFor(ImageInputStream in) throws IOException {
+    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+    if (!readers.hasNext()) throw new ImageDecodeException("not an image");
+    String other = null;
+    while (readers.hasNext()) {
+      ImageReader reader = readers.next();
+      String name = reader.getOriginatingProvider().getFormatNames()[0];
+      if (FORMATS.contains(name.toLowerCase(Locale.ROOT))) return reader;
+      if (other == null) other = name;
+    }
+    throw new ImageDecodeException("unsupported image format " + other.toUpperCase(Locale.ROOT));
+  }
+
+  private static String describe(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    String outer = text(e);
+    return root == e || outer.equals(text(root)) ? outer : outer + ": " + text(root);
+  }
+
+  private static String text(Throwable t) {
+    String message = t.getMessage();
+    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+  }
+
+  private static void checkSize(int width, int height) {
+    if (width <= 0 || height <= 0) {
+      throw new ImageDecodeException("empty image (" + width + "x" + height + " pixels)");
+    }
+    if (width > MAX_SIDE || height > MAX_SIDE) {
+      throw new ImageDecodeException("image is " + width + "x" + height + " pixels, larger than the " + MAX_SIDE + "x"
+          + MAX_SIDE + " limit");
+    }
+  }
+
+  /**
+   * Ink intensity per pixel (0-255, light ink on black, background at 0). With {@code background} off, the
+   * luminance itself.
+   */
+  static float[] ink(BufferedImage image, boolean background) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    float[] lum = new float[w * h];
+    float[] alpha = image.getColorModel().hasAlpha() ? new float[w * h] : null;
+    readPixels(image, lum, alpha);
+    if (!background) return lum;
+
+    float[] ink = lum;
+    if (alpha != null) {
+      if (median(border(alpha, w, h)) < 128) {
+        // A drawing on a transparent canvas: the strokes are whatever is opaque, black or white or any colour.
+        ink = alpha;
+      } else {
+        // Opaque background with some see-through pixels (rounded corners, say): show them as background.
+        float paper = opaqueBorderLuminance(lum, alpha, w, h);
+        for (int i = 0; i < lum.length; i++) {
+          float a = alpha[i] / 255f;
+          lum[i] = lum[i] * a + paper * (1 - a);
+        }
+      }
+    }
+    float back = median(border(ink, w, h));
+    boolean invert = back > 127.5f;
+    if (invert) back = 255 - back;
+    for (int i = 0; i < ink.length; i++) {
+      float v = invert ? 255 - ink[i] : ink[i];
+      // Grey paper or a dark grey screen becomes black, as MNIST's background is.
+      ink[i] = Math.max(0, v - back);
+    }
+    return ink;
+  }
+
+  private static void readPixels(BufferedImage image, float[] lum, float[] alpha) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    ColorModel cm = image.getColorModel();
+    Raster raster = image.getRaster();
+    int type = raster.getTransferType();
+    if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+        && !cm.isAlphaPremultiplied() && (type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_USHORT)) {
+      // getRGB would treat the samples as linear gray and brighten the mid-greys on the way to sRGB; the stored
+      // values are what a grayscale PNG (an exported MNIST digit, say) means.
+      float lumScale = 255f / ((1 << cm.getComponentSize(0)) - 1);
+      float alphaScale = alpha == null ? 0 : 255f / ((1 << cm.getComponentSize(1)) - 1);
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) lum[y * w + x] = row[x] * lumScale;
+        if (alpha != null) {
+          raster.getSamples(0, y, w, 1, 1, row);
+          for (int x = 0; x < w; x++) alpha[y * w + x] = row[x] * alphaScale;
+        }
+      }
+      return;
+    }
+    int[] row = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, row, 0, w);
+      for (int x = 0; x < w; x++) {
+        int argb = row[x];
+        // Luma with Rec. 601 weights, as most image tools convert to grayscale.
+        lum[y * w + x] = 0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF) + 0.114f * (argb & 0xFF);
+        if (alpha != null) alpha[y * w + x] = (argb >>> 24);
+      }
+    }
+  }
+
+  /** The outermost rows and columns, where the background is. */
+  private static float[] border(float[] values, int w, int h) {
+    if (w <= 2 || h <= 2) return values.clone();
+    float[] out = new float[2 * w + 2 * (h - 2)];
+    int k = 0;
+    for (int x = 0; x < w; x++) {
+      out[k++] = values[x];
+      out[k++] = values[(h - 1) * w + x];
+    }
+    for (int y = 1; y < h - 1; y++) {
+      out[k++] = values[y * w];
+      out[k++] = values[y * w + w - 1];
+    }
+    return out;
+  }
+
+  private static float opaqueBorderLuminance(float[] lum, float[] alpha, int w, int h) {
+    float[] l = border(lum, w, h);
+    float[] a = border(alpha, w, h);
+    int n = 0;
+    for (int i = 0; i < l.length; i++) {
+      if (a[i] >= 128) l[n++] = l[i];
+    }
+    return n == 0 ? 255f : median(Arrays.copyOf(l, n));
+  }
+
+  /** Sorts {@code values} in place and returns the median. */
+  private static float median(float[] values) {
+    Arrays.sort(values);
+    int n = values.length;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  /**
+   * Resamples separably: area averaging when shrinking (every source pixel counts, so thin strokes fade rather
+   * than vanish between samples), bilinear when enlarging.
+   */
+  static float[] resize(float[] src, int sw, int sh, int dw, int dh) {
+    Taps tx = Taps.of(sw, dw);
+    Taps ty = Taps.of(sh, dh);
+    float[] rows = new float[dw * sh];
+    for (int y = 0; y < sh; y++) {
+      for (int x = 0; x < dw; x++) {
+        int[] index = tx.index[x];
+        float[] weight = tx.weight[x];
+        float sum = 0;
+        for (int t = 0; t < index.length; t++) sum += src[y * sw + index[t]] * weight[t];
+        rows[y * dw + x] = sum;
+      }
+    }
+    float[] out = new float[dw * dh];
+    for (int y = 0; y < dh; y++) {
+      int[] index = ty.index[y];
+      float[] weight = ty.weight[y];
+      for (int x = 0; x < dw; x++) {
+        float sum = 0;
+        for (int t = 0; t < index.length; t++) sum += rows[index[t] * dw + x] * weight[t];
+        out[y * dw + x] = sum;
+      }
+    }
+    return out;
+  }
+
+  /** For each output position along one axis, the source positions it draws on and their weights (summing to 1). */
+  private static final class Taps {
+    final int[][] index;
+    final float[][] weight;
+
+    private Taps(int n) {
+      index = new int[n][];
+      weight = new float[n][];
+    }
+
+    static Taps of(int in, int out) {
+      Taps taps = new Taps(out);
+      double ratio = (double) in / out;
+      for (int o = 0; o < out; o++) {
+        if (ratio >= 1) {
+          double from = o * ratio;
+          double to = Math.min(in, (o + 1) * ratio);
+          int first = (int) Math.floor(from);
+          int last = Math.min(in, (int) Math.ceil(to));
+          int n = Math.max(1, last - first);
+          taps.index[o] = new int[n];
+          taps.weight[o] = new float[n];
+          for (int t = 0; t < n; t++) {
+            int i = Math.min(in - 1, first + t);
+            taps.index[o][t] = i;
+            taps.weight[o][t] = (float) ((Math.min(to, i + 1) - Math.max(from, i)) / ratio);
+          }
+        } else {
+          double x = (o + 0.5) * ratio - 0.5;
+          int i = (int) Math.floor(x);
+          float f = (float) (x - i);
+          taps.index[o] = new int[] {clamp(i, 0, in - 1), clamp(i + 1, 0, in - 1)};
+          taps.weight[o] = new float[] {1 - f, f};
+        }
+      }
+      return taps;
+    }
+  }
+
+  private static int clamp(int v, int lo, int hi) {
+    return Math.max(lo, Math.min(hi, v));
+  }
+}

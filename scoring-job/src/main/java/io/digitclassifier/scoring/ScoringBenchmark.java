@@ -1,0 +1,121 @@
+package io.digitclassifier.scoring;
+
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.io.DigitParquet;
+import io.digitclassifier.spark.SparkSessions;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Scoring throughput: {@code single} runs DL4J's {@code output()} over MNIST's 10,000 test digits in batches,
+ * {@code passes} times, in one JVM; {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set
+ * tiled, written once as Parquet) to Parquet, in this JVM (local mode: driver and executors are this process),
+ * and reports peak memory. One {@code RESULT} line each; bin/benchmark-scoring runs both.
+ */
+@Command(name = "benchmark-scoring", mixinStandardHelpOptions = true, showDefaultValues = true)
+public final class ScoringBenchmark implements Callable<Integer> {
+  @Option(names = "--mode", required = true, description = "single or spark") String mode;
+  @Option(names = "--model", defaultValue = "runs/quickstart", description = "Model directory or model.zip.") Path model;
+  @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.") int rows;
+  @Option(names = "--passes", defaultValue = "10", description = "single: passes over the 10,000 test digits.") int passes;
+  @Option(names = "--batch-size", defaultValue = "256") int batchSize;
+  @Option(names = "--work", defaultValue = "target/benchmark-scoring", description = "Scratch directory.") Path work;
+  @Option(names = "--data", defaultValue = "data/mnist") String data;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ScoringBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      String testImages = DigitInputs.mnistImages(data, false)
+          .orElseThrow(() -> new IllegalArgumentException("Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
+      if ("single".equals(mode)) {
+        List<DigitRecord> test = DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
+        List<INDArray> batches = new ArrayList<>();
+        for (int i = 0; i < test.size(); i += batchSize) {
+          List<byte[]> px = new ArrayList<>();
+          for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
+          batches.add(Digits.toFeatures(px));
+        }
+        ComputationGraph net = ScoringJob.checkModel(model);
+        for (int i = 0; i < 5; i++) net.outputSingle(false, batches.get(i)); // warm-up
+        long start = System.nanoTime();
+        long n = 0;
+        for (int p = 0; p < passes; p++) {
+          for (INDArray b : batches) {
+            net.outputSingle(false, b);
+            n += b.size(0);
+          }
+        }
+        double s = (System.nanoTime() - start) / 1e9;
+        System.out.printf("RESULT mode=single images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n", n,
+            batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
+      } else {
+        Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
+        if (!Files.isDirectory(input)) {
+          // MNIST's test set tiled to `rows` rows with ids 1..rows, written once and reused
+          List<DigitRecord> test = DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
+          var shared = jsc.broadcast(test);
+          int n = test.size();
+          int tiles = (rows + n - 1) / n;
+          List<Integer> tileIds = new ArrayList<>();
+          for (int i = 0; i < tiles; i++) tileIds.add(i);
+          int total = rows;
+          JavaRDD<DigitRecord> tiled = jsc.parallelize(tileIds, Math.max(2, tiles / 10)).flatMap(k -> {
+            List<DigitRecord> out = new ArrayList<>(n);
+            for (int i = 0; i < n && (long) k * n + i < total; i++) {
+              DigitRecord r = shared.value().get(i);
+              out.add(new DigitRecord((long) k * n + i + 1, r.getLabel(), r.getPixels(), null, null));
+            }
+            return out.iterator();
+          });
+          DigitParquet.write(spark, tiled, input.toString());
+        }
+        ScoringConfig config = new ScoringConfig(input.toString(), null, model, work.resolve("scored"),
+            OutputFormat.PARQUET, false, null, batchSize, BadRecordPolicy.FAIL, true, 0);
+        long start = System.nanoTime();
+        ScoringSummary s = ScoringJob.run(config, spark);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long heapPeak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getUsed();
+        }
+        System.out.printf("RESULT mode=spark images=%d batch=%d seconds=%.2f imagesPerSec=%.1f jobImagesPerSec=%.1f "
+                + "peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", s.scored(), batchSize, seconds, s.scored() / seconds,
+            s.imagesPerSecond(), peakRssKiB() / 1024, heapPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
+      }
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static long peakRssKiB() throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
+    }
+    return -1;
+  }
+}

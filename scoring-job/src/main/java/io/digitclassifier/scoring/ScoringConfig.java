@@ -1,0 +1,32 @@
+package io.digitclassifier.scoring;
+
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DataFormat;
+import java.io.Serializable;
+import java.nio.file.Path;
+
+/**
+ * The resolved, immutable configuration of one scoring run.
+ *
+ * @param inputFormat forced input format, or null to tell it from the path
+ * @param kaggleSubmission where to write {@code ImageId,Label}, or null
+ * @param partitions read partitions; 0 lets the reader choose
+ */
+public record ScoringConfig(
+    String input,
+    DataFormat inputFormat,
+    Path model,
+    Path output,
+    OutputFormat outputFormat,
+    boolean probabilities,
+    Path kaggleSubmission,
+    int batchSize,
+    BadRecordPolicy onBadRecord,
+    boolean overwrite,
+    int partitions) implements Serializable {
+
+  public ScoringConfig {
+    if (batchSize < 1) throw new IllegalArgumentException("Cannot score: --batch-size must be >= 1, got " + batchSize);
+    if (partitions < 0) throw new IllegalArgumentException("Cannot score: --partitions must be >= 0, got " + partitions);
+  }
+}

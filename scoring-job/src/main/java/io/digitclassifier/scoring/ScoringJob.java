@@ -1,0 +1,291 @@
+package io.digitclassifier.scoring;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.config.Versions;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.AtomicOutput;
+import io.digitclassifier.io.BadInputException;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DataFormat;
+import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.model.EvaluationSummary;
+import io.digitclassifier.model.Json;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.spark.SparkSessions;
+import io.digitclassifier.spark.Stages;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * The scoring job: read -> preprocess (images) -> score in partitions (the model loaded once per executor,
+ * batches through the network) -> write Parquet/CSV, {@code _rejected/}, {@code _summary.json} and, on
+ * request, a Kaggle submission. Output appears whole or not at all.
+ */
+public final class ScoringJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ScoringJob.class);
+  static final String GROUP = "scoring";
+  static final String REJECTED_DIR = "_rejected";
+  static final String SUMMARY = "_summary.json";
+
+  private final ScoringConfig config;
+  private final SparkSession spark;
+  private final JavaSparkContext jsc;
+
+  ScoringJob(ScoringConfig config, SparkSession spark) {
+    this.config = config;
+    this.spark = spark;
+    this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** 0 done, 1 bad input, bad model or failure, 2 bad usage. */
+  static int execute(String[] args) {
+    ScoringOptions options = new ScoringOptions();
+    CommandLine cmd = new CommandLine(options);
+    ConfFileDefaults defaults = ConfFileDefaults.forJob("scoring");
+    cmd.setDefaultValueProvider(defaults);
+    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
+    ScoringConfig config;
+    try {
+      CommandLine.ParseResult parsed = cmd.parseArgs(args);
+      if (CommandLine.printHelpIfRequested(parsed)) return 0;
+      defaults.checkKeys(cmd);
+      config = options.toConfig();
+    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println("Run with --help for the options.");
+      return 2;
+    }
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = null;
+    try {
+      // the model is checked before any Spark work starts
+      ComputationGraph net = checkModel(config.model());
+      spark = SparkSessions.create("digitclassifier-score");
+      ScoringSummary s = new ScoringJob(config, spark).run(net);
+      System.out.println(describe(s));
+      return 0;
+    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
+      BadInputException bad = BadInputException.find(e);
+      String message = bad != null ? bad.getMessage() : e.getMessage();
+      System.err.println("Scoring failed: " + message);
+      if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
+      return 1;
+    } finally {
+      if (ownSession && spark != null) spark.stop();
+    }
+  }
+
+  /** Runs with a typed configuration; the model is loaded and checked first. */
+  public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
+    return new ScoringJob(config, spark).run(checkModel(config.model()));
+  }
+
+  static String describe(ScoringSummary s) {
+    StringBuilder sb = new StringBuilder(String.format("Scored %d of %d images (%d rejected) in %.1f s, %.1f images/s",
+        s.scored(), s.read(), s.rejected(), s.seconds(), s.imagesPerSecond()));
+    if (s.evaluation() != null) sb.append(String.format("; accuracy %.4f", s.evaluation().accuracy()));
+    sb.append("; output in ").append(s.output());
+    if (s.kaggleSubmission() != null) sb.append("; Kaggle submission in ").append(s.kaggleSubmission());
+    return sb.toString();
+  }
+
+  /**
+   * Loads the model and runs one blank digit through it: a missing, corrupt or incompatible model is a clear
+   * error here, before Spark starts.
+   */
+  static ComputationGraph checkModel(Path model) {
+    ComputationGraph net = ModelFiles.load(model, false);
+    INDArray out;
+    try {
+      out = net.outputSingle(false, Nd4j.zeros(1, 1, Digits.SIDE, Digits.SIDE));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("Cannot use model " + ModelFiles.modelFile(model)
+          + ": it does not take a 28x28x1 digit (" + e.getMessage() + ")", e);
+    }
+    if (out.rank() != 2 || out.size(1) != Digits.CLASSES) {
+      throw new IllegalArgumentException("Cannot use model " + ModelFiles.modelFile(model) + ": its output has shape "
+          + java.util.Arrays.toString(out.shape()) + ", expected 10 class probabilities");
+    }
+    return net;
+  }
+
+  private ScoringSummary run(ComputationGraph checked) {
+    LOG.info("Scoring configuration: {}", config);
+    if (config.kaggleSubmission() != null && Files.exists(config.kaggleSubmission()) && !config.overwrite()) {
+      throw new IllegalArgumentException("Cannot write Kaggle submission " + config.kaggleSubmission()
+          + ": it already exists; pass --overwrite to replace it");
+    }
+    AtomicOutput output = AtomicOutput.begin(config.output(), config.overwrite(), false);
+    try {
+      ScoringSummary summary = run(output);
+      if (config.kaggleSubmission() != null) writeKaggle(output.work(), summary);
+      output.commit();
+      return summary;
+    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
+      output.abort();
+      throw e;
+    }
+  }
+
+  private ScoringSummary run(AtomicOutput output) {
+    Path work = output.work();
+    Path modelFile = ModelFiles.modelFile(config.model());
+    String sha = ModelFiles.sha256(config.model());
+    byte[] modelBytes;
+    try {
+      modelBytes = Files.readAllBytes(modelFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read model " + modelFile + ": " + e.getMessage(), e);
+    }
+    DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input());
+    boolean images = format == DataFormat.IMAGES;
+    JavaRDD<DigitRecord> records = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
+        config.partitions());
+    List<DigitRecord> first = Stages.run(spark.sparkContext(), GROUP, "1 read: first record", () -> records.take(1));
+    boolean labelled = !first.isEmpty() && first.get(0).getLabel() != null;
+
+    Broadcast<byte[]> model = jsc.broadcast(modelBytes);
+    LongAccumulator loads = jsc.sc().longAccumulator("modelLoads");
+    long start = System.nanoTime();
+    Stages.run(spark.sparkContext(), GROUP, "2 score: " + config.input() + " -> " + config.outputFormat().sparkName(), () -> {
+      JavaRDD<Row> rows = records.filter(r -> !r.isRejected())
+          .mapPartitions(new ScoreFunction(model, sha, config.batchSize(), loads));
+      Dataset<Row> scored = spark.createDataFrame(rows, ScoringSchema.SCORED)
+          .select(ScoringSchema.scoredColumns(images, config.probabilities(), labelled, config.outputFormat())
+              .toArray(new Column[0]));
+      write(scored, work.resolve("scored"));
+    });
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (config.onBadRecord() == BadRecordPolicy.QUARANTINE) {
+      Stages.run(spark.sparkContext(), GROUP, "3 quarantine: rejected records -> " + REJECTED_DIR, () -> {
+        JavaRDD<Row> rejected = records.filter(DigitRecord::isRejected).map(ScoringSchema::rejected);
+        write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), work.resolve(REJECTED_DIR));
+      });
+    }
+    model.destroy();
+    flatten(work.resolve("scored"), work);
+
+    Dataset<Row> written = readBack(work);
+    long scoredCount = written.count();
+    long rejectedCount = Files.isDirectory(work.resolve(REJECTED_DIR)) ? readBack(work.resolve(REJECTED_DIR)).count() : 0;
+    EvaluationSummary evaluation = labelled ? evaluate(written) : null;
+    Map<String, Object> modelMetrics = null;
+    Path metricsFile = Files.isDirectory(config.model()) ? config.model().resolve(ModelFiles.METRICS)
+        : modelFile.resolveSibling(ModelFiles.METRICS);
+    if (Files.isRegularFile(metricsFile)) {
+      modelMetrics = Json.read(metricsFile, new TypeReference<LinkedHashMap<String, Object>>() {});
+    }
+    ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
+        config.output().toAbsolutePath().normalize().toString(), config.outputFormat().sparkName(),
+        scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
+        loads.value(), modelFile.toAbsolutePath().normalize().toString(), sha, modelMetrics, Versions.all(), evaluation,
+        config.kaggleSubmission() == null ? null : config.kaggleSubmission().toAbsolutePath().normalize().toString());
+    Json.write(summary, work.resolve(SUMMARY));
+    return summary;
+  }
+
+  private void write(Dataset<Row> df, Path dir) {
+    var writer = df.write().mode(SaveMode.ErrorIfExists).format(config.outputFormat().sparkName());
+    if (config.outputFormat() == OutputFormat.CSV) writer = writer.option("header", "true");
+    writer.save(dir.toUri().toString());
+  }
+
+  private Dataset<Row> readBack(Path dir) {
+    var reader = spark.read().format(config.outputFormat().sparkName());
+    if (config.outputFormat() == OutputFormat.CSV) reader = reader.option("header", "true").option("inferSchema", "true");
+    return reader.load(dir.toUri().toString());
+  }
+
+  /** Moves Spark's part files from {@code from} up into {@code to}, so the output directory holds them directly. */
+  private static void flatten(Path from, Path to) {
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.move(f, to.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      Files.delete(from);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot move scoring output into " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static EvaluationSummary evaluate(Dataset<Row> written) {
+    long[][] cm = new long[Digits.CLASSES][Digits.CLASSES];
+    for (Row r : written.where(col("trueLabel").isNotNull()).groupBy("trueLabel", "label").count().collectAsList()) {
+      cm[((Number) r.get(0)).intValue()][((Number) r.get(1)).intValue()] = r.getLong(2);
+    }
+    return EvaluationSummary.ofConfusion(cm);
+  }
+
+  /**
+   * One CSV file, exactly {@code ImageId,Label}, ImageId from 1 in input order, one row per input image, "\n"
+   * line ends; written beside the target and renamed.
+   */
+  private void writeKaggle(Path scoredDir, ScoringSummary summary) {
+    Path file = config.kaggleSubmission().toAbsolutePath().normalize();
+    if (summary.rejected() > 0) {
+      throw new IllegalArgumentException("Cannot write Kaggle submission " + file + ": " + summary.rejected()
+          + " records were rejected and Kaggle expects one row per image; nothing was written");
+    }
+    Dataset<Row> rows = readBack(scoredDir).select(col("id"), col("label")).orderBy(col("id"));
+    long count = summary.scored();
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(file.getParent());
+      try (var out = Files.newBufferedWriter(tmp)) {
+        out.write("ImageId,Label\n");
+        long expected = 1;
+        for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
+          Row r = it.next();
+          long id = ((Number) r.get(0)).longValue();
+          if (id != expected) {
+            throw new IllegalStateException("Cannot write Kaggle submission " + file + ": ImageId " + expected
+                + " is missing (next id " + id + ")");
+          }
+          out.write(id + "," + ((Number) r.get(1)).intValue() + "\n");
+          expected++;
+        }
+        if (expected - 1 != count) throw new IllegalStateException("Kaggle submission row count changed while writing");
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write Kaggle submission " + file + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort: the target was either renamed into place or never written
+      }
+    }
+    LOG.info("Wrote Kaggle submission {} ({} rows)", file, count);
+  }
+}

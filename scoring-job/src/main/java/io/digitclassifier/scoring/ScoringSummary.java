@@ -1,0 +1,27 @@
+package io.digitclassifier.scoring;
+
+import io.digitclassifier.model.EvaluationSummary;
+import java.util.Map;
+
+/**
+ * {@code _summary.json} of a scoring run (the underscore keeps it out of {@code spark.read.parquet(DIR)}).
+ * Always {@code read = scored + rejected}; {@code evaluation} only when the input had labels; {@code modelLoads}
+ * counts model instances loaded on executors (at most one per concurrent task, never one per row).
+ */
+public record ScoringSummary(
+    String input,
+    String inputFormat,
+    String output,
+    String outputFormat,
+    long read,
+    long scored,
+    long rejected,
+    double seconds,
+    double imagesPerSecond,
+    long modelLoads,
+    String model,
+    String modelSha256,
+    Map<String, Object> modelMetrics,
+    Map<String, String> versions,
+    EvaluationSummary evaluation,
+    String kaggleSubmission) {}

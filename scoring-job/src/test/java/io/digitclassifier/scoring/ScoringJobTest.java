@@ -1,0 +1,198 @@
+package io.digitclassifier.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.TestDigits;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.io.BadInputException;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DataFormat;
+import io.digitclassifier.model.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScoringJobTest extends SparkTestBase {
+  @TempDir static Path dir;
+  static Path model;
+  static List<DigitRecord> digits;
+
+  @BeforeAll
+  static void model() throws Exception {
+    model = TestModels.lenet(spark);
+    digits = TestModels.testDigits(spark, 300);
+  }
+
+  private static ScoringConfig config(String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
+    return new ScoringConfig(input, null, model, dir.resolve(out), format, true, kaggle, 64, policy, false, 3);
+  }
+
+  private static List<String> predictions(Path out, OutputFormat format) {
+    var reader = spark.read().format(format.sparkName());
+    if (format == OutputFormat.CSV) reader = reader.option("header", "true").option("inferSchema", "true");
+    return reader.load(out.toString()).orderBy("id").collectAsList().stream()
+        .map(r -> r.getAs("id") + ":" + r.getAs("label") + ":" + r.getAs("trueLabel") + ":"
+            + String.format("%.5f", ((Number) r.getAs("confidence")).doubleValue()))
+        .collect(Collectors.toList());
+  }
+
+  @Test
+  void everyInputFormatHoldingTheSameDigitsGivesTheSamePredictions() throws Exception {
+    Path idx = TestDigits.writeIdx(Files.createDirectories(dir.resolve("idx")), "t10k", digits, false).images();
+    Path idxGz = TestDigits.writeIdx(Files.createDirectories(dir.resolve("idxgz")), "t10k", digits, true).images();
+    Path csv = TestDigits.writeCsv(dir.resolve("digits.csv"), digits, true);
+    Path parquet = TestDigits.writeParquetBinary(spark, dir.resolve("digits.parquet"), digits);
+
+    ScoringSummary s = ScoringJob.run(config(idx.toString(), "from-idx", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL), spark);
+    assertThat(s.read()).isEqualTo(300);
+    assertThat(s.scored()).isEqualTo(300);
+    assertThat(s.rejected()).isZero();
+    assertThat(s.evaluation().accuracy()).isGreaterThan(0.9);
+    assertThat(s.modelLoads()).as("model loaded once per concurrent task, not per partition or row").isBetween(1L, 2L);
+    List<String> expected = predictions(dir.resolve("from-idx"), OutputFormat.PARQUET);
+    assertThat(expected).hasSize(300);
+
+    ScoringJob.run(config(idxGz.toString(), "from-idxgz", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL), spark);
+    ScoringJob.run(config(csv.toString(), "from-csv", OutputFormat.CSV, null, BadRecordPolicy.FAIL), spark);
+    ScoringJob.run(config(parquet.toString(), "from-parquet", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL), spark);
+    assertThat(predictions(dir.resolve("from-idxgz"), OutputFormat.PARQUET)).isEqualTo(expected);
+    assertThat(predictions(dir.resolve("from-csv"), OutputFormat.CSV)).isEqualTo(expected);
+    assertThat(predictions(dir.resolve("from-parquet"), OutputFormat.PARQUET)).isEqualTo(expected);
+
+    // the output directory holds the part files, _summary.json and nothing half-written
+    ScoringSummary fromDisk = Json.read(dir.resolve("from-idx/_summary.json"), ScoringSummary.class);
+    assertThat(fromDisk.modelSha256()).hasSize(64).isEqualTo(s.modelSha256());
+    assertThat(dir.resolve(".from-idx.inprogress")).doesNotExist();
+    Row first = spark.read().parquet(dir.resolve("from-idx").toString()).orderBy("id").first();
+    assertThat(first.<scala.collection.Seq<Float>>getAs("probabilities").size()).isEqualTo(10);
+  }
+
+  @Test
+  void kaggleSubmissionMatchesTheGoldenFile() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("test.csv"), TestDigits.withoutLabels(digits.subList(0, 8)), false);
+    Path kaggle = dir.resolve("submission.csv");
+    ScoringSummary s = ScoringJob.run(config(csv.toString(), "kaggle", OutputFormat.CSV, kaggle, BadRecordPolicy.FAIL), spark);
+    assertThat(s.evaluation()).isNull();
+    String golden = new String(getClass().getResourceAsStream("/golden/kaggle-first8.csv").readAllBytes(),
+        StandardCharsets.UTF_8);
+    assertThat(Files.readString(kaggle)).isEqualTo(golden);
+  }
+
+  @Test
+  void kaggleSubmissionHasOneRowPerImageInInputOrder() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("test300.csv"), TestDigits.withoutLabels(digits), false);
+    Path kaggle = dir.resolve("submission300.csv");
+    ScoringJob.run(config(csv.toString(), "kaggle300", OutputFormat.PARQUET, kaggle, BadRecordPolicy.FAIL), spark);
+    List<String> lines = Files.readAllLines(kaggle);
+    assertThat(lines).hasSize(301);
+    assertThat(lines.get(0)).isEqualTo("ImageId,Label");
+    for (int i = 1; i <= 300; i++) assertThat(lines.get(i)).matches(i + ",[0-9]");
+    assertThat(Files.readString(kaggle)).doesNotContain("\r").endsWith("\n");
+  }
+
+  @Test
+  void quarantineScoresTheGoodRecordsAndAccountsForEveryBadOne() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(TestDigits.writeCsv(dir.resolve("good.csv"), digits.subList(0, 50), true)));
+    lines.set(5, lines.get(5).replaceFirst(",0,", ",-4,"));           // negative value
+    lines.set(9, lines.get(9).substring(0, lines.get(9).lastIndexOf(','))); // a column short
+    lines.set(20, lines.get(20).replaceFirst(",0,", ",NaN,"));         // NaN
+    Path bad = Files.write(dir.resolve("bad.csv"), lines);
+    Path out = dir.resolve("quarantined");
+    ScoringSummary s = ScoringJob.run(config(bad.toString(), "quarantined", OutputFormat.PARQUET, null,
+        BadRecordPolicy.QUARANTINE), spark);
+    assertThat(s.read()).isEqualTo(50);
+    assertThat(s.scored()).isEqualTo(47);
+    assertThat(s.rejected()).isEqualTo(3);
+    List<Row> rejected = spark.read().parquet(out.resolve("_rejected").toString()).orderBy("id").collectAsList();
+    assertThat(rejected).extracting(r -> r.getAs("position")).containsExactly("line 6", "line 10", "line 21");
+    assertThat(rejected.get(0).<String>getAs("reason")).contains("line 6", "'-4'", "expected an integer 0-255");
+    assertThat(rejected.get(1).<String>getAs("reason")).contains("784 columns", "expected 785");
+    assertThat(rejected.get(2).<String>getAs("reason")).contains("'NaN'");
+    assertThat(rejected.get(0).<String>getAs("file")).endsWith("bad.csv");
+    // ids are input positions: the scored ones are the other 47
+    assertThat(spark.read().parquet(out.toString()).count()).isEqualTo(47);
+  }
+
+  @Test
+  void quarantineOfIdxLabelsOutOfRange() throws Exception {
+    List<DigitRecord> some = new ArrayList<>(digits.subList(0, 20));
+    some.set(3, new DigitRecord(4, 12, some.get(3).getPixels(), null, null));
+    Path images = TestDigits.writeIdx(Files.createDirectories(dir.resolve("badidx")), "t10k", some, false).images();
+    ScoringSummary s = ScoringJob.run(config(images.toString(), "idx-quarantined", OutputFormat.CSV, null,
+        BadRecordPolicy.QUARANTINE), spark);
+    assertThat(s.read()).isEqualTo(20);
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.scored()).isEqualTo(19);
+  }
+
+  @Test
+  void failModeStopsWithTheRowAndColumnAndLeavesNoOutput() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(TestDigits.writeCsv(dir.resolve("g2.csv"), digits.subList(0, 30), true)));
+    lines.set(12, lines.get(12).replaceFirst(",0,", ",300,"));
+    Path bad = Files.write(dir.resolve("bad2.csv"), lines);
+    assertThatThrownBy(() -> ScoringJob.run(config(bad.toString(), "failed", OutputFormat.PARQUET, dir.resolve("k.csv"),
+        BadRecordPolicy.FAIL), spark))
+        .satisfies(e -> assertThat(BadInputException.find(e)).isNotNull()
+            .hasMessageContaining("bad2.csv").hasMessageContaining("line 13").hasMessageContaining("'300'"));
+    assertThat(dir.resolve("failed")).doesNotExist();
+    assertThat(dir.resolve(".failed.inprogress")).doesNotExist();
+    assertThat(dir.resolve("k.csv")).doesNotExist();
+  }
+
+  @Test
+  void kaggleSubmissionIsRefusedWhenRecordsWereRejected() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(TestDigits.writeCsv(dir.resolve("g3.csv"), TestDigits.withoutLabels(digits.subList(0, 10)), false)));
+    lines.set(2, lines.get(2).replaceFirst(",0,", ",x,"));
+    Path bad = Files.write(dir.resolve("bad3.csv"), lines);
+    Path kaggle = dir.resolve("k3.csv");
+    assertThatThrownBy(() -> ScoringJob.run(config(bad.toString(), "k3out", OutputFormat.PARQUET, kaggle,
+        BadRecordPolicy.QUARANTINE), spark))
+        .hasMessageContaining("1 records were rejected and Kaggle expects one row per image");
+    assertThat(kaggle).doesNotExist();
+    assertThat(dir.resolve("k3out")).doesNotExist();
+  }
+
+  @Test
+  void aMissingCorruptOrIncompatibleModelIsAClearErrorBeforeSparkWork() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("m.csv"), digits.subList(0, 5), true);
+    ScoringConfig missing = new ScoringConfig(csv.toString(), DataFormat.CSV, dir.resolve("nope"), dir.resolve("o1"),
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+    assertThatThrownBy(() -> ScoringJob.run(missing, spark)).hasMessageContaining("Cannot load model")
+        .hasMessageContaining("nope").hasMessageContaining("no such file");
+
+    Path corrupt = Files.write(dir.resolve("corrupt.zip"), "not a zip".getBytes(StandardCharsets.UTF_8));
+    ScoringConfig bad = new ScoringConfig(csv.toString(), DataFormat.CSV, corrupt, dir.resolve("o2"),
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+    assertThatThrownBy(() -> ScoringJob.run(bad, spark)).hasMessageContaining("Cannot load model " + corrupt);
+
+    Path other = dir.resolve("other.zip");
+    var conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+        .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(5).nOut(3).build(), "in")
+        .setOutputs("out").build();
+    var net = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+    net.init();
+    org.deeplearning4j.util.ModelSerializer.writeModel(net, other.toFile(), false);
+    ScoringConfig incompatible = new ScoringConfig(csv.toString(), DataFormat.CSV, other, dir.resolve("o3"),
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+    assertThatThrownBy(() -> ScoringJob.run(incompatible, spark)).hasMessageContaining("Cannot use model " + other);
+    assertThat(dir.resolve("o1")).doesNotExist();
+    assertThat(dir.resolve("o3")).doesNotExist();
+  }
+
+  @Test
+  void anExistingOutputIsRefusedWithoutOverwrite() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("e.csv"), digits.subList(0, 5), true);
+    Files.createDirectories(dir.resolve("exists"));
+    assertThatThrownBy(() -> ScoringJob.run(config(csv.toString(), "exists", OutputFormat.PARQUET, null,
+        BadRecordPolicy.FAIL), spark)).hasMessageContaining("already exists; pass --overwrite");
+  }
+}

@@ -1,0 +1,56 @@
+package io.digitclassifier.scoring;
+
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.net.Networks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.learning.config.Adam;
+
+/** Real MNIST and a real LeNet trained on it once (single JVM, 8,000 images, ~20 s), cached in target/. */
+final class TestModels {
+  private TestModels() {}
+
+  static Path mnist() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      Path candidate = p.resolve("data/mnist");
+      if (Files.isRegularFile(candidate.resolve("train-images-idx3-ubyte"))) return candidate;
+      if (Files.isRegularFile(p.resolve("mvnw"))) break;
+    }
+    throw new IllegalStateException("MNIST is not in data/mnist: run bin/fetch-mnist first (.ci/run does)");
+  }
+
+  /** The first {@code n} MNIST test digits. */
+  static List<DigitRecord> testDigits(SparkSession spark, int n) {
+    return DigitInputs.read(spark, mnist().resolve("t10k-images-idx3-ubyte").toString(), null, BadRecordPolicy.FAIL, 2)
+        .take(n);
+  }
+
+  static synchronized Path lenet(SparkSession spark) throws Exception {
+    Path dir = Path.of("target/test-model").toAbsolutePath();
+    Path zip = dir.resolve(ModelFiles.MODEL);
+    if (Files.isRegularFile(zip)) return dir;
+    List<DigitRecord> train = DigitInputs.read(spark, mnist().resolve("train-images-idx3-ubyte").toString(), null,
+        BadRecordPolicy.FAIL, 2).take(8000);
+    ComputationGraph net = Networks.build(NetworkKind.LENET, new Adam(1e-3), 42);
+    for (int i = 0; i < train.size(); i += 64) {
+      List<byte[]> images = new ArrayList<>();
+      int[] labels = new int[Math.min(64, train.size() - i)];
+      for (int j = 0; j < labels.length; j++) {
+        images.add(train.get(i + j).getPixels());
+        labels[j] = train.get(i + j).getLabel();
+      }
+      net.fit(Digits.toDataSet(images, labels));
+    }
+    ModelFiles.save(net, zip);
+    return dir;
+  }
+}
