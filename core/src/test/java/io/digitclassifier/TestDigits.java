@@ -3,6 +3,15 @@ package io.digitclassifier;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.DigitParquet;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -187,5 +197,134 @@ public final class TestDigits {
     List<Integer> list = new ArrayList<>(pixels.length);
     for (byte b : pixels) list.add(b & 0xFF);
     return list;
+  }
+
+  // ---- Images
+
+  /**
+   * An MNIST-like 28x28 digit (0, 1 or 7): antialiased strokes 2.5 pixels wide, light on black, fitting a 20x20
+   * box and shifted so that its centre of mass is at the centre, as MNIST's are.
+   */
+  public static byte[] drawnDigit(int digit) {
+    byte[] first = drawDigit(digit, 4, 4);
+    double[] centre = centreOfMass(first);
+    return drawDigit(digit, 4 + Math.round(13.5 - centre[0]), 4 + Math.round(13.5 - centre[1]));
+  }
+
+  private static byte[] drawDigit(int digit, double dx, double dy) {
+    float stroke = 2.5f;
+    float inset = stroke / 2;
+    Shape shape;
+    switch (digit) {
+      case 0:
+        shape = new Ellipse2D.Double(5.5, inset, 9, 20 - stroke);
+        break;
+      case 1:
+        shape = line(7, 4, 11, inset, 11, 20 - inset);
+        break;
+      case 7:
+        shape = line(2.5, inset, 17.5, inset, 8, 20 - inset);
+        break;
+      default:
+        throw new IllegalArgumentException("no drawing for " + digit);
+    }
+    BufferedImage image = new BufferedImage(Digits.SIDE, Digits.SIDE, BufferedImage.TYPE_BYTE_GRAY);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+    g.setColor(Color.WHITE);
+    g.setStroke(new BasicStroke(stroke, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+    g.translate(dx, dy);
+    g.draw(shape);
+    g.dispose();
+    return ((DataBufferByte) image.getRaster().getDataBuffer()).getData().clone();
+  }
+
+  private static Shape line(double... xy) {
+    Path2D.Double path = new Path2D.Double();
+    path.moveTo(xy[0], xy[1]);
+    for (int i = 2; i < xy.length; i += 2) path.lineTo(xy[i], xy[i + 1]);
+    return path;
+  }
+
+  /** The intensity-weighted mean column and row of a 28x28 digit. */
+  public static double[] centreOfMass(byte[] pixels) {
+    double sum = 0;
+    double x = 0;
+    double y = 0;
+    for (int i = 0; i < pixels.length; i++) {
+      int v = pixels[i] & 0xFF;
+      sum += v;
+      x += (i % Digits.SIDE) * v;
+      y += (i / Digits.SIDE) * v;
+    }
+    return new double[] {x / sum, y / sum};
+  }
+
+  /** A 28x28 digit enlarged bilinearly to {@code width x height} intensities (0-255, row-major). */
+  public static int[] enlarge(byte[] pixels, int width, int height) {
+    int[] out = new int[width * height];
+    for (int y = 0; y < height; y++) {
+      double sy = clampCoordinate((y + 0.5) * Digits.SIDE / height - 0.5);
+      int y0 = (int) Math.floor(sy);
+      int y1 = Math.min(Digits.SIDE - 1, y0 + 1);
+      double fy = sy - y0;
+      for (int x = 0; x < width; x++) {
+        double sx = clampCoordinate((x + 0.5) * Digits.SIDE / width - 0.5);
+        int x0 = (int) Math.floor(sx);
+        int x1 = Math.min(Digits.SIDE - 1, x0 + 1);
+        double fx = sx - x0;
+        double top = (1 - fx) * at(pixels, x0, y0) + fx * at(pixels, x1, y0);
+        double bottom = (1 - fx) * at(pixels, x0, y1) + fx * at(pixels, x1, y1);
+        out[y * width + x] = (int) Math.round((1 - fy) * top + fy * bottom);
+      }
+    }
+    return out;
+  }
+
+  private static double clampCoordinate(double v) {
+    return Math.max(0, Math.min(Digits.SIDE - 1, v));
+  }
+
+  private static int at(byte[] pixels, int x, int y) {
+    return pixels[y * Digits.SIDE + x] & 0xFF;
+  }
+
+  /** Intensities as an opaque RGB image: dark ink on white when {@code darkOnLight}, else light ink on black. */
+  public static BufferedImage rgbImage(int[] intensities, int width, int height, boolean darkOnLight) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < intensities.length; i++) {
+      int v = darkOnLight ? 255 - intensities[i] : intensities[i];
+      image.setRGB(i % width, i / width, (v << 16) | (v << 8) | v);
+    }
+    return image;
+  }
+
+  /** Intensities as strokes of one colour on a transparent background: the intensity is the opacity. */
+  public static BufferedImage transparentImage(int[] intensities, int width, int height, Color ink) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    int rgb = ink.getRGB() & 0xFFFFFF;
+    for (int i = 0; i < intensities.length; i++) {
+      image.setRGB(i % width, i / width, (intensities[i] << 24) | rgb);
+    }
+    return image;
+  }
+
+  /** The digit enlarged to {@code size x size}, dark on white or light on black, as an RGB image. */
+  public static BufferedImage digitImage(byte[] pixels, int size, boolean darkOnLight) {
+    return rgbImage(enlarge(pixels, size, size), size, size, darkOnLight);
+  }
+
+  /** The image encoded by ImageIO ({@code png}, {@code jpg}, {@code bmp}, {@code gif}). */
+  public static byte[] encode(BufferedImage image, String format) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(image, format, bytes)) {
+        throw new IllegalArgumentException("ImageIO cannot write " + format + " from image type " + image.getType());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 }

@@ -23,10 +23,21 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 /**
  * Turns an image of any size and colour into an MNIST-like digit: 784 unsigned bytes, light ink on black, row-major.
  *
- * <p>The recipe is MNIST's: grayscale; light ink on a dark background (inverted when the border is light, or the
- * opacity taken as ink when the border is transparent); cropped to the ink; scaled with area averaging so that the
- * longer side is 20 pixels and the aspect ratio is kept; placed in 28x28 so that the intensities' centre of mass
- * is at the centre. Deterministic and allocation-light: a few milliseconds for a photo-sized image.
+ * <p>The recipe is MNIST's, made robust to photos and canvas drawings:
+ * <ol>
+ *   <li>intensity: luminance (Rec. 601); but when the image has an alpha channel and its border is mostly
+ *       transparent (median border alpha below 128), the opacity, so that black, white or coloured strokes on a
+ *       transparent canvas all count as ink (see-through pixels of an opaque image show the border's colour);
+ *   <li>background: the median of the outermost rows and columns; inverted when it is light, then subtracted, so
+ *       the background is 0 and the ink light;
+ *   <li>crop to the ink: pixels above {@code max(30, 0.2 * strongest)}; when nothing stands out by more than 30
+ *       levels the image is blank;
+ *   <li>scale so that the longer side is 20 pixels, keeping the aspect ratio: area averaging when shrinking,
+ *       bilinear when enlarging; then stretch so that the strongest ink is 255;
+ *   <li>place in 28x28 with the intensities' centre of mass at the centre, by whole pixels, clamped so nothing is
+ *       cut off.
+ * </ol>
+ * Deterministic (plain float arithmetic, no AWT scaling); about 3 ms for a 280x280 canvas and 15 ms a megapixel.
  *
  * <p>Every problem with the input is an {@link ImageDecodeException} whose message is a short reason.
  */
@@ -94,13 +105,9 @@ public final class ImagePreprocessor {
     }
     int bw = right - left + 1;
     int bh = bottom - top + 1;
-    // Stretched so that the strongest ink is 255, as in MNIST, whatever the pen or the photo's exposure.
-    float gain = 255f / max;
     float[] crop = new float[bw * bh];
     for (int y = 0; y < bh; y++) {
-      for (int x = 0; x < bw; x++) {
-        crop[y * bw + x] = ink[(top + y) * w + left + x] * gain;
-      }
+      System.arraycopy(ink, (top + y) * w + left, crop, y * bw, bw);
     }
 
     int nw = BOX;
@@ -111,6 +118,12 @@ public final class ImagePreprocessor {
       nh = Math.max(1, Math.min(BOX, (int) Math.round(bh * scale)));
     }
     float[] small = resize(crop, bw, bh, nw, nh);
+    // Stretched after shrinking so that the strongest ink is 255, as in MNIST, whatever the pen, the exposure or
+    // how thin the strokes were before area averaging spread them out.
+    float smallMax = 0;
+    for (float v : small) smallMax = Math.max(smallMax, v);
+    float gain = 255f / smallMax;
+    for (int i = 0; i < small.length; i++) small[i] *= gain;
 
     int ox = (SIDE - nw) / 2;
     int oy = (SIDE - nh) / 2;
@@ -126,7 +139,7 @@ public final class ImagePreprocessor {
           sy += y * v;
         }
       }
-      // Whole-pixel shifts, as MNIST did: a sub-pixel shift would blur the digit. Clamped so nothing is cut off.
+      // Whole-pixel shifts: a sub-pixel shift would blur the digit once more.
       double centre = (SIDE - 1) / 2.0;
       ox = clamp((int) Math.round(centre - sx / sum), 0, SIDE - nw);
       oy = clamp((int) Math.round(centre - sy / sum), 0, SIDE - nh);
@@ -155,8 +168,9 @@ public final class ImagePreprocessor {
         checkSize(reader.getWidth(0), reader.getHeight(0));
         BufferedImage image = reader.read(0);
         for (String warning : warnings) {
-          // libjpeg only warns about a cut-off file and fills the rest with grey; a digit from that is garbage.
-          if (warning.contains("Premature end")) {
+          // The JPEG reader only warns about a cut-off file and fills the rest with grey: a digit from that is
+          // garbage. A missing end marker alone (its other warning) is harmless, so the data warning decides.
+          if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
             throw new ImageDecodeException("truncated or corrupt " + format + " (" + warning + ")");
           }
         }
@@ -173,7 +187,7 @@ public final class ImagePreprocessor {
     }
   }
 
-  private static ImageReader readerFor(ImageInputStream in) throws IOException {
+  private static ImageReader readerFor(ImageInputStream in) {
     Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
     if (!readers.hasNext()) throw new ImageDecodeException("not an image");
     String other = null;

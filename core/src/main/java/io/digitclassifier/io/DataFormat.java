@@ -15,7 +15,9 @@ public enum DataFormat {
   /** Kaggle's CSV: {@code label,pixel0..pixel783} (train.csv) or {@code pixel0..pixel783} (test.csv). */
   CSV(KaggleCsvDigitReader::new),
   /** Parquet with {@code pixels} (array&lt;int&gt; of 784 or binary of 784 bytes) and optional {@code label}, {@code id}. */
-  PARQUET(ParquetDigitReader::new);
+  PARQUET(ParquetDigitReader::new),
+  /** A folder of PNG, JPEG, BMP or GIF images, sub-folders included; a folder named 0-9 gives its images' label. */
+  IMAGES(ImageFolderDigitReader::new);
 
   private final Supplier<DigitReader> reader;
 
@@ -32,13 +34,15 @@ public enum DataFormat {
     try {
       return valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Cannot use data format '" + name + "': expected one of idx, csv, parquet");
+      throw new IllegalArgumentException("Cannot use data format '" + name
+          + "': expected one of idx, csv, parquet, images");
     }
   }
 
   /**
    * The format a path's name implies: {@code .csv[.gz]} is CSV, {@code .parquet} or a directory of Parquet
-   * files is Parquet, {@code *-ubyte[.gz]} or {@code *.idx*} is IDX.
+   * files is Parquet, {@code *-ubyte[.gz]} or {@code *.idx*} is IDX, and a directory with images (.png, .jpg, .jpeg,
+   * .bmp, .gif) in it or up to two folders down is an image folder.
    */
   public static DataFormat detect(String path) {
     String name = Path.of(path).getFileName().toString().toLowerCase(Locale.ROOT);
@@ -53,8 +57,21 @@ public enum DataFormat {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      // Two levels down covers the usual digits/7/a.png layout without walking a whole tree of photos.
+      try (Stream<Path> files = Files.walk(p, 3)) {
+        if (files.anyMatch(f -> isVisibleImage(f) && Files.isRegularFile(f))) return IMAGES;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
     throw new IllegalArgumentException("Cannot tell the data format of '" + path
-        + "' from its name: expected .csv, .parquet, an IDX name (*-ubyte, *.idx3) or --data-format idx|csv|parquet");
+        + "' from its name: expected .csv, .parquet, an IDX name (*-ubyte, *.idx3), a folder of images (.png, .jpg,"
+        + " .jpeg, .bmp, .gif) or --data-format idx|csv|parquet|images");
+  }
+
+  /** An image name the image reader would read: Spark skips names starting with _ or . as hidden. */
+  private static boolean isVisibleImage(Path file) {
+    String name = file.getFileName().toString();
+    return !name.startsWith("_") && !name.startsWith(".") && ImageFolderDigitReader.isImageName(name);
   }
 }

@@ -37,4 +37,12 @@ public final class Json {
       throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
     }
   }
+
+  public static <T> T read(Path file, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+    try {
+      return MAPPER.readValue(file.toFile(), type);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
 }

@@ -22,6 +22,7 @@ final class ExecutorModels {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
   private static final Map<String, Queue<ComputationGraph>> IDLE = new ConcurrentHashMap<>();
   private static final AtomicInteger LOADS = new AtomicInteger();
+  private static final Map<String, AtomicInteger> LOADED = new ConcurrentHashMap<>();
 
   private ExecutorModels() {}
 
@@ -39,8 +40,14 @@ final class ExecutorModels {
       throw new UncheckedIOException("Cannot load model " + sha256 + " on the executor: " + e.getMessage(), e);
     }
     loads.add(1);
+    LOADED.computeIfAbsent(sha256, k -> new AtomicInteger()).incrementAndGet();
     LOG.info("Loaded model {} on this executor (instance {})", sha256.substring(0, 12), LOADS.incrementAndGet());
     return net;
+  }
+
+  /** Instances of a model loaded in this JVM so far (idle or in use). */
+  static int loaded(String sha256) {
+    return LOADED.getOrDefault(sha256, new AtomicInteger()).get();
   }
 
   static void giveBack(String sha256, ComputationGraph net) {
