@@ -43,6 +43,7 @@ public final class ModelFiles {
    * {@link IllegalArgumentException} that names it.
    */
   public static ComputationGraph load(Path dirOrZip, boolean withUpdater) {
+    io.digitclassifier.net.Dl4jHelpers.enable();
     Path file = modelFile(dirOrZip);
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("Cannot load model " + file + ": no such file (expected a training output "

@@ -36,6 +36,7 @@ public final class Networks {
 
   /** Builds and initialises the named network. */
   public static ComputationGraph build(NetworkKind kind, IUpdater updater, long seed) {
+    Dl4jHelpers.enable();
     ComputationGraphConfiguration conf = switch (kind) {
       case SEED -> seed(updater, seed);
       case LENET -> lenet(updater, seed);

@@ -31,6 +31,15 @@ class NetworksTest {
   }
 
   @Test
+  void convolutionsRunOnOneDnn() {
+    // The pom's oneDNN natives, the helpers property (Surefire and bin/* set it) and the Nd4jCpu bridge together
+    ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
+    assertThat(System.getProperty(Dl4jHelpers.PROPERTY)).isEqualTo("false");
+    assertThat(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()).isTrue();
+    assertThat(Dl4jHelpers.active(net)).isTrue();
+  }
+
+  @Test
   void sameSeedGivesSameInitialWeights() {
     INDArray a = Networks.build(NetworkKind.LENET, new Adam(1e-3), 5).params();
     INDArray b = Networks.build(NetworkKind.LENET, new Adam(1e-3), 5).params();

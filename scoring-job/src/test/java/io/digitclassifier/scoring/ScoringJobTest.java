@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
+import io.digitclassifier.TestModels;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.io.BadInputException;
 import io.digitclassifier.io.BadRecordPolicy;

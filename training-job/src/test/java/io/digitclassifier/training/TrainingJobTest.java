@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.TestModels;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
@@ -33,7 +34,7 @@ class TrainingJobTest extends SparkTestBase {
   @TempDir static Path dir;
 
   private static TrainingConfig config(Path output, int epochs, boolean overwrite, boolean resume) {
-    return new TrainingConfig(Mnist.dir().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
+    return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
         32, 5, 2, 2, 0.001, 42, 2000, output, overwrite, resume, 5, 256);
   }
 
@@ -65,7 +66,7 @@ class TrainingJobTest extends SparkTestBase {
 
     // the model loads back in a plain JVM and gets exactly the accuracy the job reported on the same digits
     ComputationGraph loaded = ModelFiles.load(out, false);
-    List<DigitRecord> test = DigitInputs.read(spark, Mnist.dir().resolve("t10k-images-idx3-ubyte").toString(), null,
+    List<DigitRecord> test = DigitInputs.read(spark, TestModels.mnist().resolve("t10k-images-idx3-ubyte").toString(), null,
         BadRecordPolicy.FAIL, 2).collect();
     Evaluation eval = new Evaluation(Digits.CLASSES);
     for (int i = 0; i < test.size(); i += 500) {

@@ -1,4 +1,4 @@
-package io.digitclassifier.scoring;
+package io.digitclassifier;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
@@ -16,10 +16,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.learning.config.Adam;
 
 /** Real MNIST and a real LeNet trained on it once (single JVM, 8,000 images, ~20 s), cached in target/. */
-final class TestModels {
+public final class TestModels {
   private TestModels() {}
 
-  static Path mnist() {
+  /** The project's data/mnist, found from the module's directory upwards. */
+  public static Path mnist() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       Path candidate = p.resolve("data/mnist");
       if (Files.isRegularFile(candidate.resolve("train-images-idx3-ubyte"))) return candidate;
@@ -29,12 +30,13 @@ final class TestModels {
   }
 
   /** The first {@code n} MNIST test digits. */
-  static List<DigitRecord> testDigits(SparkSession spark, int n) {
+  public static List<DigitRecord> testDigits(SparkSession spark, int n) {
     return DigitInputs.read(spark, mnist().resolve("t10k-images-idx3-ubyte").toString(), null, BadRecordPolicy.FAIL, 2)
         .take(n);
   }
 
-  static synchronized Path lenet(SparkSession spark) throws Exception {
+  /** A model directory (model.zip) with a LeNet trained on MNIST, cached in the module's target/test-model. */
+  public static synchronized Path lenet(SparkSession spark) {
     Path dir = Path.of("target/test-model").toAbsolutePath();
     Path zip = dir.resolve(ModelFiles.MODEL);
     if (Files.isRegularFile(zip)) return dir;
