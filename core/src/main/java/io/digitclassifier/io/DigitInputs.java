@@ -16,7 +16,22 @@ public final class DigitInputs {
       int partitions) {
     DataFormat f = format != null ? format : DataFormat.detect(path);
     String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path) : null;
-    return f.reader().read(spark, new DigitInput(path, labels, partitions), policy);
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    return f.reader().read(spark, new DigitInput(qualified(path, conf), labels == null ? null : qualified(labels, conf),
+        partitions), policy);
+  }
+
+  /**
+   * The path as the driver sees it, made absolute ({@code file:/...}, {@code hdfs://...}): executors run in
+   * their own working directories, where a relative path would name another file or none.
+   */
+  static String qualified(String path, org.apache.hadoop.conf.Configuration conf) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      return p.getFileSystem(conf).makeQualified(p).toString();
+    } catch (java.io.IOException e) {
+      throw new BadInputException("Cannot read " + path + ": " + e.getMessage(), e);
+    }
   }
 
   /** MNIST's own files in a directory (as bin/fetch-mnist leaves them): the train or t10k images file. */

@@ -12,7 +12,7 @@ public final class SparkSessions {
   private SparkSessions() {}
 
   public static SparkSession create(String appName) {
-    io.digitclassifier.net.Dl4jHelpers.enable();
+    io.digitclassifier.spark.ExecutorSetup.ensure();
     SparkConf conf = new SparkConf()
         .setIfMissing("spark.master", "local[*]")
         .setIfMissing("spark.app.name", appName)

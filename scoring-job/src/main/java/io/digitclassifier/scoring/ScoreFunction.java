@@ -36,7 +36,7 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
 
   @Override
   public Iterator<Row> call(Iterator<DigitRecord> records) {
-    io.digitclassifier.net.Dl4jHelpers.enable();
+    io.digitclassifier.spark.ExecutorSetup.ensure();
     return new Iterator<>() {
       private final ArrayDeque<Row> ready = new ArrayDeque<>();
       private ComputationGraph net;

@@ -53,7 +53,7 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
   @Override
   public Iterator<DataSet> call(Integer partition, Iterator<DigitRecord> records) {
     // runs on each executor before its training worker builds the network
-    io.digitclassifier.net.Dl4jHelpers.enable();
+    io.digitclassifier.spark.ExecutorSetup.ensure();
     Random shuffle = new Random(Augmenter.mix(seed * 31 + epoch) ^ partition);
     return new Iterator<>() {
       private final List<Example> window = new ArrayList<>();

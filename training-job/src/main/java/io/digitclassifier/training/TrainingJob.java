@@ -222,6 +222,7 @@ public final class TrainingJob {
     ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.MODEL));
     TrainingMetrics metrics = metrics(hashes, trainCount, testCount, perEpoch, workers, history, last, wallStart);
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
+    TrainingReportWriter.write(spark, config, metrics, train, test, work);
     output.commit();
     LOG.info("Wrote {} and {} to {}", ModelFiles.MODEL, ModelFiles.METRICS, output.target());
     return metrics;

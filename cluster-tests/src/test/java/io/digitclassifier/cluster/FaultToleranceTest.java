@@ -1,0 +1,171 @@
+package io.digitclassifier.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both jobs on a real Spark standalone cluster (a Master and 2 Workers of 1 core on 127.0.0.1, started by
+ * bin/cluster), submitted through bin/train and bin/score, surviving what clusters do: a lost executor during
+ * training and during scoring, and a lost driver followed by --resume.
+ */
+class FaultToleranceTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern PROGRESS = Pattern.compile("Epoch 1/1: (\\d+)/(\\d+) images");
+  static Path out;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    out = Files.createDirectories(Cluster.ROOT.resolve("cluster-tests/target/runs"));
+    Cluster.run(out.resolve("cluster-stop-before.log"), "bin/cluster", "stop");
+    Cluster.run(out.resolve("cluster-start.log"), "bin/cluster", "start", "2");
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    Cluster.run(out.resolve("cluster-stop.log"), "bin/cluster", "stop");
+    assertThat(Cluster.executors()).isEmpty();
+  }
+
+  /** A short LeNet training on the cluster: 3,000 images x 4 (3 augmented copies), unless {@code more} says otherwise. */
+  private static String[] train(String output, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("bin/train", "--master", Cluster.MASTER, "--model", "lenet",
+        "--limit", "3000", "--averaging-frequency", "5", "--progress-seconds", "1",
+        "--output", out.resolve(output).toString(), "--overwrite"));
+    if (!List.of(more).contains("--augment-copies")) args.addAll(List.of("--augment-copies", "3"));
+    args.addAll(List.of(more));
+    return args.toArray(new String[0]);
+  }
+
+  private static JsonNode metrics(String output) throws Exception {
+    return JSON.readTree(out.resolve(output).resolve("metrics.json").toFile());
+  }
+
+  @Test
+  void trainingSurvivesALostExecutorWithinOnePointOfAnUndisturbedRun() throws Exception {
+    Cluster.run(out.resolve("undisturbed.log"), train("undisturbed"));
+    double undisturbed = metrics("undisturbed").at("/finalEvaluation/accuracy").asDouble();
+
+    Path log = out.resolve("disturbed.log");
+    Process p = Cluster.start(log, train("disturbed"));
+    // kill an executor once a fifth of the epoch is trained: mid-training, with cached minibatches on it
+    Cluster.await(Duration.ofMinutes(5), "training to be 20% done", () -> {
+      Matcher m = PROGRESS.matcher(Cluster.read(log));
+      long done = 0;
+      long total = 1;
+      while (m.find()) {
+        done = Long.parseLong(m.group(1));
+        total = Long.parseLong(m.group(2));
+      }
+      return done * 5 >= total || !p.isAlive();
+    });
+    assertThat(p.isAlive()).as("training still running when the executor is killed").isTrue();
+    List<Long> executors = Cluster.executors();
+    assertThat(executors).hasSize(2);
+    Cluster.kill(executors.get(0));
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    String output = Cluster.read(log);
+    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(output).as("Spark saw the executor go").containsPattern("(?i)lost executor|ExecutorLostFailure|executor .* exited");
+    double disturbed = metrics("disturbed").at("/finalEvaluation/accuracy").asDouble();
+    assertThat(undisturbed).isGreaterThan(0.85);
+    assertThat(Math.abs(disturbed - undisturbed)).as("disturbed %s vs undisturbed %s", disturbed, undisturbed)
+        .isLessThanOrEqualTo(0.01);
+  }
+
+  @Test
+  void aKilledDriverResumesFromTheLastCheckpointWithoutRepeatingOrLosingAnEpoch() throws Exception {
+    Path log = out.resolve("driver-killed.log");
+    Path work = out.resolve(".resumed.inprogress");
+    Process p = Cluster.start(log, train("resumed", "--epochs", "2"));
+    // after epoch 1's checkpoint and metrics are written, the driver dies
+    Cluster.await(Duration.ofMinutes(5), "epoch 1's checkpoint", () ->
+        Cluster.read(work.resolve("metrics.json")).contains("\"epoch\" : 1") || !p.isAlive());
+    assertThat(p.isAlive()).isTrue();
+    JsonNode before = JSON.readTree(work.resolve("metrics.json").toFile());
+    p.destroyForcibly();
+    p.waitFor(1, TimeUnit.MINUTES);
+    assertThat(out.resolve("resumed")).doesNotExist();
+    assertThat(work.resolve("checkpoints/epoch-1.zip")).exists();
+
+    String resumed = Cluster.run(out.resolve("resume.log"), resumeArgs());
+    assertThat(resumed).contains("Resuming from checkpoint epoch-1.zip");
+    JsonNode after = metrics("resumed");
+    assertThat(after.at("/epochs").size()).isEqualTo(2);
+    assertThat(after.at("/epochs/0/epoch").asInt()).isEqualTo(1);
+    assertThat(after.at("/epochs/1/epoch").asInt()).isEqualTo(2);
+    assertThat(after.at("/epochs/0")).isEqualTo(before.at("/epochs/0"));
+    assertThat(resumed).doesNotContain("Epoch 1/2:").contains("Epoch 2/2:");
+  }
+
+  private static String[] resumeArgs() {
+    List<String> args = new java.util.ArrayList<>(List.of(train("resumed", "--epochs", "2")));
+    args.remove("--overwrite");
+    args.add("--resume");
+    return args.toArray(new String[0]);
+  }
+
+  @Test
+  void scoringSurvivesALostExecutorWithEveryRowExactlyOnce() throws Exception {
+    Cluster.run(out.resolve("model.log"), train("model-for-scoring", "--augment-copies", "0"));
+    Path scored = out.resolve("scored");
+    Path work = out.resolve(".scored.inprogress");
+    Path log = out.resolve("scoring.log");
+    // batch size 1 and 20 partitions make scoring slow enough to lose an executor in the middle of it
+    Process p = Cluster.start(log, "bin/score", "--master", Cluster.MASTER, "--input", "data/mnist/t10k-images-idx3-ubyte",
+        "--model", out.resolve("model-for-scoring").toString(), "--output", scored.toString(), "--overwrite",
+        "--output-format", "csv", "--batch-size", "1", "--partitions", "20");
+    Cluster.await(Duration.ofMinutes(5), "the first scored partitions", () -> committedParts(work) >= 2 || !p.isAlive());
+    assertThat(p.isAlive()).as(Cluster.read(log)).isTrue();
+    assertThat(committedParts(work)).isLessThan(20);
+    List<Long> executors = Cluster.executors();
+    assertThat(executors).isNotEmpty();
+    Cluster.kill(executors.get(0));
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    String output = Cluster.read(log);
+    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(output).containsPattern("(?i)lost executor|ExecutorLostFailure|executor .* exited");
+
+    Set<Long> ids = new HashSet<>();
+    long rows = 0;
+    try (Stream<Path> files = Files.list(scored)) {
+      for (Path f : (Iterable<Path>) files.filter(f -> f.getFileName().toString().startsWith("part-"))::iterator) {
+        List<String> lines = Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
+          rows++;
+          ids.add(Long.parseLong(line.substring(0, line.indexOf(','))));
+        }
+      }
+    }
+    assertThat(rows).isEqualTo(10_000);
+    assertThat(ids).hasSize(10_000);
+    JsonNode summary = JSON.readTree(scored.resolve("_summary.json").toFile());
+    assertThat(summary.get("read").asLong()).isEqualTo(10_000);
+    assertThat(summary.get("scored").asLong()).isEqualTo(10_000);
+  }
+
+  /** Task outputs committed so far under the job's temporary directory. */
+  private static long committedParts(Path work) {
+    Path scored = work.resolve("scored");
+    if (!Files.isDirectory(scored)) return 0;
+    try (Stream<Path> files = Files.walk(scored)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("part-")).count();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+}
