@@ -3,19 +3,17 @@ package io.digitclassifier.scoring;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.config.JobMain;
 import io.digitclassifier.config.Versions;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.AtomicOutput;
-import io.digitclassifier.io.BadInputException;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.spark.SparkSessions;
 import io.digitclassifier.spark.Stages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +38,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * The scoring job: read -> preprocess (images) -> score in partitions (the model loaded once per executor,
@@ -67,42 +64,13 @@ public final class ScoringJob {
     System.exit(execute(args));
   }
 
-  /** 0 done, 1 bad input, bad model or failure, 2 bad usage. */
+  /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */
   static int execute(String[] args) {
     ScoringOptions options = new ScoringOptions();
-    CommandLine cmd = new CommandLine(options);
-    ConfFileDefaults defaults = ConfFileDefaults.forJob("scoring");
-    cmd.setDefaultValueProvider(defaults);
-    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
-    ScoringConfig config;
-    try {
-      CommandLine.ParseResult parsed = cmd.parseArgs(args);
-      if (CommandLine.printHelpIfRequested(parsed)) return 0;
-      defaults.checkKeys(cmd);
-      config = options.toConfig();
-    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println("Run with --help for the options.");
-      return 2;
-    }
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = null;
-    try {
-      // the model is checked before any Spark work starts
-      ComputationGraph net = checkModel(config.model());
-      spark = SparkSessions.create("digitclassifier-score");
-      ScoringSummary s = new ScoringJob(config, spark).run(net);
-      System.out.println(describe(s));
-      return 0;
-    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
-      BadInputException bad = BadInputException.find(e);
-      String message = bad != null ? bad.getMessage() : e.getMessage();
-      System.err.println("Scoring failed: " + message);
-      if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
-      return 1;
-    } finally {
-      if (ownSession && spark != null) spark.stop();
-    }
+    ComputationGraph[] checked = new ComputationGraph[1]; // loaded once, before Spark, and then used
+    return JobMain.execute(args, options, "scoring", "digitclassifier-score", options::toConfig,
+        config -> checked[0] = checkModel(config.model()),
+        (config, spark) -> describe(new ScoringJob(config, spark).run(checked[0])));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
@@ -211,6 +179,7 @@ public final class ScoringJob {
         loads.value(), modelFile.toAbsolutePath().normalize().toString(), sha, modelMetrics, Versions.all(), evaluation,
         config.kaggleSubmission() == null ? null : config.kaggleSubmission().toAbsolutePath().normalize().toString());
     Json.write(summary, work.resolve(SUMMARY));
+    ScoringReportWriter.write(spark, summary, written, work);
     return summary;
   }
 

@@ -262,4 +262,26 @@ class ScoringJobTest extends SparkTestBase {
         .containsExactlyInAnyOrder("zero.png", "text.png", "truncated.png");
     assertThat(rejected).allSatisfy(r -> assertThat(r.<String>getAs("reason")).contains("expected a PNG, JPEG, BMP or GIF image"));
   }
+
+  @Test
+  void commandLineExitCodesAndMessages() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("cli.csv"), digits.subList(0, 5), true);
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(ScoringJob.execute(new String[] {"--input", csv.toString(), "--model", dir.resolve("none").toString(),
+          "--output", dir.resolve("cli-out").toString()})).isEqualTo(1);
+      assertThat(ScoringJob.execute(new String[] {"--input", csv.toString(), "--on-bad-record", "skip"})).isEqualTo(2);
+      assertThat(ScoringJob.execute(new String[] {"--model", model.toString()})).isEqualTo(2);
+      assertThat(ScoringJob.execute(new String[] {"--help"})).isZero();
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("Scoring failed: Cannot load model " + dir.resolve("none") + ": no such file")
+        .contains("Cannot use --on-bad-record skip: expected fail or quarantine")
+        .contains("Missing required option: '--input=<input>'");
+    assertThat(dir.resolve("cli-out")).doesNotExist();
+  }
 }

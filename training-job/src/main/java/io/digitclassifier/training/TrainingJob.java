@@ -2,12 +2,11 @@ package io.digitclassifier.training;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.digitclassifier.augment.Augmenter;
-import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.config.JobMain;
 import io.digitclassifier.config.Versions;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.AtomicOutput;
-import io.digitclassifier.io.BadInputException;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.Hashing;
@@ -15,7 +14,6 @@ import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.Networks;
-import io.digitclassifier.spark.SparkSessions;
 import io.digitclassifier.spark.Stages;
 import io.digitclassifier.training.TrainingMetrics.EpochMetrics;
 import java.io.IOException;
@@ -45,7 +43,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import scala.Tuple2;
 
 /**
@@ -77,38 +74,12 @@ public final class TrainingJob {
 
   static int execute(String[] args) {
     TrainingOptions options = new TrainingOptions();
-    CommandLine cmd = new CommandLine(options);
-    ConfFileDefaults defaults = ConfFileDefaults.forJob("training");
-    cmd.setDefaultValueProvider(defaults);
-    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
-    TrainingConfig config;
-    try {
-      CommandLine.ParseResult parsed = cmd.parseArgs(args);
-      if (CommandLine.printHelpIfRequested(parsed)) return 0;
-      defaults.checkKeys(cmd);
-      config = options.toConfig();
-    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println("Run with --help for the options.");
-      return 2;
-    }
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = SparkSessions.create("digitclassifier-train");
-    try {
-      TrainingMetrics metrics = run(config, spark);
-      System.out.printf("Trained %s: test accuracy %.4f on %d images; model in %s%n", config.model().cliName(),
-          metrics.finalEvaluation().accuracy(), metrics.testImages(), config.output().toAbsolutePath().normalize());
-      return 0;
-    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
-      BadInputException bad = BadInputException.find(e);
-      String message = bad != null ? bad.getMessage() : e.getMessage();
-      LOG.debug("Training failed", e);
-      System.err.println("Training failed: " + message);
-      if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
-      return 1;
-    } finally {
-      if (ownSession) spark.stop();
-    }
+    return JobMain.execute(args, options, "training", "digitclassifier-train", options::toConfig, config -> { },
+        (config, spark) -> {
+          TrainingMetrics metrics = run(config, spark);
+          return String.format("Trained %s: test accuracy %.4f on %d images; model in %s", config.model().cliName(),
+              metrics.finalEvaluation().accuracy(), metrics.testImages(), config.output().toAbsolutePath().normalize());
+        });
   }
 
   /** Runs the whole pipeline with a typed configuration; everything below the command line is testable here. */
