@@ -64,6 +64,7 @@ public final class DigitGrid {
     int cellH = side + captionLines * CAPTION_LINE + PAD;
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
     Graphics2D pg = probe.createGraphics();
+    pg.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     FontMetrics headerMetrics = pg.getFontMetrics(HEADER_FONT);
     FontMetrics captionMetrics = pg.getFontMetrics(FONT);
     int left = PAD;
@@ -72,7 +73,7 @@ public final class DigitGrid {
       for (Tile t : row) {
         // captions wider than the digit widen every cell rather than overlap the neighbour
         if (t.caption() != null) {
-          for (String line : t.caption().split("\n")) cellW = Math.max(cellW, captionMetrics.stringWidth(line) + PAD);
+          for (String line : t.caption().split("\n")) cellW = Math.max(cellW, captionMetrics.stringWidth(line) + 2 * PAD);
         }
       }
     }

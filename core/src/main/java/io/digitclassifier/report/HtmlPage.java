@@ -25,8 +25,9 @@ public final class HtmlPage {
       "th,td{border:1px solid #ddd;padding:3px 9px;text-align:left;vertical-align:top}",
       "th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}",
       ".figs{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}",
-      "figure{margin:0 0 12px 0}figure img{max-width:100%;border:1px solid #e4e4e4}",
-      "figcaption{color:#555;font-size:.9em;max-width:720px}",
+      // display:table with a table-caption: the caption wraps at the image's width instead of widening it
+      "figure{margin:0 0 12px 0;display:table}figure img{max-width:100%;border:1px solid #e4e4e4}",
+      "figcaption{display:table-caption;caption-side:bottom;color:#555;font-size:.9em;padding-top:4px}",
       "code{background:#f4f4f4;padding:0 3px}");
 
   private final StringBuilder body = new StringBuilder();

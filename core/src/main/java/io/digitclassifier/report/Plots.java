@@ -27,8 +27,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * meaning: training blue, held-out orange).
  */
 public final class Plots {
-  public static final int WIDTH = 720;
-  public static final int HEIGHT = 420;
+  public static final int WIDTH = 560;
+  public static final int HEIGHT = 400;
   static final Color BLUE = new Color(0x1f, 0x77, 0xb4);
   static final Color ORANGE = new Color(0xff, 0x7f, 0x0e);
   static final Color GREEN = new Color(0x2c, 0xa0, 0x2c);
@@ -51,7 +51,11 @@ public final class Plots {
         .yAxisTitle(yTitle).build();
     style(chart.getStyler());
     chart.getStyler().setXAxisDecimalPattern("0");
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    // with few epochs XChart puts ticks at the data's own values: keep their labels short
+    chart.getStyler().setYAxisDecimalPattern("0.###");
+    // below the plot: inside, it would cover a curve wherever the curves happen to go
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     if (epochs.length == 1) {
       // one point: XChart would make a zero-width axis; give the point some room either side
       chart.getStyler().setXAxisMin(epochs[0] - 1.0);
@@ -85,7 +89,8 @@ public final class Plots {
         .yAxisTitle(yTitle).build();
     style(chart.getStyler());
     chart.getStyler().setStacked(stacked);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setLegendVisible(series.size() > 1);
     chart.getStyler().setOverlapped(false);
     int colour = 0;

@@ -78,7 +78,9 @@ public record TrainingReport(
     Map<String, double[]> accuracy = new LinkedHashMap<>();
     accuracy.put("training (un-augmented sample)", epochs.stream().mapToDouble(Epoch::trainAccuracy).toArray());
     accuracy.put("held-out", epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
-    byte[] lossPng = Plots.png(Plots.perEpoch("Training loss", "mean minibatch loss", xs, loss));
+    var lossChart = Plots.perEpoch("Training loss", "mean minibatch loss", xs, loss);
+    lossChart.getStyler().setYAxisMin(0.0);
+    byte[] lossPng = Plots.png(lossChart);
     byte[] accuracyPng = Plots.png(Plots.perEpoch("Accuracy", "accuracy", xs, accuracy));
     written.add(save(plots.resolve(LOSS_PNG), lossPng));
     written.add(save(plots.resolve(ACCURACY_PNG), accuracyPng));
@@ -103,7 +105,6 @@ public record TrainingReport(
       var prChart = Plots.bars("Precision and recall per class", "class", "", Plots.classes(), pr, false);
       prChart.getStyler().setYAxisMin(lowerBound(finalEvaluation));
       prChart.getStyler().setYAxisMax(1.0);
-      prChart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
       byte[] prPng = Plots.png(prChart);
       written.add(save(plots.resolve(CONFUSION_PNG), cmPng));
       written.add(save(plots.resolve(PRECISION_RECALL_PNG), prPng));

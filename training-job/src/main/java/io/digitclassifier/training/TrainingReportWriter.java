@@ -50,7 +50,7 @@ final class TrainingReportWriter {
     } catch (Exception | LinkageError | java.awt.AWTError e) {
       // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must not cost the model
       LOG.warn("Cannot write the training report in {}: {}; the model and metrics are written all the same", dir,
-          e.toString());
+          e.getMessage() != null ? e.getMessage() : e.toString());
       LOG.debug("Training report failed", e);
     }
   }

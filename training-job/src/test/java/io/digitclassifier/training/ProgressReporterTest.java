@@ -50,10 +50,10 @@ class ProgressReporterTest {
   void barThatNeverFinishedStillEndsItsLine() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream stream = new PrintStream(out, true, StandardCharsets.UTF_8);
-    try (ProgressReporter p = new ProgressReporter("Epoch 1/1", 100, new LongAccumulator(), new LongAccumulator(),
-        new DoubleAccumulator(), 1, stream)) {
-      Thread.sleep(1_500);
-    }
+    ProgressReporter p = new ProgressReporter("Epoch 1/1", 100, new LongAccumulator(), new LongAccumulator(),
+        new DoubleAccumulator(), 1, stream);
+    Thread.sleep(1_500);
+    p.close();
     String drawn = out.toString(StandardCharsets.UTF_8);
     assertThat(drawn).startsWith("\rEpoch 1/1 [........................]   0% 0/100").endsWith(System.lineSeparator());
   }

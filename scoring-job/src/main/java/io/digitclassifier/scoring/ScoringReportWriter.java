@@ -1,0 +1,116 @@
+package io.digitclassifier.scoring;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+
+import io.digitclassifier.data.Digits;
+import io.digitclassifier.report.ScoringReport;
+import io.digitclassifier.spark.Stages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scoring job's last stage: counts labels, confidence bins and rejects with a few small Spark aggregations
+ * over the written output (nothing but counts and the first rejected records reach the driver) and writes
+ * {@link ScoringReport} into the output's work directory. A failure here is logged and the output is kept.
+ */
+final class ScoringReportWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(ScoringReportWriter.class);
+  /** Rejected records listed one by one in the report. */
+  static final int FIRST_REJECTED = 20;
+  /** Kinds of rejection reason listed. */
+  static final int REASON_KINDS = 10;
+
+  private ScoringReportWriter() {}
+
+  /** Writes {@code _report.html} and its plots into {@code dir}; never throws. */
+  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir) {
+    try {
+      ScoringReport report = Stages.run(spark.sparkContext(), ScoringJob.GROUP, "4 report: label and confidence counts",
+          () -> gather(spark, summary, written, dir));
+      report.write(dir);
+    } catch (Exception | LinkageError | java.awt.AWTError e) {
+      // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must not cost the output
+      LOG.warn("Cannot write the scoring report in {}: {}; the scored output is written all the same", dir,
+          e.getMessage() != null ? e.getMessage() : e.toString());
+      LOG.debug("Scoring report failed", e);
+    }
+  }
+
+  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir) {
+    boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
+    long[] predicted = new long[Digits.CLASSES];
+    long[] truth = labelled ? new long[Digits.CLASSES] : null;
+    long[] bins = new long[ScoringReport.BINS];
+    long[] wrong = labelled ? new long[ScoringReport.BINS] : null;
+    var bin = least(lit(ScoringReport.BINS - 1), floor(col("confidence").multiply(ScoringReport.BINS))).cast("int")
+        .as("bin");
+    Dataset<Row> counts = labelled ? written.groupBy(col("label"), col("trueLabel"), bin).count()
+        : written.groupBy(col("label"), bin).count();
+    for (Row r : counts.collectAsList()) {
+      int label = ((Number) r.getAs("label")).intValue();
+      int b = ((Number) r.getAs("bin")).intValue();
+      long n = r.getAs("count");
+      predicted[label] += n;
+      bins[b] += n;
+      if (labelled && r.getAs("trueLabel") != null) {
+        int t = ((Number) r.getAs("trueLabel")).intValue();
+        truth[t] += n;
+        if (t != label) wrong[b] += n;
+      }
+    }
+
+    Map<String, Long> reasons = new LinkedHashMap<>();
+    List<List<String>> first = new ArrayList<>();
+    Path rejectedDir = dir.resolve(ScoringJob.REJECTED_DIR);
+    if (summary.rejected() > 0 && Files.isDirectory(rejectedDir)) {
+      var reader = spark.read().format(summary.outputFormat());
+      if (OutputFormat.CSV.sparkName().equals(summary.outputFormat())) {
+        reader = reader.option("header", "true").option("inferSchema", "true");
+      }
+      Dataset<Row> rejected = reader.load(rejectedDir.toUri().toString());
+      Dataset<String> kinds = rejected.select(col("reason").cast("string"), col("file").cast("string"))
+          .map((MapFunction<Row, String>) r -> ScoringReport.reasonKind(r.getString(0), r.getString(1)), Encoders.STRING());
+      for (Row r : kinds.groupBy("value").count().orderBy(col("count").desc(), col("value")).limit(REASON_KINDS)
+          .collectAsList()) {
+        reasons.put(r.getString(0), r.getLong(1));
+      }
+      for (Row r : rejected.orderBy("id").limit(FIRST_REJECTED).collectAsList()) {
+        first.add(List.of(String.valueOf(r.<Object>getAs("id")), String.valueOf(r.<Object>getAs("file")),
+            String.valueOf(r.<Object>getAs("position")), String.valueOf(r.<Object>getAs("reason"))));
+      }
+    }
+
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("input", summary.input() + " (" + summary.inputFormat() + ")");
+    facts.put("model", summary.model());
+    facts.put("model SHA-256", summary.modelSha256());
+    facts.put("output", summary.output() + " (" + summary.outputFormat() + ")");
+    facts.put("records", String.format(Locale.ROOT, "%,d read = %,d scored + %,d rejected", summary.read(),
+        summary.scored(), summary.rejected()));
+    facts.put("scoring time", String.format(Locale.ROOT, "%.1f s, %,.0f images/s, %d model loads", summary.seconds(),
+        summary.imagesPerSecond(), summary.modelLoads()));
+    if (summary.evaluation() != null) {
+      facts.put("accuracy", String.format(Locale.ROOT, "%.2f%% (%,d labelled images)",
+          100 * summary.evaluation().accuracy(), summary.evaluation().examples()));
+    }
+    if (summary.kaggleSubmission() != null) facts.put("Kaggle submission", summary.kaggleSubmission());
+    return new ScoringReport(facts, predicted, truth, bins, wrong, summary.evaluation(), summary.rejected(), reasons,
+        first);
+  }
+}
