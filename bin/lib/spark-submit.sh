@@ -2,25 +2,12 @@
 # org.apache.spark.deploy.SparkSubmit, with Spark's classpath from the build and Spark's Java 17 flags.
 # usage: spark_submit MODULE MAIN_CLASS [spark-submit flags and job options...]
 
-project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-
-find_java() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
-}
-
-# Builds the project once if a job's jar or launcher files are missing (a fresh clone).
-ensure_built() {
-  local module=$1
-  if ! ls "$project_dir/$module"/target/*-app.jar >/dev/null 2>&1 \
-      || [ ! -f "$project_dir/spark-runtime/target/spark-classpath.txt" ]; then
-    echo "Building the project (first run) ..." >&2
-    (cd "$project_dir" && ./mvnw -B -q -DskipTests package) >&2
-  fi
-}
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 spark_submit() {
   local module=$1 main=$2; shift 2
-  ensure_built "$module"
+  build_if_missing "$project_dir/$module/target/*-app.jar" "$project_dir/spark-runtime/target/spark-classpath.txt"
   local java; java=$(find_java)
   local target="$project_dir/$module/target" runtime="$project_dir/spark-runtime/target"
   local jar; jar=$(ls "$target"/*-app.jar | head -n 1)

@@ -1,0 +1,283 @@
+package io.digitclassifier.serving;
+
+import com.sun.net.httpserver.HttpServer;
+import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.image.ImagePreprocessor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * The canvas server: loads the model once, warms it up, then serves the page at {@code /}, the prediction API at
+ * {@code POST /api/predict} and {@code GET /api/health}, on the JDK's {@code com.sun.net.httpserver}.
+ *
+ * <p>Requests run on a small fixed pool of threads; the network itself on a {@link ModelPool} of at most four
+ * copies, so decoding and preprocessing (about 3 ms a canvas) overlap with the forward passes.
+ */
+public final class DigitServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DigitServer.class);
+
+  static {
+    // The JDK server writes a response's headers and body separately: with Nagle's algorithm on, a keep-alive
+    // client's delayed ACK holds the body back for 40 ms. Read once, when the JDK server's classes load.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private final HttpServer http;
+  private final ExecutorService executor;
+  private final ModelPool model;
+  private final URI uri;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicInteger closed = new AtomicInteger();
+
+  private DigitServer(HttpServer http, ExecutorService executor, ModelPool model, URI uri) {
+    this.http = http;
+    this.executor = executor;
+    this.model = model;
+    this.uri = uri;
+  }
+
+  public static void main(String[] args) {
+    PrintStream out = System.out;
+    DigitServer server;
+    try {
+      server = launch(args, out, System.err);
+    } catch (ExitException e) {
+      System.exit(e.code);
+      return;
+    }
+    if (server == null) return;
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "serve-shutdown"));
+    server.awaitClose();
+  }
+
+  /**
+   * Parses the command line and starts the server, printing the ready line on {@code out}; null after
+   * {@code --help}. Exit codes travel in an {@link ExitException}: 1 for a bad model or an address in use, 2 for
+   * bad usage.
+   */
+  static DigitServer launch(String[] args, PrintStream out, PrintStream err) {
+    ServeOptions options = new ServeOptions();
+    CommandLine cmd = new CommandLine(options);
+    ConfFileDefaults defaults = ConfFileDefaults.forJob("serving");
+    cmd.setDefaultValueProvider(defaults);
+    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
+    ServeConfig config;
+    try {
+      cmd.parseArgs(args);
+      if (cmd.isUsageHelpRequested()) {
+        cmd.usage(out, CommandLine.Help.Ansi.OFF);
+        return null;
+      }
+      if (cmd.isVersionHelpRequested()) {
+        cmd.printVersionHelp(out, CommandLine.Help.Ansi.OFF);
+        return null;
+      }
+      defaults.checkKeys(cmd);
+      config = options.toConfig();
+    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.println("Run with --help for the options.");
+      throw new ExitException(2);
+    }
+    DigitServer server;
+    try {
+      server = start(config);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      err.println("Serving failed: " + e.getMessage());
+      throw new ExitException(1);
+    }
+    out.println("Serving " + server.modelSha256() + " on " + server.uri() + " (ready)");
+    out.flush();
+    return server;
+  }
+
+  /**
+   * Binds, loads and warms up the model, then starts answering. A missing or unusable model is an
+   * {@link IllegalArgumentException}; an address that cannot be bound an {@link UncheckedIOException}.
+   */
+  public static DigitServer start(ServeConfig config) {
+    LOG.info("Serving configuration: {}", config);
+    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    String where = config.host() + ":" + config.port();
+    if (address.isUnresolved()) throw new IllegalArgumentException("Cannot listen on " + where + ": unknown host");
+    HttpServer http;
+    try {
+      // Bound first, so that a port in use fails before seconds of model loading; connections wait in the backlog.
+      http = HttpServer.create(address, 64);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot listen on " + where + ": " + e.getMessage(), e);
+    }
+    ExecutorService executor = null;
+    try {
+      int cores = Runtime.getRuntime().availableProcessors();
+      ModelPool model = ModelPool.load(config.model(), Math.max(1, Math.min(4, cores)));
+      warmUp(model);
+      executor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), threads());
+      http.createContext("/api/predict", new PredictHandler(model));
+      http.createContext("/api/health", exchange -> {
+        try {
+          String method = exchange.getRequestMethod();
+          if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            Exchanges.error(exchange, 405, "Cannot report health: method " + method + " is not allowed, use GET");
+            return;
+          }
+          Map<String, Object> health = new LinkedHashMap<>();
+          health.put("status", "ready");
+          health.put("model", model.sha256());
+          health.put("instances", model.size());
+          Exchanges.json(exchange, 200, health);
+        } finally {
+          exchange.close();
+        }
+      });
+      http.createContext("/", new PageHandler());
+      http.setExecutor(executor);
+      http.start();
+      InetAddress bound = http.getAddress().getAddress();
+      if (!bound.isLoopbackAddress()) {
+        LOG.warn("Listening on {}, not loopback: anyone who can reach this address can use the model", bound);
+      }
+      warmUpHttp(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, http.getAddress().getPort());
+      URI uri = uri(config.host(), http.getAddress().getPort());
+      return new DigitServer(http, executor, model, uri);
+    } catch (RuntimeException | Error e) {
+      http.stop(0);
+      if (executor != null) executor.shutdownNow();
+      throw e;
+    }
+  }
+
+  /**
+   * Runs what the first request will run (PNG decoding, preprocessing, every network copy, JSON), so that it
+   * finds natives loaded, workspaces allocated and the hot code compiled.
+   */
+  private static void warmUp(ModelPool model) {
+    long start = System.nanoTime();
+    byte[] png = CanvasSample.seven();
+    byte[] pixels = null;
+    for (int i = 0; i < 20; i++) pixels = ImagePreprocessor.toMnist(png);
+    model.warmUp(pixels, 10);
+    Prediction prediction = model.predict(pixels);
+    try {
+      io.digitclassifier.model.Json.MAPPER.writeValueAsBytes(prediction);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    LOG.info("Warmed up in {} ms (a drawn 7 reads as {})", (System.nanoTime() - start) / 1_000_000,
+        prediction.label());
+  }
+
+  /**
+   * Sends the server a raw PNG and a JSON data URL over a plain socket before it is announced, so that the JDK
+   * server's own classes and the handlers are loaded and run once: without this the first visitor's answer takes
+   * about 130 ms instead of a few.
+   */
+  private static void warmUpHttp(InetAddress address, int port) {
+    long start = System.nanoTime();
+    byte[] png = CanvasSample.seven();
+    byte[] json = ("{\"image\":\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\"}")
+        .getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 3; i++) {
+      selfRequest(address, port, "image/png", png);
+      selfRequest(address, port, "application/json", json);
+    }
+    LOG.info("Warmed up the HTTP path in {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private static void selfRequest(InetAddress address, int port, String contentType, byte[] body) {
+    try (Socket socket = new Socket(address, port)) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + contentType
+          + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String status = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines()
+          .findFirst().orElse("");
+      if (!status.startsWith("HTTP/1.1 200")) throw new IllegalStateException("Cannot warm up: the server answered " + status);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot warm up: " + e.getMessage(), e);
+    }
+  }
+
+  private static ThreadFactory threads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "serve-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  static URI uri(String host, int port) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return URI.create("http://" + h + ":" + port + "/");
+  }
+
+  /** The page's address, with the port actually bound (when the configuration said 0). */
+  public URI uri() {
+    return uri;
+  }
+
+  /** The SHA-256 of the model.zip being served. */
+  public String modelSha256() {
+    return model.sha256();
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops accepting, lets requests in progress finish (up to a second) and releases the threads. */
+  @Override
+  public void close() {
+    if (closed.getAndIncrement() > 0) return;
+    http.stop(1);
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("Stopped serving on {}", uri);
+    stopped.countDown();
+  }
+
+  /** How {@link #launch} reports an exit code without exiting the JVM, so tests can call it. */
+  static final class ExitException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int code;
+
+    ExitException(int code) {
+      super("exit " + code, null, false, false);
+      this.code = code;
+    }
+  }
+}

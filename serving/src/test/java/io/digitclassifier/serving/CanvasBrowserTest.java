@@ -1,0 +1,154 @@
+package io.digitclassifier.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.TestModels;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.interactions.PointerInput;
+import org.openqa.selenium.interactions.Sequence;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * End to end in a real browser: headless Chromium (Debian's, through its chromedriver) draws digits stroke by
+ * stroke on the page's canvas, presses Predict and reads the answer of a real LeNet.
+ */
+class CanvasBrowserTest extends SparkTestBase {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+  private static DigitServer server;
+  private static ChromeDriverService service;
+  private static WebDriver driver;
+  private static Path profile;
+
+  @BeforeAll
+  static void startServerAndBrowser() throws Exception {
+    assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+        .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
+        .isTrue();
+    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark), "127.0.0.1", 0));
+    profile = Files.createTempDirectory("serve-e2e-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile, "--window-size=800,720", "--force-device-scale-factor=1");
+    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
+        .build();
+    driver = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stopServerAndBrowser() throws Exception {
+    if (driver != null) driver.quit();
+    if (service != null) service.stop();
+    if (server != null) server.close();
+    if (profile != null) {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  @BeforeEach
+  void openPage() {
+    driver.get(server.uri().toString());
+  }
+
+  private WebElement canvas() {
+    return driver.findElement(By.id("canvas"));
+  }
+
+  /** Presses Predict and waits for a digit or an error. */
+  private String predict() {
+    String before = status();
+    driver.findElement(By.id("predict")).click();
+    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !status().equals(before) && !status().startsWith("Asking"));
+    return driver.findElement(By.id("label")).getText();
+  }
+
+  private String status() {
+    return driver.findElement(By.id("status")).getText();
+  }
+
+  /** One stroke with the mouse through points given relative to the canvas centre, in small moves. */
+  private void mouseStroke(int[][] points) {
+    Actions actions = new Actions(driver).moveToElement(canvas(), points[0][0], points[0][1]).clickAndHold();
+    for (int i = 1; i < points.length; i++) {
+      int[] from = points[i - 1];
+      int[] to = points[i];
+      int steps = Math.max(1, (int) Math.hypot(to[0] - from[0], to[1] - from[1]) / 10);
+      for (int s = 1; s <= steps; s++) {
+        actions.moveToElement(canvas(), from[0] + (to[0] - from[0]) * s / steps, from[1] + (to[1] - from[1]) * s / steps);
+      }
+    }
+    actions.release().perform();
+  }
+
+  @Test
+  void drawsASevenWithTheMouseAndTheModelNamesIt() throws Exception {
+    // a bar across the top, then down to the left: two strokes, as a person draws a 7
+    mouseStroke(new int[][] {{-60, -90}, {65, -90}});
+    mouseStroke(new int[][] {{65, -90}, {-15, 100}});
+    assertThat(predict()).isEqualTo("7");
+    List<WebElement> bars = driver.findElements(By.cssSelector("#bars .row"));
+    assertThat(bars).hasSize(3);
+    assertThat(bars.get(0).getAttribute("data-digit")).isEqualTo("7");
+    assertThat(status()).matches("Answered in \\d+ ms\\.");
+    Path shot = Path.of("target/serve-e2e.png");
+    Files.write(shot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
+    // what the browser sent, for a look (and a real drawn digit for bin/benchmark-serve --image)
+    String dataUrl = (String) ((JavascriptExecutor) driver).executeScript(
+        "return document.getElementById('canvas').toDataURL('image/png');");
+    Files.write(Path.of("target/serve-e2e-canvas.png"),
+        Base64.getDecoder().decode(dataUrl.substring(dataUrl.indexOf(',') + 1)));
+  }
+
+  @Test
+  void drawsAOneWithAFingerAndTheModelNamesIt() {
+    PointerInput finger = new PointerInput(PointerInput.Kind.TOUCH, "finger");
+    Sequence stroke = new Sequence(finger, 0);
+    stroke.addAction(finger.createPointerMove(Duration.ZERO, PointerInput.Origin.fromElement(canvas()), 5, -100));
+    stroke.addAction(finger.createPointerDown(PointerInput.MouseButton.LEFT.asArg()));
+    for (int y = -90; y <= 100; y += 10) {
+      stroke.addAction(finger.createPointerMove(Duration.ofMillis(10), PointerInput.Origin.fromElement(canvas()), 0, y));
+    }
+    stroke.addAction(finger.createPointerUp(PointerInput.MouseButton.LEFT.asArg()));
+    ((ChromeDriver) driver).perform(List.of(stroke));
+    assertThat(predict()).isEqualTo("1");
+  }
+
+  @Test
+  void aBlankCanvasShowsTheServersReasonAndClearForgetsTheAnswer() {
+    predict();
+    assertThat(status()).isEqualTo("Cannot read the image: no ink found (blank image)");
+    assertThat(driver.findElement(By.id("status")).getAttribute("class")).isEqualTo("error");
+
+    mouseStroke(new int[][] {{0, -100}, {0, 100}});
+    assertThat(predict()).matches("\\d");
+    driver.findElement(By.id("clear")).click();
+    new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.textToBe(By.id("label"), "\u2013"));
+    assertThat(driver.findElements(By.cssSelector("#bars .row"))).isEmpty();
+    assertThat(status()).isEmpty();
+  }
+}
