@@ -76,19 +76,7 @@ public record ScoringReport(
     byte[] labelsPng = Plots.png(Plots.bars("Label distribution", "digit", "images", Plots.classes(), labels, false));
     List<String> bins = new ArrayList<>();
     for (int b = 0; b < BINS; b++) bins.add(String.format(Locale.ROOT, "%.2f", (double) b / BINS));
-    Map<String, Long[]> confidence = new LinkedHashMap<>();
-    if (wrongBins == null) {
-      confidence.put("images", Plots.boxed(confidenceBins));
-    } else {
-      long[] right = new long[BINS];
-      for (int b = 0; b < BINS; b++) right[b] = confidenceBins[b] - wrongBins[b];
-      confidence.put("right", Plots.boxed(right));
-      confidence.put("wrong", Plots.boxed(wrongBins));
-    }
-    var confidenceChart = Plots.bars("Confidence of the predicted label", "probability (bin start)", "images", bins,
-        confidence, true);
-    confidenceChart.getStyler().setXAxisLabelRotation(45);
-    if (wrongBins != null) confidenceChart.getStyler().setSeriesColors(new java.awt.Color[] {Plots.GREEN, Plots.RED});
+    var confidenceChart = confidenceChart(bins);
     byte[] confidencePng = Plots.png(confidenceChart);
     written.add(save(dir.resolve(LABELS_PNG), labelsPng));
     written.add(save(dir.resolve(CONFIDENCE_PNG), confidencePng));
@@ -97,8 +85,9 @@ public record ScoringReport(
             : "Images per predicted digit beside images per true digit: a bar far from its partner is a digit the "
                 + "model over- or under-calls.")
         .figure(confidencePng, "confidence histogram", "The predicted label's probability, in bins of "
-            + String.format(Locale.ROOT, "%.2f", 1.0 / BINS) + (wrongBins == null ? "." : ", right and wrong answers "
-            + "stacked: the wrong ones should sit at low confidence."));
+            + String.format(Locale.ROOT, "%.2f", 1.0 / BINS) + (wrongBins == null ? "." : ", for the right and the "
+            + "wrong answers apart, each as a share of its own count (the wrong ones are few): a good model is "
+            + "sure when right and unsure when wrong."));
     long under50 = 0;
     long under90 = 0;
     for (int b = 0; b < BINS; b++) {
@@ -149,6 +138,39 @@ public record ScoringReport(
     written.add(html);
     LOG.info("Wrote the scoring report: {}, with {} plots", REPORT, written.size() - 1);
     return written;
+  }
+
+  /**
+   * Images per confidence bin; with labels, right and wrong answers as two bar series, each normalised to its own
+   * total, because in counts the few wrong answers would not show beside the many right ones.
+   */
+  private org.knowm.xchart.CategoryChart confidenceChart(List<String> bins) {
+    Map<String, Number[]> series = new LinkedHashMap<>();
+    String yTitle;
+    if (wrongBins == null) {
+      series.put("images", Plots.boxed(confidenceBins));
+      yTitle = "images";
+    } else {
+      long right = 0;
+      long wrong = 0;
+      for (int b = 0; b < BINS; b++) {
+        right += confidenceBins[b] - wrongBins[b];
+        wrong += wrongBins[b];
+      }
+      Double[] rightShare = new Double[BINS];
+      Double[] wrongShare = new Double[BINS];
+      for (int b = 0; b < BINS; b++) {
+        rightShare[b] = right == 0 ? 0 : 100.0 * (confidenceBins[b] - wrongBins[b]) / right;
+        wrongShare[b] = wrong == 0 ? 0 : 100.0 * wrongBins[b] / wrong;
+      }
+      series.put(String.format(Locale.ROOT, "right answers (%,d)", right), rightShare);
+      series.put(String.format(Locale.ROOT, "wrong answers (%,d)", wrong), wrongShare);
+      yTitle = "% of the right / of the wrong answers";
+    }
+    var chart = Plots.bars("Confidence of the predicted label", "probability (bin start)", yTitle, bins, series, false);
+    chart.getStyler().setXAxisLabelRotation(90);
+    if (wrongBins != null) chart.getStyler().setSeriesColors(new java.awt.Color[] {Plots.GREEN, Plots.RED});
+    return chart;
   }
 
   private static String count(long n) {

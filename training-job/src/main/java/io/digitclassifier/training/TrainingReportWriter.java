@@ -129,7 +129,8 @@ final class TrainingReportWriter {
         + "%s degrees either way, zoom %s per axis, shift up to %s of the size, seed %d); %s", COPIES,
         strip(config.rotation()), "±" + strip(config.zoom()), strip(config.shift()), config.seed(),
         config.augmentCopies() == 0 ? "this run trained without augmentation (--augment-copies 0)."
-            : "this run trained on the original and copies 1-" + config.augmentCopies() + " of every image, each epoch.");
+            : "this run trained on the original and " + (config.augmentCopies() == 1 ? "copy 1"
+                : "copies 1-" + config.augmentCopies()) + " of every image, each epoch.");
     return new TrainingReport(config.model().cliName(), config.data(), facts, metrics.configuration(), epochs,
         metrics.finalEvaluation(), samples, augmentation, mistakes);
   }
