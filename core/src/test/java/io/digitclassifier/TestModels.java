@@ -43,15 +43,7 @@ public final class TestModels {
     List<DigitRecord> train = DigitInputs.read(spark, mnist().resolve("train-images-idx3-ubyte").toString(), null,
         BadRecordPolicy.FAIL, 2).take(8000);
     ComputationGraph net = Networks.build(NetworkKind.LENET, new Adam(1e-3), 42);
-    for (int i = 0; i < train.size(); i += 64) {
-      List<byte[]> images = new ArrayList<>();
-      int[] labels = new int[Math.min(64, train.size() - i)];
-      for (int j = 0; j < labels.length; j++) {
-        images.add(train.get(i + j).getPixels());
-        labels[j] = train.get(i + j).getLabel();
-      }
-      net.fit(Digits.toDataSet(images, labels));
-    }
+    for (org.nd4j.linalg.dataset.DataSet batch : Digits.batches(train, 64)) net.fit(batch);
     ModelFiles.save(net, zip);
     return dir;
   }

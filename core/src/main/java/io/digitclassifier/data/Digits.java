@@ -38,4 +38,29 @@ public final class Digits {
   public static DataSet toDataSet(List<byte[]> images, int[] labels) {
     return new DataSet(toFeatures(images), toOneHot(labels));
   }
+
+  /** A minibatch of labelled records; a record without a label is an error naming where it came from. */
+  public static DataSet toDataSet(List<DigitRecord> records) {
+    List<byte[]> images = new java.util.ArrayList<>(records.size());
+    int[] labels = new int[records.size()];
+    for (int i = 0; i < records.size(); i++) {
+      DigitRecord r = records.get(i);
+      if (r.getLabel() == null) {
+        throw new IllegalArgumentException("Cannot train or evaluate on " + r.getSource() + " " + r.getPosition()
+            + ": the record has no label");
+      }
+      images.add(r.getPixels());
+      labels[i] = r.getLabel();
+    }
+    return toDataSet(images, labels);
+  }
+
+  /** Consecutive minibatches of at most {@code size} labelled records, in order. */
+  public static List<DataSet> batches(List<DigitRecord> records, int size) {
+    List<DataSet> out = new java.util.ArrayList<>();
+    for (int i = 0; i < records.size(); i += size) {
+      out.add(toDataSet(records.subList(i, Math.min(records.size(), i + size))));
+    }
+    return out;
+  }
 }

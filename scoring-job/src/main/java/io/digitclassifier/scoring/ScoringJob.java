@@ -67,15 +67,15 @@ public final class ScoringJob {
   /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */
   static int execute(String[] args) {
     ScoringOptions options = new ScoringOptions();
-    ComputationGraph[] checked = new ComputationGraph[1]; // loaded once, before Spark, and then used
     return JobMain.execute(args, options, "scoring", "digitclassifier-score", options::toConfig,
-        config -> checked[0] = checkModel(config.model()),
-        (config, spark) -> describe(new ScoringJob(config, spark).run(checked[0])));
+        config -> checkModel(config.model()),
+        (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    return new ScoringJob(config, spark).run(checkModel(config.model()));
+    checkModel(config.model());
+    return new ScoringJob(config, spark).run();
   }
 
   static String describe(ScoringSummary s) {
@@ -107,7 +107,8 @@ public final class ScoringJob {
     return net;
   }
 
-  private ScoringSummary run(ComputationGraph checked) {
+  /** Runs the pipeline; the caller has checked the model ({@link #checkModel}). */
+  private ScoringSummary run() {
     LOG.info("Scoring configuration: {}", config);
     if (config.kaggleSubmission() != null && Files.exists(config.kaggleSubmission()) && !config.overwrite()) {
       throw new IllegalArgumentException("Cannot write Kaggle submission " + config.kaggleSubmission()

@@ -53,16 +53,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
       String images = DigitInputs.mnistImages(data, true)
           .orElseThrow(() -> new IllegalArgumentException("Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
       List<DigitRecord> records = DigitInputs.read(spark, images, null, BadRecordPolicy.FAIL, 2).take(this.images);
-      List<DataSet> batches = new ArrayList<>();
-      for (int i = 0; i < records.size(); i += batchSize) {
-        List<byte[]> px = new ArrayList<>();
-        int[] labels = new int[Math.min(batchSize, records.size() - i)];
-        for (int j = 0; j < labels.length; j++) {
-          px.add(records.get(i + j).getPixels());
-          labels[j] = records.get(i + j).getLabel();
-        }
-        batches.add(Digits.toDataSet(px, labels));
-      }
+      List<DataSet> batches = Digits.batches(records, batchSize);
       ComputationGraph net = Networks.build(kind, new Adam(1e-3), 42);
       double seconds;
       long fitted;

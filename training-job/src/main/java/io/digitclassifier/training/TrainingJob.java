@@ -277,19 +277,9 @@ public final class TrainingJob {
 
       @Override
       public DataSet next() {
-        List<byte[]> images = new ArrayList<>(batchSize);
-        int[] labels = new int[batchSize];
-        int n = 0;
-        while (n < batchSize && it.hasNext()) {
-          DigitRecord r = it.next();
-          if (r.getLabel() == null) {
-            throw new IllegalArgumentException("Cannot evaluate on " + r.getSource() + " " + r.getPosition()
-                + ": the record has no label");
-          }
-          images.add(r.getPixels());
-          labels[n++] = r.getLabel();
-        }
-        return Digits.toDataSet(images, java.util.Arrays.copyOf(labels, n));
+        List<DigitRecord> batch = new ArrayList<>(batchSize);
+        while (batch.size() < batchSize && it.hasNext()) batch.add(it.next());
+        return Digits.toDataSet(batch);
       }
     });
   }

@@ -32,14 +32,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
   }
 
   private static DataSet batch(long seed, int n) {
-    List<DigitRecord> digits = TestDigits.random(n, seed);
-    List<byte[]> images = new ArrayList<>();
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      images.add(digits.get(i).getPixels());
-      labels[i] = digits.get(i).getLabel();
-    }
-    return Digits.toDataSet(images, labels);
+    return Digits.toDataSet(TestDigits.random(n, seed));
   }
 
   @Test

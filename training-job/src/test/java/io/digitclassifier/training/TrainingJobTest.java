@@ -69,16 +69,7 @@ class TrainingJobTest extends SparkTestBase {
     List<DigitRecord> test = DigitInputs.read(spark, TestModels.mnist().resolve("t10k-images-idx3-ubyte").toString(), null,
         BadRecordPolicy.FAIL, 2).collect();
     Evaluation eval = new Evaluation(Digits.CLASSES);
-    for (int i = 0; i < test.size(); i += 500) {
-      List<byte[]> images = new ArrayList<>();
-      int[] labels = new int[Math.min(500, test.size() - i)];
-      for (int j = 0; j < labels.length; j++) {
-        images.add(test.get(i + j).getPixels());
-        labels[j] = test.get(i + j).getLabel();
-      }
-      DataSet ds = Digits.toDataSet(images, labels);
-      eval.eval(ds.getLabels(), loaded.outputSingle(ds.getFeatures()));
-    }
+    for (DataSet ds : Digits.batches(test, 500)) eval.eval(ds.getLabels(), loaded.outputSingle(ds.getFeatures()));
     assertThat(eval.accuracy()).isEqualTo(m.finalEvaluation().accuracy());
   }
 
