@@ -41,12 +41,13 @@ class FaultToleranceTest {
     assertThat(Cluster.executors()).isEmpty();
   }
 
-  /** A short LeNet training on the cluster: 3,000 images x 4 (3 augmented copies), unless {@code more} says otherwise. */
+  /** A short LeNet training on the cluster: 1 epoch of 3,000 images x 4 (3 augmented copies), unless {@code more} says otherwise. */
   private static String[] train(String output, String... more) {
     List<String> args = new java.util.ArrayList<>(List.of("bin/train", "--master", Cluster.MASTER, "--model", "lenet",
         "--limit", "3000", "--averaging-frequency", "5", "--progress-seconds", "1",
         "--output", out.resolve(output).toString(), "--overwrite"));
     if (!List.of(more).contains("--augment-copies")) args.addAll(List.of("--augment-copies", "3"));
+    if (!List.of(more).contains("--epochs")) args.addAll(List.of("--epochs", "1"));
     args.addAll(List.of(more));
     return args.toArray(new String[0]);
   }

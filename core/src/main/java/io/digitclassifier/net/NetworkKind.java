@@ -9,7 +9,9 @@ public enum NetworkKind {
   /** The original Keras app's three-branch CNN (3.5M parameters). */
   SEED,
   /** Caffe-style LeNet (0.43M parameters): small and fast. */
-  LENET;
+  LENET,
+  /** A small VGG-style net with batch normalisation: two blocks of two 3x3 convolutions (0.87M parameters). */
+  VGG;
 
   @JsonValue
   public String cliName() {
@@ -21,6 +23,6 @@ public enum NetworkKind {
     for (NetworkKind k : values()) {
       if (k.cliName().equalsIgnoreCase(name.trim())) return k;
     }
-    throw new IllegalArgumentException("Cannot use model '" + name + "': expected one of seed, lenet");
+    throw new IllegalArgumentException("Cannot use model '" + name + "': expected one of seed, lenet, vgg");
   }
 }

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -40,6 +41,7 @@ public final class Networks {
     ComputationGraphConfiguration conf = switch (kind) {
       case SEED -> seed(updater, seed);
       case LENET -> lenet(updater, seed);
+      case VGG -> vgg(updater, seed);
     };
     ComputationGraph net = new ComputationGraph(conf);
     net.init();
@@ -102,6 +104,43 @@ public final class Networks {
         .addLayer("dense", new DenseLayer.Builder().nOut(500).build(), "pool2")
         .addLayer(OUTPUT, new OutputLayer.Builder(LossFunction.MCXENT).nOut(Digits.CLASSES)
             .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "dense")
+        .setOutputs(OUTPUT)
+        .build();
+  }
+
+  /**
+   * A small VGG-style net: [conv 3x3 same 32, BN, conv 3x3 same 32, BN, pool 2, dropout 0.25] then the same with
+   * 64 (7x7x64), dense 256, BN, dropout 0.5, softmax 10. Convolutions and the dense layer apply ReLU and batch normalisation
+   * follows (conv-ReLU-BN): DL4J's {@link BatchNormalization} layer ignores an activation function.
+   */
+  static ComputationGraphConfiguration vgg(IUpdater updater, long seed) {
+    ComputationGraphConfiguration.GraphBuilder g = base(updater, seed).graphBuilder()
+        .addInputs(INPUT)
+        .setInputTypes(InputType.convolutional(Digits.SIDE, Digits.SIDE, 1));
+    String last = INPUT;
+    int[] widths = {32, 32, 0, 64, 64, 0};
+    int block = 1;
+    int conv = 1;
+    for (int width : widths) {
+      if (width == 0) {
+        String pool = "pool" + block;
+        String drop = "drop" + block++;
+        g.addLayer(pool, maxPool(), last)
+            .addLayer(drop, new DropoutLayer.Builder().dropOut(new Dropout(0.75)).build(), pool);
+        last = drop;
+        conv = 1;
+        continue;
+      }
+      String name = "conv" + block + "_" + conv++;
+      g.addLayer(name, new ConvolutionLayer.Builder(3, 3).nOut(width).convolutionMode(ConvolutionMode.Same).build(), last)
+          .addLayer(name + "_bn", new BatchNormalization.Builder().build(), name);
+      last = name + "_bn";
+    }
+    return g.addLayer("dense", new DenseLayer.Builder().nOut(256).build(), last)
+        .addLayer("dense_bn", new BatchNormalization.Builder().build(), "dense")
+        .addLayer("dense_drop", new DropoutLayer.Builder().dropOut(new Dropout(0.5)).build(), "dense_bn")
+        .addLayer(OUTPUT, new OutputLayer.Builder(LossFunction.MCXENT).nOut(Digits.CLASSES)
+            .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "dense_drop")
         .setOutputs(OUTPUT)
         .build();
   }

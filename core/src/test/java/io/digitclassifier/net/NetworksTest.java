@@ -31,6 +31,17 @@ class NetworksTest {
   }
 
   @Test
+  void vggIsTwoBlocksOfBatchNormalisedConvolutions() {
+    ComputationGraph net = Networks.build(NetworkKind.VGG, new Adam(1e-3), 1);
+    long convs = (9 * 32 + 32) + (9 * 32 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 64 + 64);
+    long batchNorm = 4L * (32 + 32 + 64 + 64 + 256); // gamma, beta and the running mean and variance
+    long expected = convs + batchNorm + (7 * 7 * 64 * 256 + 256) + (256 * 10 + 10);
+    assertThat(net.numParams()).isEqualTo(expected).isEqualTo(872_426L);
+    assertThat(Dl4jHelpers.active(net)).isTrue();
+    assertProbabilities(net.outputSingle(Nd4j.rand(3, 1, 28, 28)), 3);
+  }
+
+  @Test
   void convolutionsRunOnOneDnn() {
     // The pom's oneDNN natives, the helpers property (Surefire and bin/* set it) and the Nd4jCpu bridge together
     ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);

@@ -5,6 +5,9 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.DigitParquet;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.net.Networks;
 import io.digitclassifier.spark.SparkSessions;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -20,6 +23,7 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,12 +32,15 @@ import picocli.CommandLine.Option;
  * Scoring throughput: {@code single} runs DL4J's {@code output()} over MNIST's 10,000 test digits in batches,
  * {@code passes} times, in one JVM; {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set
  * tiled, written once as Parquet) to Parquet, in this JVM (local mode: driver and executors are this process),
- * and reports peak memory. One {@code RESULT} line each; bin/benchmark-scoring runs both.
+ * and reports peak memory. One {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model,
+ * bin/benchmark-nets on an untrained network of each kind ({@code --net}: the speed does not depend on the weights).
  */
 @Command(name = "benchmark-scoring", mixinStandardHelpOptions = true, showDefaultValues = true)
 public final class ScoringBenchmark implements Callable<Integer> {
   @Option(names = "--mode", required = true, description = "single or spark") String mode;
   @Option(names = "--model", defaultValue = "runs/quickstart", description = "Model directory or model.zip.") Path model;
+  @Option(names = "--net", description = "Instead of --model, an untrained network of this kind: seed, lenet or vgg.")
+  String net;
   @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.") int rows;
   @Option(names = "--passes", defaultValue = "10", description = "single: passes over the 10,000 test digits.") int passes;
   @Option(names = "--batch-size", defaultValue = "256") int batchSize;
@@ -46,6 +53,10 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (net != null) {
+      model = work.resolve("untrained-" + NetworkKind.parse(net).cliName()).resolve(ModelFiles.MODEL);
+      ModelFiles.save(Networks.build(NetworkKind.parse(net), new Adam(1e-3), 42), model);
+    }
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -70,8 +81,8 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=single images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n", n,
-            batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
+        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n", n,
+            modelName(), batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
       } else {
         Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
         if (!Files.isDirectory(input)) {
@@ -102,14 +113,18 @@ public final class ScoringBenchmark implements Callable<Integer> {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
           if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getUsed();
         }
-        System.out.printf("RESULT mode=spark images=%d batch=%d seconds=%.2f imagesPerSec=%.1f jobImagesPerSec=%.1f "
-                + "peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", s.scored(), batchSize, seconds, s.scored() / seconds,
+        System.out.printf("RESULT mode=spark model=%s images=%d batch=%d seconds=%.2f imagesPerSec=%.1f jobImagesPerSec=%.1f "
+                + "peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", modelName(), s.scored(), batchSize, seconds, s.scored() / seconds,
             s.imagesPerSecond(), peakRssKiB() / 1024, heapPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
       }
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  private String modelName() {
+    return net != null ? NetworkKind.parse(net).cliName() : model.toString();
   }
 
   private static long peakRssKiB() throws java.io.IOException {

@@ -15,8 +15,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * The augmentation stage, inside one partition: every training image and its {@code copies} augmented copies,
  * shuffled in windows and normalised into minibatches of {@code batchSize}. Copies are seeded from
- * (seed, id, copy), so they do not depend on the partitioning; the shuffle is seeded from (seed, epoch,
- * partition). Streams: at most one window of images is held at a time.
+ * (seed, id, copyOffset + copy), so they do not depend on the partitioning, and an epoch with a new offset gets new
+ * copies; the shuffle is seeded from (seed, epoch, partition). Streams: at most one window of images is held at a time.
  */
 public final class AugmentAndBatchFunction implements Function2<Integer, Iterator<DigitRecord>, Iterator<DataSet>> {
   private static final long serialVersionUID = 1L;
@@ -25,13 +25,15 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
 
   private final Augmenter augmenter;
   private final int copies;
+  private final int copyOffset;
   private final int batchSize;
   private final long seed;
   private final int epoch;
 
-  public AugmentAndBatchFunction(Augmenter augmenter, int copies, int batchSize, long seed, int epoch) {
+  public AugmentAndBatchFunction(Augmenter augmenter, int copies, int copyOffset, int batchSize, long seed, int epoch) {
     this.augmenter = augmenter;
     this.copies = copies;
+    this.copyOffset = copyOffset;
     this.batchSize = batchSize;
     this.seed = seed;
     this.epoch = epoch;
@@ -45,7 +47,7 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
     List<Example> out = new ArrayList<>(copies + 1);
     out.add(new Example(r.getPixels(), r.getLabel()));
     for (int c = 1; c <= copies; c++) {
-      out.add(new Example(augmenter.augment(r.getPixels(), seed, r.getId(), c), r.getLabel()));
+      out.add(new Example(augmenter.augment(r.getPixels(), seed, r.getId(), copyOffset + c), r.getLabel()));
     }
     return out;
   }

@@ -34,10 +34,10 @@ import picocli.CommandLine.Option;
 @Command(name = "benchmark-training", mixinStandardHelpOptions = true, showDefaultValues = true)
 public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--mode", required = true, description = "single or spark") String mode;
-  @Option(names = "--model", defaultValue = "lenet", description = "seed or lenet") String model;
+  @Option(names = "--model", defaultValue = "lenet", description = "seed, lenet or vgg") String model;
   @Option(names = "--images", defaultValue = "6400", description = "Training images timed (the first N of MNIST's training set).") int images;
   @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size (per worker on Spark).") int batchSize;
-  @Option(names = "--averaging-frequency", defaultValue = "5", description = "Spark: minibatches between averagings.") int averagingFrequency;
+  @Option(names = "--averaging-frequency", defaultValue = "10", description = "Spark: minibatches between averagings.") int averagingFrequency;
   @Option(names = "--data", defaultValue = "data/mnist", description = "MNIST directory.") String data;
 
   public static void main(String[] args) {
@@ -67,7 +67,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
         int workers = jsc.defaultParallelism();
         LongAccumulator seen = jsc.sc().longAccumulator();
         TrainingConfig config = new TrainingConfig(data, null, null, 0.4, 0, 0, 0, 0, kind, 1, batchSize,
-            averagingFrequency, workers, 2, 1e-3, 42, 0, Path.of("unused"), false, false, 0, 256);
+            averagingFrequency, workers, 2, 1e-3, 42, 0, Path.of("unused"), false, false, 0, 256, false,
+            LearningRateSchedule.CONSTANT, 1);
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config,
             workers, new ProgressHook(seen, jsc.sc().longAccumulator(), jsc.sc().doubleAccumulator())));
         JavaRDD<DataSet> warm = jsc.parallelize(batches.subList(0, Math.min(batches.size(), workers * 3)), workers);

@@ -145,13 +145,15 @@ public final class TrainingJob {
       images.reset();
       batches.reset();
       lossSum.reset();
+      double learningRate = config.learningRate(e);
+      sparkNet.getNetwork().setLearningRate(learningRate);
       long start = System.nanoTime();
       JavaRDD<DataSet> augmented = Stages.run(spark.sparkContext(), GROUP,
           "3 augment: epoch " + e + ", " + perEpoch + " images in minibatches of " + config.batchSize(),
           () -> {
             JavaRDD<DataSet> rdd = shuffled(train, workers, e)
                 .mapPartitionsWithIndex(new AugmentAndBatchFunction(augmenter, config.augmentCopies(),
-                    config.batchSize(), config.seed(), e), true)
+                    config.copyOffset(e), config.batchSize(), config.seed(), e), true)
                 .persist(StorageLevel.MEMORY_ONLY());
             rdd.count();
             return rdd;
@@ -172,10 +174,10 @@ public final class TrainingJob {
           () -> sparkNet.doEvaluation(trainSample, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
       last = EvaluationSummary.of(testEval);
       EpochMetrics m = new EpochMetrics(e, loss, trainEval.accuracy(), testEval.accuracy(), seconds,
-          images.value() / seconds, images.value());
+          images.value() / seconds, images.value(), learningRate);
       history.add(m);
-      LOG.info("Epoch {}/{}: loss {}, train accuracy {}, test accuracy {}, {} s, {} img/s", e, config.epochs(),
-          String.format("%.4f", loss), String.format("%.4f", m.trainAccuracy()),
+      LOG.info("Epoch {}/{}: learning rate {}, loss {}, train accuracy {}, test accuracy {}, {} s, {} img/s", e,
+          config.epochs(), String.format("%.6f", learningRate), String.format("%.4f", loss), String.format("%.4f", m.trainAccuracy()),
           String.format("%.4f", m.testAccuracy()), String.format("%.1f", seconds),
           String.format("%.1f", m.imagesPerSecond()));
       ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + e + ".zip"));
@@ -302,7 +304,7 @@ public final class TrainingJob {
         }
         LOG.info("Resuming from checkpoint epoch-{}.zip ({} epochs done)", n, n);
         ComputationGraph net = ModelFiles.load(work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + n + ".zip"), true);
-        while (history.size() < n) history.add(new EpochMetrics(history.size() + 1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0));
+        while (history.size() < n) history.add(new EpochMetrics(history.size() + 1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, Double.NaN));
         return net;
       }
       LOG.warn("--resume: no checkpoint in {}; starting from scratch", work);

@@ -25,8 +25,9 @@ public record TrainingMetrics(
 
   /**
    * One epoch. {@code loss} is the mean training minibatch loss (dropout on, augmented data);
-   * {@code trainAccuracy} is measured on up to 10,000 un-augmented training images.
+   * {@code trainAccuracy} is measured on up to 10,000 un-augmented training images; {@code learningRate} is
+   * Adam's rate in the epoch.
    */
   public record EpochMetrics(int epoch, double loss, double trainAccuracy, double testAccuracy, double seconds,
-      double imagesPerSecond, long images) {}
+      double imagesPerSecond, long images, double learningRate) {}
 }

@@ -27,9 +27,13 @@ public class TrainingOptions {
       description = "Fraction held out (stratified, seeded) when there is no separate test data.")
   double testFraction;
 
-  @Option(names = "--augment-copies", defaultValue = "8",
+  @Option(names = "--augment-copies", defaultValue = "1",
       description = "Augmented copies per training image (the original trained on 1 + 8 = 9x the data).")
   int augmentCopies;
+
+  @Option(names = "--fresh-augmentation", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "New augmented copies every epoch (--no-fresh-augmentation: the same copies every epoch).")
+  boolean freshAugmentation;
 
   @Option(names = "--rotation", defaultValue = "10", description = "Augmentation: maximum rotation in degrees, either way.")
   double rotation;
@@ -40,16 +44,16 @@ public class TrainingOptions {
   @Option(names = "--shift", defaultValue = "0.1", description = "Augmentation: maximum shift as a fraction of width/height.")
   double shift;
 
-  @Option(names = "--model", defaultValue = "seed", description = "Network: seed (the original's 3-branch CNN) or lenet.")
+  @Option(names = "--model", defaultValue = "vgg", description = "Network: vgg (VGG-style with batch normalisation), seed (the original's 3-branch CNN) or lenet.")
   String model;
 
-  @Option(names = "--epochs", defaultValue = "1", description = "Passes over the (augmented) training data.")
+  @Option(names = "--epochs", defaultValue = "12", description = "Passes over the (augmented) training data.")
   int epochs;
 
   @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size per worker.")
   int batchSize;
 
-  @Option(names = "--averaging-frequency", defaultValue = "5",
+  @Option(names = "--averaging-frequency", defaultValue = "10",
       description = "Minibatches each worker fits between parameter averagings.")
   int averagingFrequency;
 
@@ -62,6 +66,14 @@ public class TrainingOptions {
 
   @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam's learning rate.")
   double learningRate;
+
+  @Option(names = "--lr-schedule", defaultValue = "cosine",
+      description = "Learning rate per epoch: constant, cosine (from --learning-rate towards 0 after the last epoch) "
+          + "or exponential (times --lr-decay each epoch).")
+  String lrSchedule;
+
+  @Option(names = "--lr-decay", defaultValue = "0.9", description = "Factor per epoch of --lr-schedule exponential.")
+  double lrDecay;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of every random number: split, augmentation, weights, order.")
   long seed;
@@ -90,6 +102,6 @@ public class TrainingOptions {
     return new TrainingConfig(data, testData, dataFormat == null || dataFormat.isBlank() ? null : DataFormat.parse(dataFormat),
         testFraction, augmentCopies, rotation, zoom, shift, NetworkKind.parse(model), epochs, batchSize,
         averagingFrequency, workers, prefetch, learningRate, seed, limit, output, overwrite, resume,
-        progressSeconds, evalBatchSize);
+        progressSeconds, evalBatchSize, freshAugmentation, LearningRateSchedule.parse(lrSchedule), lrDecay);
   }
 }

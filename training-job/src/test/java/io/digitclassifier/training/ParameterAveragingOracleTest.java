@@ -28,7 +28,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
 
   private static TrainingConfig config(int batch) {
     return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, 1, 1, 0, 0.05, 1, 0,
-        Path.of("unused"), false, false, 0, 64);
+        Path.of("unused"), false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
   }
 
   private static DataSet batch(long seed, int n) {

@@ -35,7 +35,8 @@ class TrainingJobTest extends SparkTestBase {
 
   private static TrainingConfig config(Path output, int epochs, boolean overwrite, boolean resume) {
     return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
-        32, 5, 2, 2, 0.001, 42, 2000, output, overwrite, resume, 5, 256);
+        32, 5, 2, 2, 0.001, 42, 2000, output, overwrite, resume, 5, 256, true,
+        LearningRateSchedule.COSINE, 0.9);
   }
 
   @Test
@@ -91,7 +92,10 @@ class TrainingJobTest extends SparkTestBase {
     TrainingMetrics after = TrainingJob.run(config(out, 2, false, true), spark);
     assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::epoch).containsExactly(1, 2);
     assertThat(after.epochs().get(0)).isEqualTo(before.epochs().get(0));
+    // cosine over 2 epochs: the base rate, then half of it, set on the driver's network before the epoch
+    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::learningRate).containsExactly(0.001, 0.0005);
     assertThat(out.resolve("checkpoints/epoch-2.zip")).isRegularFile();
+    assertThat(io.digitclassifier.model.ModelFiles.load(out, false).getLearningRate("conv1")).isEqualTo(0.0005);
   }
 
   @Test

@@ -24,10 +24,32 @@ class TrainingOptionsTest {
     CommandLine cmd = new CommandLine(new TrainingOptions());
     String help = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF);
     for (OptionSpec o : cmd.getCommandSpec().options()) {
-      assertThat(help).contains(o.longestName());
+      assertThat(help).contains(o.negatable() ? "--[no-]" + o.longestName().substring(2) : o.longestName());
       // flags (arity 0) show no default; every option that takes a value does
       if (o.defaultValue() != null && o.arity().max() > 0) assertThat(help).contains("Default: " + o.defaultValue());
     }
+  }
+
+  @Test
+  void builtInDefaultsAreTheShippedRecipe() {
+    TrainingOptions builtIn = new TrainingOptions();
+    new CommandLine(builtIn).parseArgs();
+    TrainingOptions shipped = new TrainingOptions();
+    CommandLine cmd = new CommandLine(shipped);
+    cmd.setDefaultValueProvider(new ConfFileDefaults(shippedConf()));
+    cmd.parseArgs();
+    assertThat(builtIn.toConfig()).isEqualTo(shipped.toConfig());
+  }
+
+  @Test
+  void noFreshAugmentationKeepsTheSameCopiesEveryEpoch() {
+    TrainingOptions options = new TrainingOptions();
+    new CommandLine(options).parseArgs("--no-fresh-augmentation", "--augment-copies", "8");
+    assertThat(options.toConfig().copyOffset(3)).isZero();
+    TrainingOptions fresh = new TrainingOptions();
+    new CommandLine(fresh).parseArgs("--augment-copies", "8");
+    assertThat(fresh.toConfig().copyOffset(1)).isZero();
+    assertThat(fresh.toConfig().copyOffset(3)).isEqualTo(16);
   }
 
   @Test
@@ -40,8 +62,11 @@ class TrainingOptionsTest {
     defaults.checkKeys(cmd);
     TrainingConfig config = options.toConfig();
     assertThat(config.epochs()).isEqualTo(3);
-    assertThat(config.model()).isEqualTo(NetworkKind.SEED);
-    assertThat(config.augmentCopies()).isEqualTo(8);
+    assertThat(config.model()).isEqualTo(NetworkKind.VGG);
+    assertThat(config.augmentCopies()).isEqualTo(1);
+    assertThat(config.freshAugmentation()).isTrue();
+    assertThat(config.lrSchedule()).isEqualTo(LearningRateSchedule.COSINE);
+    assertThat(config.averagingFrequency()).isEqualTo(10);
     assertThat(config.testFraction()).isEqualTo(0.4);
   }
 }

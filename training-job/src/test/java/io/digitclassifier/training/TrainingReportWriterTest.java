@@ -27,7 +27,8 @@ class TrainingReportWriterTest extends SparkTestBase {
 
   private TrainingConfig config() {
     return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, 1,
-        32, 5, 2, 2, 0.001, 42, 2000, dir, false, false, 5, 100);
+        32, 5, 2, 2, 0.001, 42, 2000, dir, false, false, 5, 100, true,
+        LearningRateSchedule.CONSTANT, 1);
   }
 
   private Path modelDir() throws Exception {
@@ -73,7 +74,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     assertThat(first.copies()).hasSize(TrainingReportWriter.COPIES);
     // copy 1 is exactly what AugmentAndBatchFunction trains on for this seed
     AugmentAndBatchFunction training = new AugmentAndBatchFunction(
-        new io.digitclassifier.augment.Augmenter(10, 0.1, 0.1), 1, 32, 42, 1);
+        new io.digitclassifier.augment.Augmenter(10, 0.1, 0.1), 1, 0, 32, 42, 1);
     assertThat(first.copies().get(0)).isEqualTo(training.expand(digits.get(0)).get(1).pixels());
   }
 
@@ -84,7 +85,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     long[][] cm = new long[10][10];
     for (int i = 0; i < 10; i++) cm[i][i] = 30;
     TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"), Map.of(), 300, 300,
-        600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600)),
+        600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 
     TrainingReportWriter.write(spark, config(), metrics, digits, digits, model);
