@@ -81,8 +81,8 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n", n,
-            modelName(), batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
+        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n",
+            modelName(), n, batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
       } else {
         Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
         if (!Files.isDirectory(input)) {

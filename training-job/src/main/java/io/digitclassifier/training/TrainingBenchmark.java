@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Training throughput on the same MNIST minibatches, single JVM ({@code ComputationGraph.fit}) or Spark with
- * parameter averaging. Prints one line {@code RESULT mode=... model=... imagesPerSec=...}; bin/benchmark-training
+ * parameter averaging. Prints one line {@code RESULT mode=... model=... imagesPerSec=...}; bin/benchmark-nets
  * runs both modes and the ratio.
  */
 @Command(name = "benchmark-training", mixinStandardHelpOptions = true, showDefaultValues = true)

@@ -1,9 +1,15 @@
 package io.digitclassifier.training;
 
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 
 /** How the job configures dl4j-spark's parameter averaging. */
 final class TrainingMasters {
@@ -13,9 +19,10 @@ final class TrainingMasters {
    * Parameter averaging over {@code workers}, for an RDD of pre-built minibatches of {@code batchSize}.
    * Direct (not Export): runs the same on a cluster without shared storage. The RDD is cached by the job per
    * epoch ({@code storageLevel(null)}): the master would otherwise persist every epoch's RDD and never release it.
+   * Every minibatch of the RDD is fitted: see {@link EveryMinibatch}.
    */
   static ParameterAveragingTrainingMaster parameterAveraging(TrainingConfig config, int workers, TrainingHook... hooks) {
-    return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
+    return new EveryMinibatch(new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
         .batchSizePerWorker(config.batchSize())
         .averagingFrequency(config.averagingFrequency())
         .workerPrefetchNumBatches(config.prefetch())
@@ -24,7 +31,31 @@ final class TrainingMasters {
         .repartionData(Repartition.Always)
         .saveUpdater(true)
         .rngSeed(config.seed())
-        .trainingHooks(hooks)
-        .build();
+        .trainingHooks(hooks));
+  }
+
+  /**
+   * dl4j-spark 1.0.0-M2's parameter averaging, without its silent loss of data. The master cuts the RDD into
+   * {@code total / (workers x averagingFrequency)} splits (rounded down) and spreads the remainder over them, so some
+   * workers receive a minibatch or two more than {@code averagingFrequency} in a split; but its workers stop after
+   * {@code averagingFrequency} minibatches ({@code WorkerConfiguration.maxBatchesPerWorker}) and drop the rest.
+   * With MNIST that was about 15 of 1,875 minibatches an epoch, different ones each epoch. Here the workers get
+   * no cap ({@code 0}): a worker fits all it is given, and averaging still happens once per split.
+   */
+  static final class EveryMinibatch extends ParameterAveragingTrainingMaster {
+    EveryMinibatch(ParameterAveragingTrainingMaster.Builder builder) {
+      super(builder);
+    }
+
+    @Override
+    public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
+      ComputationGraph net = graph.getNetwork();
+      Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(new NetBroadcastTuple(
+          net.getConfiguration(), net.params(), net.getUpdater().getStateViewArray()));
+      WorkerConfiguration workerConf = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
+          0, prefetchNumBatches, collectTrainingStats);
+      return new ParameterAveragingTrainingWorker(broadcast, saveUpdater, workerConf, trainingHookList, listeners,
+          getRouterProvider());
+    }
   }
 }

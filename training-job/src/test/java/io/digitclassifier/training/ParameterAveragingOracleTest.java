@@ -11,6 +11,7 @@ import io.digitclassifier.net.Networks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -27,8 +28,12 @@ class ParameterAveragingOracleTest extends SparkTestBase {
   private static final int BATCH = 16;
 
   private static TrainingConfig config(int batch) {
-    return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, 1, 1, 0, 0.05, 1, 0,
-        Path.of("unused"), false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
+    return config(batch, 1);
+  }
+
+  private static TrainingConfig config(int batch, int averagingFrequency) {
+    return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, averagingFrequency, 1, 0,
+        0.05, 1, 0, Path.of("unused"), false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
   }
 
   private static DataSet batch(long seed, int n) {
@@ -53,6 +58,22 @@ class ParameterAveragingOracleTest extends SparkTestBase {
     // and training did move the parameters: the comparison is not between two untouched nets
     assertThat(actual.sub(Networks.build(NetworkKind.LENET, new Sgd(0.05), 12345).params()).amaxNumber().doubleValue())
         .isGreaterThan(1e-3);
+  }
+
+  @Test
+  void everyMinibatchIsFittedWhenTheSplitsDoNotComeOutEven() {
+    // 2 workers averaging every 2 minibatches: splits of 4 minibatches; 23 leave 3 over, which dl4j-spark's own
+    // workers (capped at 2 minibatches a split) would drop
+    int minibatches = 23;
+    List<DataSet> data = new ArrayList<>();
+    for (int i = 0; i < minibatches; i++) data.add(batch(100 + i, 8));
+    LongAccumulator images = jsc.sc().longAccumulator();
+    LongAccumulator batches = jsc.sc().longAccumulator();
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, Networks.build(NetworkKind.LENET, new Sgd(0.05), 7),
+        TrainingMasters.parameterAveraging(config(8, 2), 2, new ProgressHook(images, batches, jsc.sc().doubleAccumulator())));
+    sparkNet.fit(jsc.parallelize(data, 2));
+    assertThat(batches.value()).isEqualTo(minibatches);
+    assertThat(images.value()).isEqualTo(minibatches * 8L);
   }
 
   @Test
