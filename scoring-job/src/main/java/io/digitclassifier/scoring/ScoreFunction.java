@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -37,18 +39,23 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
   @Override
   public Iterator<Row> call(Iterator<DigitRecord> records) {
     io.digitclassifier.spark.ExecutorSetup.ensure();
-    return new Iterator<>() {
+    var rows = new Iterator<Row>() {
       private final ArrayDeque<Row> ready = new ArrayDeque<>();
       private ComputationGraph net;
 
       @Override
       public boolean hasNext() {
         while (ready.isEmpty() && records.hasNext()) fill();
-        if (ready.isEmpty() && net != null) {
+        if (ready.isEmpty()) release();
+        return !ready.isEmpty();
+      }
+
+      /** Gives the borrowed instance back, once: when the partition is done, or when its task ends. */
+      void release() {
+        if (net != null) {
           ExecutorModels.giveBack(sha256, net);
           net = null;
         }
-        return !ready.isEmpty();
       }
 
       @Override
@@ -75,5 +82,10 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
         }
       }
     };
+    // A task that fails or is cancelled mid-partition (a bad record, a lost sibling task) never drains its
+    // iterator: without this its instance would stay borrowed for the life of the executor.
+    TaskContext task = TaskContext.get();
+    if (task != null) task.addTaskCompletionListener((TaskCompletionListener) context -> rows.release());
+    return rows;
   }
 }
