@@ -41,9 +41,14 @@ public class KaggleCsvDigitReader implements DigitReader {
   public JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy) {
     String file = input.path();
     boolean labelled = readHeader(spark.sparkContext().hadoopConfiguration(), file);
-    int minPartitions = input.partitions() > 0 ? input.partitions() : spark.sparkContext().defaultMinPartitions();
+    // By default as many partitions as the cluster runs tasks at once, so that scoring uses every core.
+    int wanted = input.partitions() > 0 ? input.partitions() : spark.sparkContext().defaultParallelism();
     // zipWithIndex runs one job here (counting each partition's lines) unless there is a single partition.
-    JavaPairRDD<String, Long> lines = spark.sparkContext().textFile(file, minPartitions).toJavaRDD().zipWithIndex();
+    JavaPairRDD<String, Long> lines = spark.sparkContext().textFile(file, wanted).toJavaRDD().zipWithIndex();
+    if (lines.getNumPartitions() < wanted) {
+      // A compressed file is a single split: spread its lines, sorted by line index so the order stays.
+      lines = lines.mapToPair(Tuple2::swap).sortByKey(true, wanted).mapToPair(Tuple2::swap);
+    }
     int lastPartition = lines.getNumPartitions() - 1;
     LOG.info("Reading {} ({}) in {} partitions", file, labelled ? "labelled" : "unlabelled", lastPartition + 1);
     return lines.mapPartitionsWithIndex(

@@ -8,6 +8,7 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -99,20 +100,37 @@ public class ParquetDigitReader implements DigitReader {
     boolean hasId = id != null;
     JavaRDD<DigitRecord> records;
     int current = indexed.getNumPartitions();
-    int wanted = input.partitions();
-    if (wanted > current) {
-      // More partitions than the scan gives needs a shuffle; sorting by row index keeps the input order.
+    int wanted;
+    boolean spread;
+    if (input.partitions() > 0) {
+      wanted = input.partitions();
+      spread = wanted > current;
+    } else {
+      // By default every core gets rows. A small file is one scan partition, and Spark's byte-range splits of a
+      // file with one row group leave all but one partition empty: either way it would be scored on one core.
+      wanted = spark.sparkContext().defaultParallelism();
+      spread = nonEmptyPartitions(ordered, current) < wanted;
+    }
+    if (spread) {
+      // A shuffle; sorting by row index keeps the input order.
       records = indexed
           .mapToPair(t -> new Tuple2<>(t._2(), toRecord(t._1(), t._2(), binary, hasLabel, hasId, policy)))
           .sortByKey(true, wanted)
           .values();
     } else {
       records = indexed.map(t -> toRecord(t._1(), t._2(), binary, hasLabel, hasId, policy));
-      if (wanted > 0 && wanted < current) records = records.coalesce(wanted);
+      if (wanted < current && input.partitions() > 0) records = records.coalesce(wanted);
     }
     LOG.info("Reading {} ({} file(s), pixels {}, label: {}, id: {}) in {} partitions", path, files.length,
         pixels.dataType().simpleString(), hasLabel, hasId, records.getNumPartitions());
     return records;
+  }
+
+  /** Scan partitions holding at least one row: a job that reads at most the first batch of each. */
+  private static int nonEmptyPartitions(Dataset<Row> scan, int partitions) {
+    if (partitions <= 1) return partitions;
+    return scan.javaRDD().mapPartitions((Iterator<Row> it) -> List.of(it.hasNext() ? 1 : 0).iterator())
+        .reduce(Integer::sum);
   }
 
   private static Dataset<Row> load(SparkSession spark, String path) {

@@ -46,7 +46,7 @@ class ReadersRoundTripTest extends SparkTestBase {
   }
 
   static Stream<Arguments> labelledInputs() {
-    return Stream.of(1, 3).flatMap(partitions -> Stream.of(
+    return Stream.of(0, 1, 3).flatMap(partitions -> Stream.of(
         Arguments.of("idx", new DigitInput(idx.images().toString(), idx.labels().toString(), partitions)),
         Arguments.of("idx.gz", new DigitInput(idxGz.images().toString(), idxGz.labels().toString(), partitions)),
         Arguments.of("csv", new DigitInput(csv.toString(), null, partitions)),
@@ -67,6 +67,41 @@ class ReadersRoundTripTest extends SparkTestBase {
       assertThat(r.getSource()).contains(Path.of(input.path()).getFileName().toString());
       assertThat(r.getPosition()).matches("(line|row|byte offset) \\d+");
     });
+  }
+
+  static Stream<Arguments> inputsWithDefaultPartitions() {
+    return labelledInputs().filter(a -> ((DigitInput) a.get()[1]).partitions() == 0);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("inputsWithDefaultPartitions")
+  void byDefaultEveryReaderGivesEveryCoreAPartition(String name, DigitInput input) {
+    // Each fixture is one small file: a single scan split, or a single gzip stream, for the CSV and Parquet readers.
+    JavaRDD<DigitRecord> rdd = DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL);
+
+    assertThat(rdd.getNumPartitions()).isGreaterThanOrEqualTo(spark.sparkContext().defaultParallelism());
+    assertThat(rdd.glom().collect()).allSatisfy(partition -> assertThat(partition).isNotEmpty());
+    assertThat(rdd.collect()).containsExactlyElementsOf(DIGITS);
+  }
+
+  @Test
+  void parquetSplitIntoMorePartitionsThanRowGroupsStillGivesEveryCoreRows() {
+    // Byte-range splits far smaller than the file: Spark makes many scan partitions, all but one of them empty,
+    // since the file's single row group belongs to one split.
+    String before = spark.conf().get("spark.sql.files.maxPartitionBytes");
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "2048");
+    spark.conf().set("spark.sql.files.openCostInBytes", "0");
+    try {
+      JavaRDD<DigitRecord> rdd = new ParquetDigitReader()
+          .read(spark, DigitInput.of(parquetBinary.toString()), BadRecordPolicy.FAIL);
+
+      assertThat(rdd.glom().collect()).hasSize(spark.sparkContext().defaultParallelism())
+          .allSatisfy(partition -> assertThat(partition).isNotEmpty());
+      assertThat(rdd.collect()).containsExactlyElementsOf(DIGITS);
+    } finally {
+      spark.conf().set("spark.sql.files.maxPartitionBytes", before);
+      spark.conf().unset("spark.sql.files.openCostInBytes");
+    }
   }
 
   @ParameterizedTest

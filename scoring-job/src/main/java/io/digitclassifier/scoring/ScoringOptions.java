@@ -45,7 +45,7 @@ public class ScoringOptions {
   @Option(names = "--overwrite", defaultValue = "false", description = "Replace an existing output directory.")
   boolean overwrite;
 
-  @Option(names = "--partitions", defaultValue = "0", description = "Read partitions (0: the reader decides).")
+  @Option(names = "--partitions", defaultValue = "0", description = "Read partitions (0: at least one per core, more for large inputs).")
   int partitions;
 
   public ScoringConfig toConfig() {
