@@ -73,12 +73,12 @@ public final class TrainingBenchmark implements Callable<Integer> {
             workers, new ProgressHook(seen, jsc.sc().longAccumulator(), jsc.sc().doubleAccumulator())));
         JavaRDD<DataSet> warm = jsc.parallelize(batches.subList(0, Math.min(batches.size(), workers * 3)), workers);
         sparkNet.fit(warm);
-        // Built as the job builds its epochs (read, then minibatches inside the partitions), not with parallelize:
-        // a parallelized list travels inside every task of every averaging round (40 MB a task for LeNet's 25,600
-        // images), which cost 0.8 s a round and halved the measured Spark rate.
+        // Built as the job builds its epochs (read, one balanced partition per worker, minibatches inside the
+        // partitions), not with parallelize: a parallelized list travels inside every task of every averaging round
+        // (40 MB a task for LeNet's 25,600 images), which cost 0.8 s a round and halved the measured Spark rate.
         long limit = this.images;
         JavaRDD<DataSet> rdd = TrainingJob.toBatches(DigitInputs.read(spark, images, null, BadRecordPolicy.FAIL, workers)
-            .zipWithIndex().filter(t -> t._2() < limit).map(t -> t._1()), batchSize)
+            .zipWithIndex().filter(t -> t._2() < limit).map(t -> t._1()).repartition(workers), batchSize)
             .persist(StorageLevel.MEMORY_ONLY());
         rdd.count();
         seen.reset();
