@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.digitclassifier.io.AtomicOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class FaultToleranceTest {
   static void startCluster() throws Exception {
     out = Files.createDirectories(Cluster.ROOT.resolve("cluster-tests/target/runs"));
     // An earlier run's resumed model would pass for one this run wrote too early: start without it.
-    for (String leftover : List.of("resumed", ".resumed.inprogress")) deleteRecursively(out.resolve(leftover));
+    for (String leftover : List.of("resumed", ".resumed.inprogress")) AtomicOutput.deleteRecursively(out.resolve(leftover));
     Cluster.run(out.resolve("cluster-stop-before.log"), "bin/cluster", "stop");
     Cluster.run(out.resolve("cluster-start.log"), "bin/cluster", "start", "2");
   }
@@ -44,13 +45,6 @@ class FaultToleranceTest {
   }
 
   /** A short LeNet training on the cluster: 1 epoch of 3,000 images x 4 (3 augmented copies), unless {@code more} says otherwise. */
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
-  }
-
   private static String[] train(String output, String... more) {
     List<String> args = new java.util.ArrayList<>(List.of("bin/train", "--master", Cluster.MASTER, "--model", "lenet",
         "--limit", "3000", "--averaging-frequency", "5", "--progress-seconds", "1",
