@@ -1,6 +1,7 @@
 package io.digitclassifier.config;
 
 import io.digitclassifier.io.BadInputException;
+import io.digitclassifier.natives.NativeBuild;
 import io.digitclassifier.spark.SparkSessions;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
@@ -53,6 +54,7 @@ public final class JobMain {
     SparkSession spark = null;
     String what = Character.toUpperCase(job.charAt(0)) + job.substring(1);
     try {
+      NativeBuild.select(); // before anything loads ND4J: the model check below does
       beforeSpark.check(config);
       spark = SparkSessions.create(appName);
       System.out.println(body.run(config, spark));

@@ -6,6 +6,9 @@ package org.nd4j.nativeblas;
  * calls {@code getInstance()} and {@code isUseMKLDNN()}; ND4J M2's own bindings renamed that class to
  * {@code org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment} and the method to {@code isUseONEDNN()},
  * so without this bridge the check fails and every oneDNN helper stays off. Nothing else uses it.
+ *
+ * <p>The answer is what the loaded library can do, not only the setting: ND4J's setting is on even in a build
+ * without oneDNN (the plain build), where DL4J would otherwise attach helpers that have nothing to call.
  */
 public final class Nd4jCpu {
   private Nd4jCpu() {}
@@ -21,7 +24,8 @@ public final class Nd4jCpu {
     }
 
     public boolean isUseMKLDNN() {
-      return org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu.Environment.getInstance().isUseONEDNN();
+      return io.digitclassifier.natives.LoadedNatives.hasOneDnn()
+          && org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu.Environment.getInstance().isUseONEDNN();
     }
   }
 }

@@ -53,6 +53,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    io.digitclassifier.natives.NativeBuild.select();
     if (net != null) {
       model = work.resolve("untrained-" + NetworkKind.parse(net).cliName()).resolve(ModelFiles.MODEL);
       ModelFiles.save(Networks.build(NetworkKind.parse(net), new Adam(1e-3), 42), model);
@@ -81,8 +82,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d seconds=%.2f imagesPerSec=%.1f%n",
-            modelName(), n, batchSize, Nd4j.getEnvironment().maxThreads(), s, n / s);
+        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d natives=%s seconds=%.2f "
+                + "imagesPerSec=%.1f%n", modelName(), n, batchSize, Nd4j.getEnvironment().maxThreads(),
+            io.digitclassifier.natives.LoadedNatives.build(), s, n / s);
       } else {
         Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
         if (!Files.isDirectory(input)) {
@@ -113,8 +115,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
           if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getUsed();
         }
-        System.out.printf("RESULT mode=spark model=%s images=%d batch=%d seconds=%.2f imagesPerSec=%.1f jobImagesPerSec=%.1f "
-                + "peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", modelName(), s.scored(), batchSize, seconds, s.scored() / seconds,
+        System.out.printf("RESULT mode=spark model=%s images=%d batch=%d natives=%s seconds=%.2f imagesPerSec=%.1f "
+                + "jobImagesPerSec=%.1f peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", modelName(), s.scored(), batchSize,
+            io.digitclassifier.natives.LoadedNatives.build(), seconds, s.scored() / seconds,
             s.imagesPerSecond(), peakRssKiB() / 1024, heapPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
       }
       return 0;

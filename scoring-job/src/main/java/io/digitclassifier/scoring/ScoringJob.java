@@ -14,6 +14,7 @@ import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.spark.NativesPlugin;
 import io.digitclassifier.spark.Stages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -177,7 +178,8 @@ public final class ScoringJob {
     ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
         config.output().toAbsolutePath().normalize().toString(), config.outputFormat().sparkName(),
         scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
-        loads.value(), modelFile.toAbsolutePath().normalize().toString(), sha, modelMetrics, Versions.all(), evaluation,
+        loads.value(), modelFile.toAbsolutePath().normalize().toString(), sha, modelMetrics, Versions.all(), NativesPlugin.describe(),
+        evaluation,
         config.kaggleSubmission() == null ? null : config.kaggleSubmission().toAbsolutePath().normalize().toString());
     Json.write(summary, work.resolve(SUMMARY));
     ScoringReportWriter.write(spark, summary, written, work);

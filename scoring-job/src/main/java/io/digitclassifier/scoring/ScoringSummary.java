@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * {@code _summary.json} of a scoring run (the underscore keeps it out of {@code spark.read.parquet(DIR)}).
  * Always {@code read = scored + rejected}; {@code evaluation} only when the input had labels; {@code modelLoads}
- * counts model instances loaded on executors (at most one per concurrent task, never one per row).
+ * counts model instances loaded on executors (at most one per concurrent task, never one per row); {@code natives}
+ * ND4J's native build on the driver and each executor.
  */
 public record ScoringSummary(
     String input,
@@ -23,5 +24,6 @@ public record ScoringSummary(
     String modelSha256,
     Map<String, Object> modelMetrics,
     Map<String, String> versions,
+    Map<String, Object> natives,
     EvaluationSummary evaluation,
     String kaggleSubmission) {}

@@ -3,6 +3,8 @@ package io.digitclassifier.serving;
 import com.sun.net.httpserver.HttpServer;
 import io.digitclassifier.config.ConfFileDefaults;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.natives.LoadedNatives;
+import io.digitclassifier.natives.NativeBuild;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -103,7 +105,7 @@ public final class DigitServer implements AutoCloseable {
     DigitServer server;
     try {
       server = start(config);
-    } catch (IllegalArgumentException | UncheckedIOException e) {
+    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
       err.println("Serving failed: " + e.getMessage());
       throw new ExitException(1);
     }
@@ -117,6 +119,7 @@ public final class DigitServer implements AutoCloseable {
    * {@link IllegalArgumentException}; an address that cannot be bound an {@link UncheckedIOException}.
    */
   public static DigitServer start(ServeConfig config) {
+    NativeBuild.select(); // before the model loads ND4J
     LOG.info("Serving configuration: {}", config);
     InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
     String where = config.host() + ":" + config.port();
@@ -147,6 +150,7 @@ public final class DigitServer implements AutoCloseable {
           health.put("status", "ready");
           health.put("model", model.sha256());
           health.put("instances", model.size());
+          health.put("natives", LoadedNatives.describe());
           Exchanges.json(exchange, 200, health);
         } finally {
           exchange.close();

@@ -46,6 +46,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    io.digitclassifier.natives.NativeBuild.select();
     NetworkKind kind = NetworkKind.parse(model);
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-training");
     try {
@@ -89,10 +90,11 @@ public final class TrainingBenchmark implements Callable<Integer> {
       } else {
         throw new CommandLine.ParameterException(new CommandLine(this), "--mode must be single or spark");
       }
-      System.out.printf("RESULT mode=%s model=%s images=%d batch=%d threads=%s seconds=%.2f imagesPerSec=%.1f%n", mode,
-          kind.cliName(), fitted, batchSize, "single".equals(mode) ? Nd4j.getEnvironment().maxThreads()
+      System.out.printf("RESULT mode=%s model=%s images=%d batch=%d threads=%s natives=%s seconds=%.2f "
+              + "imagesPerSec=%.1f%n", mode, kind.cliName(), fitted, batchSize, "single".equals(mode)
+              ? Nd4j.getEnvironment().maxThreads()
               : jsc.defaultParallelism() + "x" + System.getenv().getOrDefault("OMP_NUM_THREADS", "?"),
-          seconds, fitted / seconds);
+          io.digitclassifier.natives.LoadedNatives.build(), seconds, fitted / seconds);
       return 0;
     } finally {
       spark.stop();

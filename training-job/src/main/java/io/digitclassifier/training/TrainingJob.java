@@ -14,6 +14,7 @@ import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.Networks;
+import io.digitclassifier.spark.NativesPlugin;
 import io.digitclassifier.spark.Stages;
 import io.digitclassifier.training.TrainingMetrics.EpochMetrics;
 import java.io.IOException;
@@ -204,7 +205,7 @@ public final class TrainingJob {
   private TrainingMetrics metrics(Map<String, String> hashes, long trainCount, long testCount, long perEpoch, int workers,
       List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
     Map<String, Object> conf = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
-    return new TrainingMetrics(conf, Versions.all(), hashes, trainCount, testCount, perEpoch, workers,
+    return new TrainingMetrics(conf, Versions.all(), NativesPlugin.describe(), hashes, trainCount, testCount, perEpoch, workers,
         List.copyOf(history), last, (System.nanoTime() - wallStart) / 1e9);
   }
 

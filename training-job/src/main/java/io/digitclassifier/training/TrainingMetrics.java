@@ -7,6 +7,7 @@ import java.util.Map;
 /**
  * {@code metrics.json}: what was trained, on what, how each epoch went and the final evaluation.
  *
+ * @param natives ND4J's native build on the driver and on each executor, and why it was chosen
  * @param inputs SHA-256 of every input file, by path
  * @param epochs one entry per finished epoch
  * @param finalEvaluation on the held-out set after the last epoch (null while training is in progress)
@@ -14,6 +15,7 @@ import java.util.Map;
 public record TrainingMetrics(
     Map<String, Object> configuration,
     Map<String, String> versions,
+    Map<String, Object> natives,
     Map<String, String> inputs,
     long trainImages,
     long testImages,

@@ -119,6 +119,10 @@ final class TrainingReportWriter {
     StringBuilder versions = new StringBuilder();
     metrics.versions().forEach((k, v) -> versions.append(versions.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
     facts.put("versions", versions.toString());
+    if (metrics.natives() != null && metrics.natives().get("driver") instanceof Map<?, ?> driver) {
+      facts.put("ND4J natives", driver.get("build") + " on the driver; executors: "
+          + (metrics.natives().get("executors") instanceof Map<?, ?> ex && !ex.isEmpty() ? ex.values() : "none reported"));
+    }
 
     List<TrainingReport.Epoch> epochs = new ArrayList<>();
     for (TrainingMetrics.EpochMetrics e : metrics.epochs()) {

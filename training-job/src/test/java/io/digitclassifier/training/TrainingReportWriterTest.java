@@ -84,7 +84,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     JavaRDD<DigitRecord> digits = jsc.parallelize(TestModels.testDigits(spark, 300), 2);
     long[][] cm = new long[10][10];
     for (int i = 0; i < 10; i++) cm[i][i] = 30;
-    TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"), Map.of(), 300, 300,
+    TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"), Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), 300, 300,
         600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 

@@ -1,0 +1,151 @@
+package io.digitclassifier.natives;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each build in a fresh JVM, as a job's driver or executor starts: forced through JavaCPP's property, chosen
+ * automatically on this host, and chosen for other CPUs (this host's /proc/cpuinfo with flags taken out, so an
+ * AVX-512 host shows what an AVX2 or an older host gets). Every JVM that loads a build also fits a minibatch.
+ */
+class NativeBuildChildJvmTest {
+  private static final Pattern PROBE = Pattern.compile(
+      "PROBE build=(\\S+) oneDnn=(\\S+) dl4jOneDnn=(\\S+) helper=(\\S+) scoreBefore=(\\S+) scoreAfter=(\\S+)");
+  private static final List<String> AVX512 = List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
+  private static final List<String> HASWELL = List.of("avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm");
+  private static final Set<String> HOST_FLAGS = hostFlags();
+
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-onednn-avx512", "-onednn-avx2", ""})
+  void eachShippedBuildForcedThroughThePropertyLoadsAndFits(String extension) throws Exception {
+    assumeTrue(HOST_FLAGS.containsAll(extension.contains("avx512") ? AVX512 : extension.contains("avx2") ? HASWELL
+        : List.of()), "this CPU cannot run " + extension);
+    Probe p = probe(extension, null);
+    assertThat(p.build).isEqualTo("linux-x86_64" + extension);
+    boolean oneDnn = extension.contains("onednn");
+    assertThat(p.oneDnn).as("the loaded library's build info").isEqualTo(oneDnn);
+    assertThat(p.dl4jOneDnn).as("DL4J's oneDNN check, through the Nd4jCpu bridge").isEqualTo(oneDnn);
+    assertThat(p.helper).as("a oneDNN helper on the convolution").isEqualTo(oneDnn);
+    assertThat(p.scoreAfter).as("one step of Adam lowers the loss").isLessThan(p.scoreBefore);
+    assertThat(p.log).contains("ND4J natives: linux-x86_64" + extension + " (set by -D" + NativeBuild.PROPERTY + "="
+        + extension + ")");
+  }
+
+  @Test
+  void theAutomaticChoiceIsTheBuildThisHostsFlagsCallFor() throws Exception {
+    String expected = HOST_FLAGS.containsAll(AVX512) ? "linux-x86_64-onednn-avx512"
+        : HOST_FLAGS.containsAll(HASWELL) ? "linux-x86_64-onednn-avx2" : "linux-x86_64";
+    Probe p = probe(null, null);
+    assertThat(p.build).isEqualTo(expected);
+    assertThat(p.log).contains("ND4J natives: " + expected + " (chosen from the CPU, ");
+    assertThat(p.scoreAfter).isLessThan(p.scoreBefore);
+  }
+
+  @Test
+  void aHostWithoutAvx512GetsTheAvx2Build() throws Exception {
+    assumeTrue(HOST_FLAGS.containsAll(HASWELL), "this CPU has no AVX2");
+    Probe p = probe(null, cpuinfoWithout(AVX512));
+    assertThat(p.build).isEqualTo("linux-x86_64-onednn-avx2");
+    assertThat(p.oneDnn).isTrue();
+    assertThat(p.helper).isTrue();
+    assertThat(p.scoreAfter).isLessThan(p.scoreBefore);
+  }
+
+  @Test
+  void aHostWithoutAvx2GetsThePlainBuildWithoutOneDnnHelpers() throws Exception {
+    Probe p = probe(null, cpuinfoWithout(HASWELL));
+    assertThat(p.build).isEqualTo("linux-x86_64");
+    assertThat(p.oneDnn).isFalse();
+    assertThat(p.dl4jOneDnn).isFalse();
+    assertThat(p.helper).isFalse();
+    assertThat(p.log).contains("ND4J natives: linux-x86_64 (chosen from the CPU, ").contains(": it lacks avx2 fma");
+    assertThat(p.scoreAfter).isLessThan(p.scoreBefore);
+  }
+
+  @Test
+  void aForcedBuildTheCpuCannotRunIsRefusedWithAMessageInsteadOfSigill() throws Exception {
+    Result r = run("-onednn-avx512", cpuinfoWithout(AVX512));
+    assertThat(r.exit).as(r.log).isEqualTo(3);
+    assertThat(r.log).contains("Refused: Cannot use ND4J's native build linux-x86_64-onednn-avx512 (set by -D"
+        + NativeBuild.PROPERTY + "=-onednn-avx512): this CPU (").contains(") lacks avx512f avx512cd avx512bw "
+        + "avx512dq avx512vl and would stop the JVM with SIGILL; builds it can run: ");
+    assertThat(r.log).doesNotContain("SIGILL (0x4)");
+  }
+
+  /** This host's /proc/cpuinfo without the given flags (and, for AVX-512's, without every other avx512 flag). */
+  private Path cpuinfoWithout(List<String> flags) throws IOException {
+    boolean allAvx512 = flags.equals(AVX512);
+    String text = Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      if (line.startsWith("flags")) {
+        int colon = line.indexOf(':');
+        line = line.substring(0, colon + 1) + " " + Arrays.stream(line.substring(colon + 1).trim().split("\\s+"))
+            .filter(f -> !flags.contains(f) && !(allAvx512 && f.startsWith("avx512")))
+            .collect(Collectors.joining(" "));
+      }
+      out.append(line).append('\n');
+    }
+    Path file = dir.resolve("cpuinfo-without-" + flags.get(0));
+    Files.writeString(file, out);
+    return file;
+  }
+
+  private Probe probe(String extension, Path cpuinfo) throws Exception {
+    Result r = run(extension, cpuinfo);
+    assertThat(r.exit).as(r.log).isZero();
+    Matcher m = PROBE.matcher(r.log);
+    assertThat(m.find()).as(r.log).isTrue();
+    return new Probe(m.group(1), Boolean.parseBoolean(m.group(2)), Boolean.parseBoolean(m.group(3)),
+        Boolean.parseBoolean(m.group(4)), Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)), r.log);
+  }
+
+  private Result run(String extension, Path cpuinfo) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    // the project's logging (its INFO lines, such as the choice of natives), as bin/* give it
+    cmd.add("-Dlog4j2.configurationFile=" + Path.of("../conf/log4j2.properties").toAbsolutePath().normalize());
+    if (extension != null) cmd.add("-D" + NativeBuild.PROPERTY + "=" + extension);
+    if (cpuinfo != null) cmd.add("-D" + NativeBuild.CPUINFO_PROPERTY + "=" + cpuinfo);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NativesProbe.class.getName()));
+    Path log = dir.resolve("probe-" + System.nanoTime() + ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("the probe finished").isTrue();
+    return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  private static Set<String> hostFlags() {
+    try {
+      return NativeBuild.Cpu.read(Path.of("/proc/cpuinfo")).flags();
+    } catch (RuntimeException e) {
+      return Set.of();
+    }
+  }
+
+  private record Result(int exit, String log) {}
+
+  private record Probe(String build, boolean oneDnn, boolean dl4jOneDnn, boolean helper, double scoreBefore,
+      double scoreAfter, String log) {}
+}
