@@ -6,7 +6,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * One local Spark (two threads) per test class, configured as the jobs run it: Kryo with ND4J's registrator.
+ * One local Spark (two threads) per test class, configured as the jobs run it: Kryo with ND4J's registrator, and
+ * the plugin that picks ND4J's natives on each executor.
  *
  * <p>A session per class, not per test, because starting Spark costs seconds; tests must not stop it.
  */
@@ -25,6 +26,7 @@ public abstract class SparkTestBase {
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+        .config("spark.plugins", io.digitclassifier.spark.NativesPlugin.class.getName())
         .getOrCreate();
     // Spark's INFO lines would bury the test output.
     spark.sparkContext().setLogLevel("WARN");

@@ -55,6 +55,27 @@ class FaultToleranceTest {
     return args.toArray(new String[0]);
   }
 
+  /**
+   * Each executor picked ND4J's natives itself, logged the choice in its own log and reported it to the driver,
+   * which recorded it in metrics.json; all on this one host, so all the same build as the driver's.
+   */
+  private static void assertEveryExecutorPickedItsNatives(JsonNode natives) throws Exception {
+    String build = natives.at("/driver/build").textValue();
+    assertThat(build).startsWith("linux-x86_64");
+    JsonNode executors = natives.get("executors");
+    assertThat(executors.size()).as("executors in %s", natives).isEqualTo(2);
+    executors.forEach(e -> assertThat(e.textValue()).startsWith(build + ", ").contains("(chosen from the CPU, "));
+    List<Path> logs;
+    try (var files = Files.walk(Cluster.DIR.resolve("work"))) {
+      logs = files.filter(f -> f.getFileName().toString().equals("stderr")).toList();
+    }
+    assertThat(logs).as("executor logs").hasSizeGreaterThanOrEqualTo(2);
+    for (Path log : logs) {
+      assertThat(Cluster.read(log)).as(log.toString()).containsPattern(
+          "Executor \\d+: ND4J natives loaded: " + Pattern.quote(build) + ", (no )?oneDNN on \\S+ \\(chosen from the CPU, ");
+    }
+  }
+
   private static JsonNode metrics(String output) throws Exception {
     return JSON.readTree(out.resolve(output).resolve("metrics.json").toFile());
   }
@@ -63,6 +84,7 @@ class FaultToleranceTest {
   void trainingSurvivesALostExecutorWithinOnePointOfAnUndisturbedRun() throws Exception {
     Cluster.run(out.resolve("undisturbed.log"), train("undisturbed"));
     double undisturbed = metrics("undisturbed").at("/finalEvaluation/accuracy").asDouble();
+    assertEveryExecutorPickedItsNatives(metrics("undisturbed").get("natives"));
 
     Path log = out.resolve("disturbed.log");
     Process p = Cluster.start(log, train("disturbed"));

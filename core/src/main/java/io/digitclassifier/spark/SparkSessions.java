@@ -1,6 +1,12 @@
 package io.digitclassifier.spark;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -23,5 +29,31 @@ public final class SparkSessions {
         .setIfMissing("spark.ui.showConsoleProgress", "false");
     NativesPlugin.register(conf);
     return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /**
+   * Where a run happens, for {@code metrics.json}: master, deploy mode, application id and name, the executors
+   * (in local mode the driver's JVM is the one executor) with their hosts, and the cores Spark schedules on.
+   */
+  public static Map<String, Object> whereItRuns(SparkSession spark) {
+    SparkContext sc = spark.sparkContext();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("master", sc.master());
+    out.put("deployMode", sc.deployMode());
+    out.put("applicationId", sc.applicationId());
+    out.put("applicationName", sc.appName());
+    // the status tracker lists the driver as well, once; in local mode it is the one executor
+    List<String> hosts = new ArrayList<>();
+    for (SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) hosts.add(e.host());
+    int executors = sc.isLocal() ? 1 : hosts.size() - 1;
+    if (!sc.isLocal() && !hosts.remove(sc.getConf().get("spark.driver.host", "")) && !hosts.isEmpty()) {
+      hosts.remove(0); // the driver's entry under another name for its host: which one it is cannot be told
+    }
+    out.put("executors", executors);
+    out.put("executorHosts", hosts);
+    out.put("executorCores", sc.isLocal() ? String.valueOf(sc.defaultParallelism())
+        : sc.getConf().get("spark.executor.cores", "all of a worker's"));
+    out.put("totalCores", sc.defaultParallelism());
+    return out;
   }
 }

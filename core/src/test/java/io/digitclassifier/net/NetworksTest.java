@@ -2,6 +2,7 @@ package io.digitclassifier.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitclassifier.natives.LoadedNatives;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,17 +38,20 @@ class NetworksTest {
     long batchNorm = 4L * (32 + 32 + 64 + 64 + 256); // gamma, beta and the running mean and variance
     long expected = convs + batchNorm + (7 * 7 * 64 * 256 + 256) + (256 * 10 + 10);
     assertThat(net.numParams()).isEqualTo(expected).isEqualTo(872_426L);
-    assertThat(Dl4jHelpers.active(net)).isTrue();
+    assertThat(Dl4jHelpers.active(net)).isEqualTo(LoadedNatives.hasOneDnn());
     assertProbabilities(net.outputSingle(Nd4j.rand(3, 1, 28, 28)), 3);
   }
 
   @Test
-  void convolutionsRunOnOneDnn() {
-    // The pom's oneDNN natives, the helpers property (Surefire and bin/* set it) and the Nd4jCpu bridge together
+  void convolutionsRunOnOneDnnWhereTheLoadedBuildHasIt() {
+    // The natives chosen for this CPU, the helpers property (Surefire and bin/* set it) and the Nd4jCpu bridge
+    // together; NativeBuildChildJvmTest checks the plain build, where the helpers must stay off.
     ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
+    String build = LoadedNatives.build();
     assertThat(System.getProperty(Dl4jHelpers.PROPERTY)).isEqualTo("false");
-    assertThat(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()).isTrue();
-    assertThat(Dl4jHelpers.active(net)).isTrue();
+    assertThat(LoadedNatives.hasOneDnn()).as(build).isEqualTo(build.contains("-onednn"));
+    assertThat(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()).isEqualTo(LoadedNatives.hasOneDnn());
+    assertThat(Dl4jHelpers.active(net)).isEqualTo(LoadedNatives.hasOneDnn());
   }
 
   @Test

@@ -248,6 +248,11 @@ class PredictApiTest extends SparkTestBase {
     assertThat(health.get("status").textValue()).isEqualTo("ready");
     // the identity training and scoring record (core's Hashing, through Hadoop) is what the server reports
     assertThat(health.get("model").textValue()).isEqualTo(ModelFiles.sha256(model)).isEqualTo(server.modelSha256());
+    // the natives the server loaded, chosen from this CPU, and whether they have oneDNN
+    assertThat(health.at("/natives/build").textValue()).startsWith("linux-x86_64")
+        .isEqualTo(io.digitclassifier.natives.LoadedNatives.build());
+    assertThat(health.at("/natives/oneDnn").booleanValue()).isEqualTo(io.digitclassifier.natives.LoadedNatives.hasOneDnn());
+    assertThat(health.at("/natives/selected").textValue()).startsWith("chosen from the CPU, ");
 
     assertRefused(send(HttpRequest.newBuilder(server.uri().resolve("/nope")).GET().build()), 404,
         "Cannot find /nope: the page is at / and the API at /api/predict");

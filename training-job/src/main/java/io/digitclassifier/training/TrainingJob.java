@@ -8,6 +8,7 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.AtomicOutput;
 import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.Hashing;
 import io.digitclassifier.model.EvaluationSummary;
@@ -15,6 +16,7 @@ import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.Networks;
 import io.digitclassifier.spark.NativesPlugin;
+import io.digitclassifier.spark.SparkSessions;
 import io.digitclassifier.spark.Stages;
 import io.digitclassifier.training.TrainingMetrics.EpochMetrics;
 import java.io.IOException;
@@ -115,13 +117,18 @@ public final class TrainingJob {
         () -> readAndSplit(inputs, workers));
     JavaRDD<DigitRecord> train = split[0].persist(StorageLevel.MEMORY_ONLY());
     JavaRDD<DigitRecord> test = split[1];
-    long trainCount = Stages.run(spark.sparkContext(), GROUP, "1 read: count training images", train::count);
-    if (trainCount == 0) throw new IllegalArgumentException("Cannot train: no training images in " + config.data());
+    LabelCounts trainLabels = Stages.run(spark.sparkContext(), GROUP, "1 read: count training images per digit",
+        () -> LabelCounts.of(train));
+    LabelCounts testLabels = Stages.run(spark.sparkContext(), GROUP, "1 read: count held-out images per digit",
+        () -> LabelCounts.of(test));
+    checkClasses(inputs, trainLabels, testLabels);
+    long trainCount = trainLabels.total();
 
     JavaRDD<DataSet> testBatches = Stages.run(spark.sparkContext(), GROUP, "2 normalize: held-out set",
         () -> toBatches(test, config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY()));
-    JavaRDD<DataSet> trainSample = toBatches(train.zipWithIndex().filter(t -> t._2() < TRAIN_EVAL_SAMPLE)
-        .map(Tuple2::_1), config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY());
+    // a stratified sample, not the first images: the training set may be ordered by label
+    JavaRDD<DataSet> trainSample = toBatches(StratifiedSample.sample(spark, train, trainLabels, TRAIN_EVAL_SAMPLE,
+        config.seed() + 1), config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY());
     long testCount = Stages.run(spark.sparkContext(), GROUP, "2 normalize: count held-out images",
         () -> testBatches.map(DataSet::numExamples).fold(0, Integer::sum).longValue());
     long perEpoch = trainCount * (1 + config.augmentCopies());
@@ -182,7 +189,7 @@ public final class TrainingJob {
           String.format("%.4f", m.testAccuracy()), String.format("%.1f", seconds),
           String.format("%.1f", m.imagesPerSecond()));
       ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + e + ".zip"));
-      Json.write(metrics(hashes, trainCount, testCount, perEpoch, workers, history, null, wallStart), work.resolve(ModelFiles.METRICS));
+      Json.write(metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart), work.resolve(ModelFiles.METRICS));
     }
     if (last == null) {
       Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: held-out set",
@@ -194,7 +201,7 @@ public final class TrainingJob {
     train.unpersist(false);
 
     ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.MODEL));
-    TrainingMetrics metrics = metrics(hashes, trainCount, testCount, perEpoch, workers, history, last, wallStart);
+    TrainingMetrics metrics = metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, last, wallStart);
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
     TrainingReportWriter.write(spark, config, metrics, train, test, work);
     output.commit();
@@ -202,11 +209,57 @@ public final class TrainingJob {
     return metrics;
   }
 
-  private TrainingMetrics metrics(Map<String, String> hashes, long trainCount, long testCount, long perEpoch, int workers,
-      List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
+  private TrainingMetrics metrics(Map<String, String> hashes, LabelCounts trainLabels, LabelCounts testLabels,
+      long testCount, long perEpoch, int workers, List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
     Map<String, Object> conf = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
-    return new TrainingMetrics(conf, Versions.all(), NativesPlugin.describe(), hashes, trainCount, testCount, perEpoch, workers,
+    return new TrainingMetrics(conf, Versions.all(), SparkSessions.whereItRuns(spark), NativesPlugin.describe(),
+        hashes, trainLabels.total(), testCount, trainLabels.perLabel(), testLabels.perLabel(), perEpoch, workers,
         List.copyOf(history), last, (System.nanoTime() - wallStart) / 1e9);
+  }
+
+  /**
+   * Refuses a training set that lacks a digit (the network could never name it) and warns when a digit is scarce
+   * in it or missing from the held-out set; logs the counts either way.
+   */
+  private void checkClasses(Inputs inputs, LabelCounts train, LabelCounts test) {
+    LOG.info("Training images per digit: {}", train.describe());
+    LOG.info("Held-out images per digit: {}", test.describe());
+    if (train.total() == 0) throw new IllegalArgumentException("Cannot train: no training images in " + inputs.train());
+    if (!train.missing().isEmpty()) {
+      throw new IllegalArgumentException("Cannot train: the training images have no digit "
+          + join(train.missing()) + " (training images per digit: " + train.describe() + "), from "
+          + inputs.train() + (config.limit() > 0 ? " with --limit " + config.limit() : ""));
+    }
+    if (!train.scarce().isEmpty()) {
+      LOG.warn("The training images are unbalanced: digit {} has less than half an even share (training images "
+          + "per digit: {})", join(train.scarce()), train.describe());
+    }
+    if (!test.missing().isEmpty()) {
+      LOG.warn("The held-out images have no digit {}: its recall will read 0 (held-out images per digit: {})",
+          join(test.missing()), test.describe());
+    }
+  }
+
+  /**
+   * Refuses a file whose records carry no label (Kaggle's test.csv, an IDX images file without its labels file):
+   * there is nothing to learn from, or to evaluate against.
+   */
+  private void requireLabels(String path, LabelCounts counts, String what) {
+    if (counts.unlabelled() == 0) return;
+    if (counts.labelled() > 0) {
+      throw new IllegalArgumentException("Cannot " + what + " " + path + ": " + counts.unlabelled() + " of "
+          + counts.total() + " records have no label");
+    }
+    DataFormat format = config.dataFormat() != null ? config.dataFormat() : DataFormat.detect(path);
+    throw new IllegalArgumentException("Cannot " + what + " " + path + ": " + switch (format) {
+      case IDX -> "it has no labels (no labels file, *-labels-idx1-ubyte, beside it)";
+      case IMAGES -> "its images have no labels (they are not in folders named 0 to 9)";
+      default -> "it has no label column (a file of unlabelled digits, such as Kaggle's test.csv, is for bin/score)";
+    });
+  }
+
+  private static String join(List<Integer> digits) {
+    return digits.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** Training and held-out inputs as the user gave them, or MNIST's own pair from a directory. */
@@ -243,19 +296,25 @@ public final class TrainingJob {
 
   private JavaRDD<DigitRecord>[] readAndSplit(Inputs inputs, int workers) {
     JavaRDD<DigitRecord> all = DigitInputs.read(spark, inputs.train(), config.dataFormat(), BadRecordPolicy.FAIL, workers);
+    LabelCounts allLabels = LabelCounts.of(all);
+    requireLabels(inputs.train(), allLabels, "train on");
     JavaRDD<DigitRecord> train;
     JavaRDD<DigitRecord> test;
+    LabelCounts trainLabels;
     if (inputs.test() != null) {
       train = all;
+      trainLabels = allLabels;
       test = DigitInputs.read(spark, inputs.test(), config.dataFormat(), BadRecordPolicy.FAIL, workers);
+      requireLabels(inputs.test(), LabelCounts.of(test), "evaluate on");
     } else {
       JavaRDD<DigitRecord>[] s = StratifiedSplit.split(spark, all, config.testFraction(), config.seed());
       train = s[0];
       test = s[1];
+      trainLabels = config.limit() > 0 ? LabelCounts.of(train) : null;
     }
     if (config.limit() > 0) {
-      long limit = config.limit();
-      train = train.zipWithIndex().filter(t -> t._2() < limit).map(Tuple2::_1);
+      // a seeded sample in proportion to the labels: the split leaves the training set ordered by label
+      train = StratifiedSample.sample(spark, train, trainLabels, config.limit(), config.seed());
     }
     @SuppressWarnings("unchecked")
     JavaRDD<DigitRecord>[] result = new JavaRDD[] {train, test};

@@ -7,6 +7,9 @@ import java.util.Map;
 /**
  * {@code metrics.json}: what was trained, on what, how each epoch went and the final evaluation.
  *
+ * @param cluster where it ran: Spark master, application id, executors and cores
+ * @param trainImagesPerLabel training images of each digit 0-9 (after the split and {@code --limit})
+ * @param testImagesPerLabel held-out images of each digit 0-9
  * @param natives ND4J's native build on the driver and on each executor, and why it was chosen
  * @param inputs SHA-256 of every input file, by path
  * @param epochs one entry per finished epoch
@@ -15,10 +18,13 @@ import java.util.Map;
 public record TrainingMetrics(
     Map<String, Object> configuration,
     Map<String, String> versions,
+    Map<String, Object> cluster,
     Map<String, Object> natives,
     Map<String, String> inputs,
     long trainImages,
     long testImages,
+    long[] trainImagesPerLabel,
+    long[] testImagesPerLabel,
     long augmentedImagesPerEpoch,
     int workers,
     List<EpochMetrics> epochs,

@@ -119,6 +119,12 @@ final class TrainingReportWriter {
     StringBuilder versions = new StringBuilder();
     metrics.versions().forEach((k, v) -> versions.append(versions.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
     facts.put("versions", versions.toString());
+    if (metrics.trainImagesPerLabel() != null) facts.put("training images per digit", perDigit(metrics.trainImagesPerLabel()));
+    if (metrics.testImagesPerLabel() != null) facts.put("held-out images per digit", perDigit(metrics.testImagesPerLabel()));
+    if (metrics.cluster() != null) {
+      facts.put("ran on", metrics.cluster().get("master") + ", application " + metrics.cluster().get("applicationId")
+          + ", " + metrics.cluster().get("executors") + " executor(s), " + metrics.cluster().get("totalCores") + " cores");
+    }
     if (metrics.natives() != null && metrics.natives().get("driver") instanceof Map<?, ?> driver) {
       facts.put("ND4J natives", driver.get("build") + " on the driver; executors: "
           + (metrics.natives().get("executors") instanceof Map<?, ?> ex && !ex.isEmpty() ? ex.values() : "none reported"));
@@ -141,5 +147,14 @@ final class TrainingReportWriter {
 
   private static String strip(double v) {
     return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  /** {@code 0: 4132, 1: 4684, ...} */
+  private static String perDigit(long[] counts) {
+    StringBuilder sb = new StringBuilder();
+    for (int d = 0; d < counts.length; d++) {
+      sb.append(d == 0 ? "" : ", ").append(d).append(": ").append(String.format(Locale.ROOT, "%,d", counts[d]));
+    }
+    return sb.toString();
   }
 }

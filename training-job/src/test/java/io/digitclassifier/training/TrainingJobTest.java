@@ -57,6 +57,13 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(m.finalEvaluation().confusionMatrix()).hasNumberOfRows(10);
     assertThat(m.inputs()).containsValue("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
     assertThat(m.versions()).containsEntry("spark", "3.5.9").containsEntry("dl4j", "1.0.0-M2");
+    // the natives that trained it, on the driver and on the one executor of local mode (the driver's JVM)
+    String build = io.digitclassifier.natives.LoadedNatives.build();
+    assertThat(build).startsWith("linux-x86_64");
+    assertThat(m.natives()).extractingByKey("driver").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("build", build).containsEntry("oneDnn", io.digitclassifier.natives.LoadedNatives.hasOneDnn());
+    assertThat(m.natives()).extractingByKey("executors").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .hasEntrySatisfying("driver", v -> assertThat((String) v).startsWith(build + ", "));
 
     assertThat(out.resolve("model.zip")).isRegularFile();
     assertThat(out.resolve("checkpoints/epoch-1.zip")).isRegularFile();

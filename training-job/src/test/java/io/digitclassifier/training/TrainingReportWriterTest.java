@@ -84,8 +84,10 @@ class TrainingReportWriterTest extends SparkTestBase {
     JavaRDD<DigitRecord> digits = jsc.parallelize(TestModels.testDigits(spark, 300), 2);
     long[][] cm = new long[10][10];
     for (int i = 0; i < 10; i++) cm[i][i] = 30;
-    TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"), Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), 300, 300,
-        600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
+    TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"),
+        Map.of("master", "local[2]", "applicationId", "local-1", "executors", 1, "totalCores", 2),
+        Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), 300, 300,
+        new long[] {30, 31, 29, 30, 30, 30, 30, 30, 30, 30}, new long[] {30, 30, 30, 30, 30, 30, 30, 30, 30, 30}, 600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 
     TrainingReportWriter.write(spark, config(), metrics, digits, digits, model);
@@ -93,7 +95,9 @@ class TrainingReportWriterTest extends SparkTestBase {
     assertThat(model.resolve("report.html")).isRegularFile();
     assertThat(model.resolve("plots/augmented-samples.png")).isRegularFile();
     assertThat(model.resolve("samples/augmented.csv")).isRegularFile();
-    assertThat(Files.readString(model.resolve("report.html"))).contains("Training report: lenet", "held-out accuracy");
+    assertThat(Files.readString(model.resolve("report.html"))).contains("Training report: lenet", "held-out accuracy",
+        "training images per digit", "0: 30, 1: 31, 2: 29", "ran on", "local[2], application local-1",
+        "ND4J natives", "linux-x86_64-onednn-avx2");
   }
 
   @Test
