@@ -59,15 +59,21 @@ class FaultToleranceTest {
    * Each executor picked ND4J's natives itself, logged the choice in its own log and reported it to the driver,
    * which recorded it in metrics.json; all on this one host, so all the same build as the driver's.
    */
-  private static void assertEveryExecutorPickedItsNatives(JsonNode natives) throws Exception {
+  private static void assertEveryExecutorPickedItsNatives(JsonNode metrics) throws Exception {
+    JsonNode natives = metrics.get("natives");
     String build = natives.at("/driver/build").textValue();
     assertThat(build).startsWith("linux-x86_64");
     JsonNode executors = natives.get("executors");
     assertThat(executors.size()).as("executors in %s", natives).isEqualTo(2);
     executors.forEach(e -> assertThat(e.textValue()).startsWith(build + ", ").contains("(chosen from the CPU, "));
+    // this application's executor logs: work/worker-N/APP-ID/EXECUTOR-ID/stderr
+    String app = metrics.at("/cluster/applicationId").textValue();
+    assertThat(app).startsWith("app-");
+    assertThat(metrics.at("/cluster/executors").asInt()).isEqualTo(2);
     List<Path> logs;
     try (var files = Files.walk(Cluster.DIR.resolve("work"))) {
-      logs = files.filter(f -> f.getFileName().toString().equals("stderr")).toList();
+      logs = files.filter(f -> f.getFileName().toString().equals("stderr") && f.getParent().getParent()
+          .getFileName().toString().equals(app)).toList();
     }
     assertThat(logs).as("executor logs").hasSizeGreaterThanOrEqualTo(2);
     for (Path log : logs) {
@@ -84,7 +90,7 @@ class FaultToleranceTest {
   void trainingSurvivesALostExecutorWithinOnePointOfAnUndisturbedRun() throws Exception {
     Cluster.run(out.resolve("undisturbed.log"), train("undisturbed"));
     double undisturbed = metrics("undisturbed").at("/finalEvaluation/accuracy").asDouble();
-    assertEveryExecutorPickedItsNatives(metrics("undisturbed").get("natives"));
+    assertEveryExecutorPickedItsNatives(metrics("undisturbed"));
 
     Path log = out.resolve("disturbed.log");
     Process p = Cluster.start(log, train("disturbed"));

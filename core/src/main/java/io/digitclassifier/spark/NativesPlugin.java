@@ -51,6 +51,18 @@ public final class NativesPlugin implements SparkPlugin {
     return new TreeMap<>(REPORTED);
   }
 
+  /**
+   * This host's name. Not {@code PluginContext.hostname()}: it reads the executor's RPC address, which a cluster
+   * executor does not have (its RpcEnv is client-only), and throws there; it only works in local mode.
+   */
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "an unnamed host";
+    }
+  }
+
   @Override
   public DriverPlugin driverPlugin() {
     return new DriverPlugin() {
@@ -70,12 +82,12 @@ public final class NativesPlugin implements SparkPlugin {
         NativeBuild.Selection chosen = NativeBuild.select();
         ExecutorSetup.ensure();
         String loaded = LoadedNatives.build();
-        String line = loaded + (LoadedNatives.hasOneDnn() ? ", oneDNN" : ", no oneDNN") + " on " + ctx.hostname()
+        String line = loaded + (LoadedNatives.hasOneDnn() ? ", oneDNN" : ", no oneDNN") + " on " + hostname()
             + " (" + chosen.reason() + ")";
         LOG.info("Executor {}: ND4J natives loaded: {}", ctx.executorID(), line);
         try {
           ctx.send(new String[] {ctx.executorID(), line});
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           LOG.warn("Cannot report the executor's native build to the driver: {}", e.toString());
         }
       }
