@@ -6,6 +6,14 @@ find_java() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
 }
 
+# HADOOP_CONF_DIR and YARN_CONF_DIR (core-site.xml, hdfs-site.xml, yarn-site.xml) at the front of a classpath, as
+# Spark's own launcher puts them: printed with a trailing ':' when set, nothing otherwise.
+hadoop_conf_classpath() {
+  local d
+  for d in "${HADOOP_CONF_DIR:-}" "${YARN_CONF_DIR:-}"; do [ -n "$d" ] && printf '%s:' "$d"; done
+  return 0
+}
+
 # Builds the project once when any of the given files (globs allowed) is missing: a fresh clone.
 build_if_missing() {
   local f

@@ -16,5 +16,5 @@ java_main() {
   exec "$java" -Xmx"${JAVA_HEAP:-1g}" \
     -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-2G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-4G}" \
     -Dlog4j2.configurationFile="$DIGITCLASSIFIER_CONF_DIR/log4j2.properties" ${JAVA_OPTS:-} \
-    -cp "$jar:$(cat "$target/classpath.txt")" "$main" "$@"
+    -cp "$(hadoop_conf_classpath)$jar:$(cat "$target/classpath.txt")" "$main" "$@"
 }

@@ -37,6 +37,6 @@ spark_submit() {
     -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-8G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-16G}" \
     -Dlog4j2.configurationFile="$SPARK_CONF_DIR/log4j2.properties" -Dorg.eclipse.deeplearning4j.helpers.disable=false \
     ${JAVA_OPTS:-} \
-    -cp "$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
+    -cp "$(hadoop_conf_classpath)$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
     --class "$main" --master "${master:-local[*]}" "${spark_args[@]}" "$jar" "${job_args[@]}"
 }

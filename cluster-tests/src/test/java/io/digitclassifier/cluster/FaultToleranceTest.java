@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.digitclassifier.io.AtomicOutput;
+import io.digitclassifier.io.LocalFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +33,7 @@ class FaultToleranceTest {
   static void startCluster() throws Exception {
     out = Files.createDirectories(Cluster.ROOT.resolve("cluster-tests/target/runs"));
     // An earlier run's resumed model would pass for one this run wrote too early: start without it.
-    for (String leftover : List.of("resumed", ".resumed.inprogress")) AtomicOutput.deleteRecursively(out.resolve(leftover));
+    for (String leftover : List.of("resumed", ".resumed.inprogress")) LocalFiles.deleteRecursively(out.resolve(leftover));
     Cluster.run(out.resolve("cluster-stop-before.log"), "bin/cluster", "stop");
     Cluster.run(out.resolve("cluster-start.log"), "bin/cluster", "start", "2");
   }

@@ -45,23 +45,27 @@ public enum DataFormat {
    * .bmp, .gif) in it or up to two folders down is an image folder.
    */
   public static DataFormat detect(String path) {
-    String name = Path.of(path).getFileName().toString().toLowerCase(Locale.ROOT);
+    return detect(path, Storage.conf());
+  }
+
+  /** {@link #detect(String)} on any Hadoop filesystem, with the job's configuration. */
+  public static DataFormat detect(String path, org.apache.hadoop.conf.Configuration conf) {
+    org.apache.hadoop.fs.Path p = Storage.qualify(path, conf);
+    String name = p.getName().toLowerCase(Locale.ROOT);
     String base = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
     if (base.endsWith(".csv")) return CSV;
     if (base.endsWith(".parquet")) return PARQUET;
     if (base.endsWith("-ubyte") || base.contains(".idx") || base.contains("-idx")) return IDX;
-    Path p = Path.of(path);
-    if (Files.isDirectory(p)) {
-      try (Stream<Path> files = Files.list(p)) {
-        if (files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"))) return PARQUET;
+    if (Storage.isDirectory(p.toString(), conf)) {
+      try {
+        org.apache.hadoop.fs.FileSystem fs = Storage.fs(p, conf);
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
+          if (f.getPath().getName().endsWith(".parquet")) return PARQUET;
+        }
+        // Two levels down covers the usual digits/7/a.png layout without walking a whole tree of photos.
+        if (hasImage(fs, p, 3)) return IMAGES;
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      // Two levels down covers the usual digits/7/a.png layout without walking a whole tree of photos.
-      try (Stream<Path> files = Files.walk(p, 3)) {
-        if (files.anyMatch(f -> isVisibleImage(f) && Files.isRegularFile(f))) return IMAGES;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        throw new UncheckedIOException("Cannot read " + Storage.display(p) + ": " + Storage.oneLine(e), e);
       }
     }
     throw new IllegalArgumentException("Cannot tell the data format of '" + path
@@ -69,9 +73,17 @@ public enum DataFormat {
         + " .jpeg, .bmp, .gif) or --data-format idx|csv|parquet|images");
   }
 
+  private static boolean hasImage(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, int depth)
+      throws IOException {
+    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+      if (f.isFile() && isVisibleImage(f.getPath().getName())) return true;
+      if (f.isDirectory() && depth > 1 && hasImage(fs, f.getPath(), depth - 1)) return true;
+    }
+    return false;
+  }
+
   /** An image name the image reader would read: Spark skips names starting with _ or . as hidden. */
-  private static boolean isVisibleImage(Path file) {
-    String name = file.getFileName().toString();
+  private static boolean isVisibleImage(String name) {
     return !name.startsWith("_") && !name.startsWith(".") && ImageFolderDigitReader.isImageName(name);
   }
 }

@@ -1,8 +1,6 @@
 package io.digitclassifier.io;
 
 import io.digitclassifier.data.DigitRecord;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -14,9 +12,11 @@ public final class DigitInputs {
   /** Reads {@code path}; {@code format} null means "tell from the name". IDX labels are found beside the images. */
   public static JavaRDD<DigitRecord> read(SparkSession spark, String path, DataFormat format, BadRecordPolicy policy,
       int partitions) {
-    DataFormat f = format != null ? format : DataFormat.detect(path);
-    String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path) : null;
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    // an unreachable filesystem or refused credentials: one line naming the URI, from here on the driver
+    Storage.exists(path, conf);
+    DataFormat f = format != null ? format : DataFormat.detect(path, conf);
+    String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
     return f.reader().read(spark, new DigitInput(qualified(path, conf), labels == null ? null : qualified(labels, conf),
         partitions), policy);
   }
@@ -34,13 +34,18 @@ public final class DigitInputs {
     }
   }
 
-  /** MNIST's own files in a directory (as bin/fetch-mnist leaves them): the train or t10k images file. */
+  /** MNIST's own files in a local directory (as bin/fetch-mnist leaves them): the train or t10k images file. */
   public static Optional<String> mnistImages(String dir, boolean train) {
-    Path d = Path.of(dir);
-    if (!Files.isDirectory(d)) return Optional.empty();
+    return mnistImages(dir, train, Storage.conf());
+  }
+
+  /** MNIST's own files in a directory on any filesystem: the train or t10k images file. */
+  public static Optional<String> mnistImages(String dir, boolean train, org.apache.hadoop.conf.Configuration conf) {
+    if (!Storage.isDirectory(dir, conf)) return Optional.empty();
     String name = (train ? "train" : "t10k") + "-images-idx3-ubyte";
     for (String candidate : new String[] {name, name + ".gz"}) {
-      if (Files.isRegularFile(d.resolve(candidate))) return Optional.of(d.resolve(candidate).toString());
+      String file = dir.endsWith("/") ? dir + candidate : dir + "/" + candidate;
+      if (Storage.isFile(file, conf)) return Optional.of(file);
     }
     return Optional.empty();
   }

@@ -21,7 +21,7 @@ public final class Hashing {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = Storage.fs(p, conf);
       FileStatus status = fs.getFileStatus(p);
       if (status.isDirectory()) {
         FileStatus[] files = fs.listStatus(p, f -> !f.getName().startsWith(".") && !f.getName().startsWith("_"));
@@ -35,6 +35,15 @@ public final class Hashing {
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot hash " + path + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The SHA-256 of bytes in memory (a model already read), as hex. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

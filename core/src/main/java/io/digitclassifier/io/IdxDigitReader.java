@@ -81,23 +81,21 @@ public class IdxDigitReader implements DigitReader {
 
   /**
    * The labels file beside an MNIST images file ({@code train-images-idx3-ubyte[.gz]} gives
-   * {@code train-labels-idx1-ubyte[.gz]}) if it exists on the local file system, else null.
+   * {@code train-labels-idx1-ubyte[.gz]}) if it exists, else null.
    */
   public static String labelsFileFor(String imagesPath) {
+    return labelsFileFor(imagesPath, Storage.conf());
+  }
+
+  /** {@link #labelsFileFor(String)} on any Hadoop filesystem. */
+  public static String labelsFileFor(String imagesPath, Configuration conf) {
     int slash = imagesPath.lastIndexOf('/');
     String dir = imagesPath.substring(0, slash + 1);
     String name = imagesPath.substring(slash + 1);
     String labelsName = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
     if (labelsName.equals(name)) return null;
     String labels = dir + labelsName;
-    try {
-      URI uri = new Path(labels).toUri();
-      if (uri.getScheme() != null && !"file".equals(uri.getScheme())) return null;
-      return Files.isRegularFile(java.nio.file.Path.of(uri.getPath())) ? labels : null;
-    } catch (IllegalArgumentException e) {
-      // Not a path we can look at locally: the caller passes the labels file explicitly.
-      return null;
-    }
+    return Storage.isFile(labels, conf) ? labels : null;
   }
 
   /** Checks the images header (and, for a raw file, its length) and returns the image count. */

@@ -28,7 +28,10 @@ public final class SparkSessions {
         .setIfMissing("spark.kryoserializer.buffer.max", "512m")
         .setIfMissing("spark.ui.showConsoleProgress", "false");
     NativesPlugin.register(conf);
-    return SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    // an unreachable NameNode or S3 endpoint fails in seconds, not after Hadoop's many minutes of retries
+    io.digitclassifier.io.Storage.withDefaults(spark.sparkContext().hadoopConfiguration());
+    return spark;
   }
 
   /**

@@ -15,11 +15,12 @@ class AtomicOutputTest {
   void appearsOnlyOnCommit() throws Exception {
     Path target = dir.resolve("out");
     AtomicOutput out = AtomicOutput.begin(target, false, false);
-    Files.writeString(out.work().resolve("a.txt"), "a");
+    Files.writeString(out.local().resolve("a.txt"), "a");
     assertThat(target).doesNotExist();
     out.commit();
     assertThat(target.resolve("a.txt")).hasContent("a");
-    assertThat(out.work()).doesNotExist();
+    assertThat(target.resolve(AtomicOutput.SUCCESS)).as("the completion marker, written last").exists();
+    assertThat(out.local()).doesNotExist();
   }
 
   @Test
@@ -35,7 +36,7 @@ class AtomicOutputTest {
     Path target = Files.createDirectories(dir.resolve("out"));
     Files.writeString(target.resolve("old.txt"), "old");
     AtomicOutput out = AtomicOutput.begin(target, true, false);
-    Files.writeString(out.work().resolve("new.txt"), "new");
+    Files.writeString(out.local().resolve("new.txt"), "new");
     assertThat(target.resolve("old.txt")).exists();
     out.commit();
     assertThat(target.resolve("old.txt")).doesNotExist();
@@ -46,7 +47,7 @@ class AtomicOutputTest {
   void abortLeavesNothingBehind() throws Exception {
     Path target = dir.resolve("out");
     AtomicOutput out = AtomicOutput.begin(target, false, false);
-    Files.writeString(out.work().resolve("half.txt"), "x");
+    Files.writeString(out.local().resolve("half.txt"), "x");
     out.abort();
     try (var files = Files.list(dir)) {
       assertThat(files).isEmpty();

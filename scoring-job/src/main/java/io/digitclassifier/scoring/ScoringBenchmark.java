@@ -71,7 +71,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
           batches.add(Digits.toFeatures(px));
         }
-        ComputationGraph net = ScoringJob.checkModel(model);
+        ComputationGraph net = ScoringJob.checkModel(model.toString(), spark.sparkContext().hadoopConfiguration());
         for (int i = 0; i < 5; i++) net.outputSingle(false, batches.get(i)); // warm-up
         long start = System.nanoTime();
         long n = 0;
@@ -106,7 +106,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           });
           DigitParquet.write(spark, tiled, input.toString());
         }
-        ScoringConfig config = new ScoringConfig(input.toString(), null, model, work.resolve("scored"),
+        ScoringConfig config = new ScoringConfig(input.toString(), null, model.toString(), work.resolve("scored").toString(),
             OutputFormat.PARQUET, false, null, batchSize, BadRecordPolicy.FAIL, true, 0);
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);

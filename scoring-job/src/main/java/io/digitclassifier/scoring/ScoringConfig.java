@@ -3,7 +3,6 @@ package io.digitclassifier.scoring;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import java.io.Serializable;
-import java.nio.file.Path;
 
 /**
  * The resolved, immutable configuration of one scoring run.
@@ -15,11 +14,11 @@ import java.nio.file.Path;
 public record ScoringConfig(
     String input,
     DataFormat inputFormat,
-    Path model,
-    Path output,
+    String model,
+    String output,
     OutputFormat outputFormat,
     boolean probabilities,
-    Path kaggleSubmission,
+    String kaggleSubmission,
     int batchSize,
     BadRecordPolicy onBadRecord,
     boolean overwrite,

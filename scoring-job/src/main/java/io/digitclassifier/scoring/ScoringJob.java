@@ -11,6 +11,7 @@ import io.digitclassifier.io.AtomicOutput;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.io.Storage;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
@@ -50,6 +51,8 @@ public final class ScoringJob {
   static final String GROUP = "scoring";
   static final String REJECTED_DIR = "_rejected";
   static final String SUMMARY = "_summary.json";
+  /** Where Spark writes the scored part files before they move up into the output directory. */
+  static final String SCORED_DIR = "scored";
 
   private final ScoringConfig config;
   private final SparkSession spark;
@@ -69,13 +72,13 @@ public final class ScoringJob {
   static int execute(String[] args) {
     ScoringOptions options = new ScoringOptions();
     return JobMain.execute(args, options, "scoring", "digitclassifier-score", options::toConfig,
-        config -> checkModel(config.model()),
+        config -> checkModel(config.model(), Storage.conf()),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    checkModel(config.model());
+    checkModel(config.model(), spark.sparkContext().hadoopConfiguration());
     return new ScoringJob(config, spark).run();
   }
 
@@ -92,17 +95,17 @@ public final class ScoringJob {
    * Loads the model and runs one blank digit through it: a missing, corrupt or incompatible model is a clear
    * error here, before Spark starts.
    */
-  static ComputationGraph checkModel(Path model) {
-    ComputationGraph net = ModelFiles.load(model, false);
+  static ComputationGraph checkModel(String model, org.apache.hadoop.conf.Configuration conf) {
+    ComputationGraph net = ModelFiles.load(model, conf, false);
+    String file = Storage.display(new org.apache.hadoop.fs.Path(ModelFiles.modelFile(model, conf)));
     INDArray out;
     try {
       out = net.outputSingle(false, Nd4j.zeros(1, 1, Digits.SIDE, Digits.SIDE));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot use model " + ModelFiles.modelFile(model)
-          + ": it does not take a 28x28x1 digit (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException("Cannot use model " + file + ": it does not take a 28x28x1 digit (" + e.getMessage() + ")", e);
     }
     if (out.rank() != 2 || out.size(1) != Digits.CLASSES) {
-      throw new IllegalArgumentException("Cannot use model " + ModelFiles.modelFile(model) + ": its output has shape "
+      throw new IllegalArgumentException("Cannot use model " + file + ": its output has shape "
           + java.util.Arrays.toString(out.shape()) + ", expected 10 class probabilities");
     }
     return net;
@@ -111,14 +114,15 @@ public final class ScoringJob {
   /** Runs the pipeline; the caller has checked the model ({@link #checkModel}). */
   private ScoringSummary run() {
     LOG.info("Scoring configuration: {}", config);
-    if (config.kaggleSubmission() != null && Files.exists(config.kaggleSubmission()) && !config.overwrite()) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    if (config.kaggleSubmission() != null && Storage.exists(config.kaggleSubmission(), conf) && !config.overwrite()) {
       throw new IllegalArgumentException("Cannot write Kaggle submission " + config.kaggleSubmission()
           + ": it already exists; pass --overwrite to replace it");
     }
-    AtomicOutput output = AtomicOutput.begin(config.output(), config.overwrite(), false);
+    AtomicOutput output = AtomicOutput.begin(config.output(), conf, config.overwrite(), false);
     try {
       ScoringSummary summary = run(output);
-      if (config.kaggleSubmission() != null) writeKaggle(output.work(), summary);
+      if (config.kaggleSubmission() != null) writeKaggle(output.work().toString(), summary);
       output.commit();
       return summary;
     } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
@@ -128,16 +132,12 @@ public final class ScoringJob {
   }
 
   private ScoringSummary run(AtomicOutput output) {
-    Path work = output.work();
-    Path modelFile = ModelFiles.modelFile(config.model());
-    String sha = ModelFiles.sha256(config.model());
-    byte[] modelBytes;
-    try {
-      modelBytes = Files.readAllBytes(modelFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read model " + modelFile + ": " + e.getMessage(), e);
-    }
-    DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input());
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path work = output.local();
+    String modelFile = ModelFiles.modelFile(config.model(), conf);
+    String sha = ModelFiles.sha256(config.model(), conf);
+    byte[] modelBytes = ModelFiles.readBytes(config.model(), conf);
+    DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input(), conf);
     boolean images = format == DataFormat.IMAGES;
     JavaRDD<DigitRecord> records = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
         config.partitions());
@@ -153,60 +153,76 @@ public final class ScoringJob {
       Dataset<Row> scored = spark.createDataFrame(rows, ScoringSchema.SCORED)
           .select(ScoringSchema.scoredColumns(images, config.probabilities(), labelled, config.outputFormat())
               .toArray(new Column[0]));
-      write(scored, work.resolve("scored"));
+      write(scored, output.work(SCORED_DIR));
     });
     double seconds = (System.nanoTime() - start) / 1e9;
+    String rejectedDir = output.work(REJECTED_DIR);
     if (config.onBadRecord() == BadRecordPolicy.QUARANTINE) {
       Stages.run(spark.sparkContext(), GROUP, "3 quarantine: rejected records -> " + REJECTED_DIR, () -> {
         JavaRDD<Row> rejected = records.filter(DigitRecord::isRejected).map(ScoringSchema::rejected);
-        write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), work.resolve(REJECTED_DIR));
+        write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), rejectedDir);
       });
     }
     model.destroy();
-    flatten(work.resolve("scored"), work);
+    flatten(output, SCORED_DIR);
 
-    Dataset<Row> written = readBack(work);
+    // the output directory's own files start with _ or ., so Spark's reader of the directory skips them
+    Dataset<Row> written = readBack(output.work().toString());
     long scoredCount = written.count();
-    long rejectedCount = Files.isDirectory(work.resolve(REJECTED_DIR)) ? readBack(work.resolve(REJECTED_DIR)).count() : 0;
+    long rejectedCount = Storage.isDirectory(rejectedDir, conf) ? readBack(rejectedDir).count() : 0;
     EvaluationSummary evaluation = labelled ? evaluate(written) : null;
     Map<String, Object> modelMetrics = null;
-    Path metricsFile = Files.isDirectory(config.model()) ? config.model().resolve(ModelFiles.METRICS)
-        : modelFile.resolveSibling(ModelFiles.METRICS);
-    if (Files.isRegularFile(metricsFile)) {
-      modelMetrics = Json.read(metricsFile, new TypeReference<LinkedHashMap<String, Object>>() {});
+    String metricsFile = ModelFiles.metricsFile(config.model(), conf);
+    if (Storage.isFile(metricsFile, conf)) {
+      try {
+        modelMetrics = Json.MAPPER.readValue(Storage.readAllBytes(metricsFile, conf),
+            new TypeReference<LinkedHashMap<String, Object>>() {});
+      } catch (IOException e) {
+        LOG.warn("Cannot read the model's {}: {}; the summary goes without it", metricsFile, e.getMessage());
+      }
     }
     ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
-        config.output().toAbsolutePath().normalize().toString(), config.outputFormat().sparkName(),
+        Storage.display(output.target()), config.outputFormat().sparkName(),
         scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
-        loads.value(), modelFile.toAbsolutePath().normalize().toString(), sha, modelMetrics, Versions.all(), NativesPlugin.describe(),
-        evaluation,
-        config.kaggleSubmission() == null ? null : config.kaggleSubmission().toAbsolutePath().normalize().toString());
+        loads.value(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, modelMetrics, Versions.all(),
+        NativesPlugin.describe(), evaluation,
+        config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)));
     Json.write(summary, work.resolve(SUMMARY));
-    ScoringReportWriter.write(spark, summary, written, work);
+    ScoringReportWriter.write(spark, summary, written, work, rejectedDir);
     return summary;
   }
 
-  private void write(Dataset<Row> df, Path dir) {
+  private void write(Dataset<Row> df, String dir) {
     var writer = df.write().mode(SaveMode.ErrorIfExists).format(config.outputFormat().sparkName());
     if (config.outputFormat() == OutputFormat.CSV) writer = writer.option("header", "true");
-    writer.save(dir.toUri().toString());
+    writer.save(dir);
   }
 
-  private Dataset<Row> readBack(Path dir) {
+  private Dataset<Row> readBack(String dir) {
     var reader = spark.read().format(config.outputFormat().sparkName());
     if (config.outputFormat() == OutputFormat.CSV) reader = reader.option("header", "true").option("inferSchema", "true");
-    return reader.load(dir.toUri().toString());
+    return reader.load(dir);
   }
 
-  /** Moves Spark's part files from {@code from} up into {@code to}, so the output directory holds them directly. */
-  private static void flatten(Path from, Path to) {
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.move(f, to.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+  /**
+   * Moves Spark's part files from {@code work/sub} up into the work directory, so the output holds them directly
+   * (a rename on HDFS and local disks, a copy on an object store); Spark's own marker in {@code sub} is dropped.
+   */
+  private static void flatten(AtomicOutput output, String sub) {
+    org.apache.hadoop.fs.FileSystem fs = output.fileSystem();
+    org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(output.work(), sub);
+    try {
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(from)) {
+        String name = f.getPath().getName();
+        if (name.equals(AtomicOutput.SUCCESS) || name.equals("." + AtomicOutput.SUCCESS + ".crc")) continue;
+        if (!fs.rename(f.getPath(), new org.apache.hadoop.fs.Path(output.work(), name))) {
+          throw new IOException("cannot move " + f.getPath());
+        }
       }
-      Files.delete(from);
+      fs.delete(from, true);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot move scoring output into " + to + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Cannot move scoring output into " + Storage.display(output.work()) + ": "
+          + Storage.oneLine(e), e);
     }
   }
 
@@ -222,42 +238,32 @@ public final class ScoringJob {
    * One CSV file, exactly {@code ImageId,Label}, ImageId from 1 in input order, one row per input image, "\n"
    * line ends; written beside the target and renamed.
    */
-  private void writeKaggle(Path scoredDir, ScoringSummary summary) {
-    Path file = config.kaggleSubmission().toAbsolutePath().normalize();
+  private void writeKaggle(String scoredDir, ScoringSummary summary) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String file = Storage.display(Storage.qualify(config.kaggleSubmission(), conf));
     if (summary.rejected() > 0) {
       throw new IllegalArgumentException("Cannot write Kaggle submission " + file + ": " + summary.rejected()
           + " records were rejected and Kaggle expects one row per image; nothing was written");
     }
     Dataset<Row> rows = readBack(scoredDir).select(col("id"), col("label")).orderBy(col("id"));
     long count = summary.scored();
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    try {
-      Files.createDirectories(file.getParent());
-      try (var out = Files.newBufferedWriter(tmp)) {
-        out.write("ImageId,Label\n");
-        long expected = 1;
-        for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
-          Row r = it.next();
-          long id = ((Number) r.get(0)).longValue();
-          if (id != expected) {
-            throw new IllegalStateException("Cannot write Kaggle submission " + file + ": ImageId " + expected
-                + " is missing (next id " + id + ")");
-          }
-          out.write(id + "," + ((Number) r.get(1)).intValue() + "\n");
-          expected++;
+    Storage.writeAtomically(config.kaggleSubmission(), conf, true, stream -> {
+      var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
+      out.write("ImageId,Label\n");
+      long expected = 1;
+      for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
+        Row r = it.next();
+        long id = ((Number) r.get(0)).longValue();
+        if (id != expected) {
+          throw new IllegalStateException("Cannot write Kaggle submission " + file + ": ImageId " + expected
+              + " is missing (next id " + id + ")");
         }
-        if (expected - 1 != count) throw new IllegalStateException("Kaggle submission row count changed while writing");
+        out.write(id + "," + ((Number) r.get(1)).intValue() + "\n");
+        expected++;
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write Kaggle submission " + file + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // best effort: the target was either renamed into place or never written
-      }
-    }
+      if (expected - 1 != count) throw new IllegalStateException("Kaggle submission row count changed while writing");
+      out.flush();
+    });
     LOG.info("Wrote Kaggle submission {} ({} rows)", file, count);
   }
 }

@@ -2,7 +2,6 @@ package io.digitclassifier.scoring;
 
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
-import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,11 +19,11 @@ public class ScoringOptions {
   @Option(names = "--input-format", description = "idx, csv, parquet or images; default: from the path.")
   String inputFormat;
 
-  @Option(names = "--model", defaultValue = "runs/train", description = "A training output directory or its model.zip.")
-  Path model;
+  @Option(names = "--model", defaultValue = "runs/train", description = "A training output directory or its model.zip (a local path or a Hadoop URI: hdfs://, s3a://).")
+  String model;
 
-  @Option(names = "--output", defaultValue = "runs/score", description = "Output directory.")
-  Path output;
+  @Option(names = "--output", defaultValue = "runs/score", description = "Output directory (a local path or a Hadoop URI).")
+  String output;
 
   @Option(names = "--output-format", defaultValue = "parquet", description = "parquet or csv.")
   String outputFormat;
@@ -32,8 +31,8 @@ public class ScoringOptions {
   @Option(names = "--probabilities", defaultValue = "false", description = "Also write the ten class probabilities.")
   boolean probabilities;
 
-  @Option(names = "--kaggle-submission", description = "Also write this CSV file: ImageId,Label, one row per input image.")
-  Path kaggleSubmission;
+  @Option(names = "--kaggle-submission", description = "Also write this CSV file (a local path or a Hadoop URI): ImageId,Label, one row per input image.")
+  String kaggleSubmission;
 
   @Option(names = "--batch-size", defaultValue = "256", description = "Images per forward pass.")
   int batchSize;

@@ -38,11 +38,14 @@ final class ScoringReportWriter {
 
   private ScoringReportWriter() {}
 
-  /** Writes {@code _report.html} and its plots into {@code dir}; never throws. */
-  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir) {
+  /**
+   * Writes {@code _report.html} and its plots into the local directory {@code dir}; never throws.
+   * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem).
+   */
+  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir) {
     try {
       ScoringReport report = Stages.run(spark.sparkContext(), ScoringJob.GROUP, "4 report: label and confidence counts",
-          () -> gather(spark, summary, written, dir));
+          () -> gather(spark, summary, written, rejectedDir));
       report.write(dir);
     } catch (Exception | LinkageError | java.awt.AWTError e) {
       // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must not cost the output
@@ -52,7 +55,7 @@ final class ScoringReportWriter {
     }
   }
 
-  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir) {
+  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir) {
     boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
     long[] predicted = new long[Digits.CLASSES];
     long[] truth = labelled ? new long[Digits.CLASSES] : null;
@@ -77,13 +80,13 @@ final class ScoringReportWriter {
 
     Map<String, Long> reasons = new LinkedHashMap<>();
     List<List<String>> first = new ArrayList<>();
-    Path rejectedDir = dir.resolve(ScoringJob.REJECTED_DIR);
-    if (summary.rejected() > 0 && Files.isDirectory(rejectedDir)) {
+    if (summary.rejected() > 0
+        && io.digitclassifier.io.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
       var reader = spark.read().format(summary.outputFormat());
       if (OutputFormat.CSV.sparkName().equals(summary.outputFormat())) {
         reader = reader.option("header", "true").option("inferSchema", "true");
       }
-      Dataset<Row> rejected = reader.load(rejectedDir.toUri().toString());
+      Dataset<Row> rejected = reader.load(rejectedDir);
       Dataset<String> kinds = rejected.select(col("reason").cast("string"), col("file").cast("string"))
           .map((MapFunction<Row, String>) r -> ScoringReport.reasonKind(r.getString(0), r.getString(1)), Encoders.STRING());
       for (Row r : kinds.groupBy("value").count().orderBy(col("count").desc(), col("value")).limit(REASON_KINDS)

@@ -34,7 +34,8 @@ class ScoringJobTest extends SparkTestBase {
   }
 
   private static ScoringConfig config(String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
-    return new ScoringConfig(input, null, model, dir.resolve(out), format, true, kaggle, 64, policy, false, 3);
+    return new ScoringConfig(input, null, model.toString(), dir.resolve(out).toString(), format, true,
+        kaggle == null ? null : kaggle.toString(), 64, policy, false, 3);
   }
 
   /** id:label:trueLabel per row, in id order. */
@@ -181,13 +182,13 @@ class ScoringJobTest extends SparkTestBase {
   @Test
   void aMissingCorruptOrIncompatibleModelIsAClearErrorBeforeSparkWork() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("m.csv"), digits.subList(0, 5), true);
-    ScoringConfig missing = new ScoringConfig(csv.toString(), DataFormat.CSV, dir.resolve("nope"), dir.resolve("o1"),
+    ScoringConfig missing = new ScoringConfig(csv.toString(), DataFormat.CSV, dir.resolve("nope").toString(), dir.resolve("o1").toString(),
         OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
     assertThatThrownBy(() -> ScoringJob.run(missing, spark)).hasMessageContaining("Cannot load model")
         .hasMessageContaining("nope").hasMessageContaining("no such file");
 
     Path corrupt = Files.write(dir.resolve("corrupt.zip"), "not a zip".getBytes(StandardCharsets.UTF_8));
-    ScoringConfig bad = new ScoringConfig(csv.toString(), DataFormat.CSV, corrupt, dir.resolve("o2"),
+    ScoringConfig bad = new ScoringConfig(csv.toString(), DataFormat.CSV, corrupt.toString(), dir.resolve("o2").toString(),
         OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
     assertThatThrownBy(() -> ScoringJob.run(bad, spark)).hasMessageContaining("Cannot load model " + corrupt);
 
@@ -198,7 +199,7 @@ class ScoringJobTest extends SparkTestBase {
     var net = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
     net.init();
     org.deeplearning4j.util.ModelSerializer.writeModel(net, other.toFile(), false);
-    ScoringConfig incompatible = new ScoringConfig(csv.toString(), DataFormat.CSV, other, dir.resolve("o3"),
+    ScoringConfig incompatible = new ScoringConfig(csv.toString(), DataFormat.CSV, other.toString(), dir.resolve("o3").toString(),
         OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
     assertThatThrownBy(() -> ScoringJob.run(incompatible, spark)).hasMessageContaining("Cannot use model " + other);
     assertThat(dir.resolve("o1")).doesNotExist();

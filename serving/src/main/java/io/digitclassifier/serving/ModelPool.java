@@ -1,21 +1,14 @@
 package io.digitclassifier.serving;
 
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.io.Hashing;
+import io.digitclassifier.io.Storage;
 import io.digitclassifier.model.ModelFiles;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -30,11 +23,11 @@ final class ModelPool {
   private static final Logger LOG = LoggerFactory.getLogger(ModelPool.class);
 
   private final String sha256;
-  private final Path file;
+  private final String file;
   private final BlockingQueue<ComputationGraph> idle;
   private final int size;
 
-  private ModelPool(Path file, String sha256, List<ComputationGraph> nets) {
+  private ModelPool(String file, String sha256, List<ComputationGraph> nets) {
     this.file = file;
     this.sha256 = sha256;
     this.size = nets.size();
@@ -46,12 +39,14 @@ final class ModelPool {
    * maps one 28x28 image to ten probabilities; a missing, corrupt or unsuitable model is an
    * {@link IllegalArgumentException} naming the file.
    */
-  static ModelPool load(Path dirOrZip, int instances) {
+  static ModelPool load(String dirOrZip, int instances) {
     if (instances < 1) throw new IllegalArgumentException("Cannot load model: instances must be >= 1, got " + instances);
-    Path file = ModelFiles.modelFile(dirOrZip);
+    Configuration conf = Storage.conf();
+    String file = Storage.display(new org.apache.hadoop.fs.Path(ModelFiles.modelFile(dirOrZip, conf)));
     long start = System.nanoTime();
-    ComputationGraph net = ModelFiles.load(dirOrZip, false);
-    String sha = sha256(file);
+    byte[] bytes = ModelFiles.readBytes(dirOrZip, conf);
+    ComputationGraph net = ModelFiles.fromBytes(bytes, false, file);
+    String sha = Hashing.sha256(bytes);
     float[] out = forward(net, new byte[Digits.PIXELS]);
     if (out.length != Digits.CLASSES) {
       throw new IllegalArgumentException("Cannot serve model " + file + ": it has " + out.length
@@ -70,7 +65,7 @@ final class ModelPool {
     return sha256;
   }
 
-  Path file() {
+  String file() {
     return file;
   }
 
@@ -122,20 +117,5 @@ final class ModelPool {
   private static float[] forward(ComputationGraph net, byte[] pixels) {
     INDArray out = net.outputSingle(false, Digits.toFeatures(List.of(pixels)));
     return out.toFloatVector();
-  }
-
-  /** SHA-256 of a local file, read directly: the server has no Hadoop (core's Hashing reads through it). */
-  static String sha256(Path file) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-        in.transferTo(OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read model " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,6 +1,5 @@
 package io.digitclassifier.serving;
 
-import java.nio.file.Path;
 
 /**
  * The resolved, immutable configuration of one server.
@@ -9,7 +8,7 @@ import java.nio.file.Path;
  * @param host the address to listen on; loopback unless the user asks for more
  * @param port the TCP port; 0 picks a free one (tests, benchmarks)
  */
-public record ServeConfig(Path model, String host, int port) {
+public record ServeConfig(String model, String host, int port) {
 
   /** The default address: loopback, so the model is not reachable from other machines unless asked for. */
   public static final String DEFAULT_HOST = "127.0.0.1";

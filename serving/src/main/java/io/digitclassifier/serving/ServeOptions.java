@@ -1,6 +1,5 @@
 package io.digitclassifier.serving;
 
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -10,8 +9,8 @@ import picocli.CommandLine.Option;
         + "model, loaded once and warmed up before the server says it is ready.")
 public class ServeOptions {
 
-  @Option(names = "--model", description = "A training output directory or its model.zip (required).")
-  Path model;
+  @Option(names = "--model", description = "A training output directory or its model.zip (required; a local path or a Hadoop URI: hdfs://, s3a://).")
+  String model;
 
   @Option(names = "--host", defaultValue = ServeConfig.DEFAULT_HOST,
       description = "Address to listen on; 0.0.0.0 makes the page reachable from other machines.")

@@ -4,6 +4,7 @@
  * the ten probabilities, on the JDK's own {@code com.sun.net.httpserver} and nothing else. An image goes through
  * core's {@link io.digitclassifier.image.ImagePreprocessor}, the same code the scoring job uses, and the network
  * through a small pool, because a DL4J network must not be called from two threads at once. Nothing here may
- * depend on Spark or Hadoop: they are not on the server's classpath.
+ * depend on Spark: it is not on the server's classpath. Hadoop's client is, only so that core's {@code Storage} can
+ * load a model from HDFS or S3.
  */
 package io.digitclassifier.serving;

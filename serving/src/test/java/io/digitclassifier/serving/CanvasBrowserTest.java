@@ -46,7 +46,7 @@ class CanvasBrowserTest extends SparkTestBase {
     assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
         .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
         .isTrue();
-    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark), "127.0.0.1", 0));
+    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark).toString(), "127.0.0.1", 0));
     profile = Files.createTempDirectory("serve-e2e-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());

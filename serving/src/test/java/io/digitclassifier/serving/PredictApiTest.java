@@ -47,7 +47,7 @@ class PredictApiTest extends SparkTestBase {
   static void startServer() {
     model = TestModels.lenet(spark);
     digits = TestModels.testDigits(spark, DIGITS);
-    server = DigitServer.start(new ServeConfig(model, "127.0.0.1", 0));
+    server = DigitServer.start(new ServeConfig(model.toString(), "127.0.0.1", 0));
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 

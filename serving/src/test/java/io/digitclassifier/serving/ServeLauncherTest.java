@@ -44,7 +44,7 @@ class ServeLauncherTest {
   void defaultsAreLoopbackAnd8080() {
     ServeOptions options = new ServeOptions();
     new picocli.CommandLine(options).parseArgs("--model", "m");
-    assertThat(options.toConfig()).isEqualTo(new ServeConfig(Path.of("m"), "127.0.0.1", 8080));
+    assertThat(options.toConfig()).isEqualTo(new ServeConfig("m", "127.0.0.1", 8080));
   }
 
   @Test
@@ -73,7 +73,7 @@ class ServeLauncherTest {
     HttpServer other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     try {
       int port = other.getAddress().getPort();
-      assertThatThrownBy(() -> DigitServer.start(new ServeConfig(Path.of("no-such-model"), "127.0.0.1", port)))
+      assertThatThrownBy(() -> DigitServer.start(new ServeConfig("no-such-model", "127.0.0.1", port)))
           .hasMessage("Cannot listen on 127.0.0.1:" + port + ": Address already in use");
     } finally {
       other.stop(0);
@@ -82,7 +82,7 @@ class ServeLauncherTest {
 
   @Test
   void unknownHostIsRefused() {
-    assertThatThrownBy(() -> DigitServer.start(new ServeConfig(Path.of("m"), "no-such-host.invalid", 0)))
+    assertThatThrownBy(() -> DigitServer.start(new ServeConfig("m", "no-such-host.invalid", 0)))
         .hasMessage("Cannot listen on no-such-host.invalid:0: unknown host");
   }
 

@@ -7,7 +7,6 @@ import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
 import io.digitclassifier.spark.SparkSessions;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -68,7 +67,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
         int workers = jsc.defaultParallelism();
         LongAccumulator seen = jsc.sc().longAccumulator();
         TrainingConfig config = new TrainingConfig(data, null, null, 0.4, 0, 0, 0, 0, kind, 1, batchSize,
-            averagingFrequency, workers, 2, 1e-3, 42, 0, Path.of("unused"), false, false, 0, 256, false,
+            averagingFrequency, workers, 2, 1e-3, 42, 0, "unused", false, false, 0, 256, false,
             LearningRateSchedule.CONSTANT, 1);
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config,
             workers, new ProgressHook(seen, jsc.sc().longAccumulator(), jsc.sc().doubleAccumulator())));

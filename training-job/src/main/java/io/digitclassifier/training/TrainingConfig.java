@@ -3,7 +3,6 @@ package io.digitclassifier.training;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.net.NetworkKind;
 import java.io.Serializable;
-import java.nio.file.Path;
 
 /**
  * The resolved, immutable configuration of one training run (command line > conf file > built-in, resolved by
@@ -36,7 +35,7 @@ public record TrainingConfig(
     double learningRate,
     long seed,
     long limit,
-    Path output,
+    String output,
     boolean overwrite,
     boolean resume,
     int progressSeconds,

@@ -11,6 +11,7 @@ import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.Hashing;
+import io.digitclassifier.io.Storage;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
@@ -81,7 +82,8 @@ public final class TrainingJob {
         (config, spark) -> {
           TrainingMetrics metrics = run(config, spark);
           return String.format("Trained %s: test accuracy %.4f on %d images; model in %s", config.model().cliName(),
-              metrics.finalEvaluation().accuracy(), metrics.testImages(), config.output().toAbsolutePath().normalize());
+              metrics.finalEvaluation().accuracy(), metrics.testImages(),
+              Storage.display(Storage.qualify(config.output(), spark.sparkContext().hadoopConfiguration())));
         });
   }
 
@@ -92,14 +94,16 @@ public final class TrainingJob {
 
   private TrainingMetrics run() {
     LOG.info("Training configuration: {}", config);
-    AtomicOutput output = AtomicOutput.begin(config.output(), config.overwrite(), config.resume());
+    AtomicOutput output = AtomicOutput.begin(config.output(), spark.sparkContext().hadoopConfiguration(),
+        config.overwrite(), config.resume());
     try {
       if (config.resume()) prepareResume(output);
       return run(output);
     } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
       // Checkpoints are what --resume continues from: keep them; anything less is a half-written output.
-      if (lastCheckpoint(output.work()).isPresent()) {
-        LOG.error("Training failed; checkpoints kept in {}: rerun with --resume to continue", output.work());
+      if (lastCheckpoint(output.local()).isPresent()) {
+        LOG.error("Training failed; checkpoints kept in {}: rerun with --resume to continue",
+            Storage.display(output.work()));
       } else {
         output.abort();
       }
@@ -109,7 +113,7 @@ public final class TrainingJob {
 
   private TrainingMetrics run(AtomicOutput output) {
     long wallStart = System.nanoTime();
-    Path work = output.work();
+    Path work = output.local();
 
     int workers = config.workers() > 0 ? config.workers() : jsc.defaultParallelism();
     Inputs inputs = resolveInputs();
@@ -188,8 +192,12 @@ public final class TrainingJob {
           config.epochs(), String.format("%.6f", learningRate), String.format("%.4f", loss), String.format("%.4f", m.trainAccuracy()),
           String.format("%.4f", m.testAccuracy()), String.format("%.1f", seconds),
           String.format("%.1f", m.imagesPerSecond()));
-      ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + e + ".zip"));
+      String checkpoint = ModelFiles.CHECKPOINTS + "/epoch-" + e + ".zip";
+      ModelFiles.save(sparkNet.getNetwork(), work.resolve(checkpoint));
       Json.write(metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart), work.resolve(ModelFiles.METRICS));
+      // on a remote filesystem the checkpoint must be there, not only on this machine, for --resume
+      output.publish(checkpoint);
+      output.publish(ModelFiles.METRICS);
     }
     if (last == null) {
       Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: held-out set",
@@ -205,7 +213,7 @@ public final class TrainingJob {
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
     TrainingReportWriter.write(spark, config, metrics, train, test, work);
     output.commit();
-    LOG.info("Wrote {} and {} to {}", ModelFiles.MODEL, ModelFiles.METRICS, output.target());
+    LOG.info("Wrote {} and {} to {}", ModelFiles.MODEL, ModelFiles.METRICS, Storage.display(output.target()));
     return metrics;
   }
 
@@ -250,7 +258,8 @@ public final class TrainingJob {
       throw new IllegalArgumentException("Cannot " + what + " " + path + ": " + counts.unlabelled() + " of "
           + counts.total() + " records have no label");
     }
-    DataFormat format = config.dataFormat() != null ? config.dataFormat() : DataFormat.detect(path);
+    DataFormat format = config.dataFormat() != null ? config.dataFormat()
+        : DataFormat.detect(path, spark.sparkContext().hadoopConfiguration());
     throw new IllegalArgumentException("Cannot " + what + " " + path + ": " + switch (format) {
       case IDX -> "it has no labels (no labels file, *-labels-idx1-ubyte, beside it)";
       case IMAGES -> "its images have no labels (they are not in folders named 0 to 9)";
@@ -273,7 +282,7 @@ public final class TrainingJob {
       for (String p : new String[] {train, test}) {
         if (p == null) continue;
         out.put(p, Hashing.sha256(p, conf));
-        String labels = io.digitclassifier.io.IdxDigitReader.labelsFileFor(p);
+        String labels = io.digitclassifier.io.IdxDigitReader.labelsFileFor(p, conf);
         if (labels != null) out.put(labels, Hashing.sha256(labels, conf));
       }
       return out;
@@ -282,12 +291,14 @@ public final class TrainingJob {
 
   private Inputs resolveInputs() {
     String data = config.data();
-    Optional<String> mnistTrain = DigitInputs.mnistImages(data, true);
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Optional<String> mnistTrain = DigitInputs.mnistImages(data, true, conf);
     if (mnistTrain.isPresent()) {
-      String test = config.testData() != null ? config.testData() : DigitInputs.mnistImages(data, false).orElse(null);
+      String test = config.testData() != null ? config.testData()
+          : DigitInputs.mnistImages(data, false, conf).orElse(null);
       return new Inputs(mnistTrain.get(), test);
     }
-    if (!data.contains("://") && !Files.exists(Path.of(data))) {
+    if (!Storage.exists(data, conf)) {
       throw new IllegalArgumentException("Cannot read training data " + data + ": no such file or directory"
           + ("data/mnist".equals(data) ? "; run bin/fetch-mnist to fetch MNIST, or pass --data" : ""));
     }
@@ -374,16 +385,16 @@ public final class TrainingJob {
 
   /** With --resume: continue an interrupted run's work directory, or a finished output's checkpoints. */
   private void prepareResume(AtomicOutput output) {
-    if (lastCheckpoint(output.work()).isPresent() || !Files.isDirectory(output.target())) return;
-    try (Stream<Path> files = Files.walk(output.target())) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path dest = output.work().resolve(output.target().relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(dest);
-        else Files.copy(p, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
+    if (lastCheckpoint(output.local()).isPresent()) return;
+    try {
+      if (!output.fileSystem().getFileStatus(output.target()).isDirectory()) return;
+    } catch (java.io.FileNotFoundException e) {
+      return;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot resume from " + output.target() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Cannot resume from " + Storage.display(output.target()) + ": "
+          + Storage.oneLine(e), e);
     }
+    output.copyTargetIntoWork();
   }
 
   static Optional<Integer> lastCheckpoint(Path dir) {

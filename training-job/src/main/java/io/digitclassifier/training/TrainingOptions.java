@@ -2,7 +2,6 @@ package io.digitclassifier.training;
 
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.net.NetworkKind;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,8 +80,8 @@ public class TrainingOptions {
   @Option(names = "--limit", defaultValue = "0", description = "Use at most this many training images (0: all), for quick runs.")
   long limit;
 
-  @Option(names = "--output", defaultValue = "runs/train", description = "Output directory: model.zip, metrics.json, checkpoints/.")
-  Path output;
+  @Option(names = "--output", defaultValue = "runs/train", description = "Output directory (a local path or a Hadoop URI: hdfs://, s3a://): model.zip, metrics.json, checkpoints/.")
+  String output;
 
   @Option(names = "--overwrite", defaultValue = "false", description = "Replace an existing output directory.")
   boolean overwrite;

@@ -115,7 +115,7 @@ final class TrainingReportWriter {
     if (metrics.finalEvaluation() != null) {
       facts.put("held-out accuracy", String.format(Locale.ROOT, "%.2f%%", 100 * metrics.finalEvaluation().accuracy()));
     }
-    facts.put("output", config.output().toAbsolutePath().normalize().toString());
+    facts.put("output", config.output());
     StringBuilder versions = new StringBuilder();
     metrics.versions().forEach((k, v) -> versions.append(versions.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
     facts.put("versions", versions.toString());

@@ -33,7 +33,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
 
   private static TrainingConfig config(int batch, int averagingFrequency) {
     return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, averagingFrequency, 1, 0,
-        0.05, 1, 0, Path.of("unused"), false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
+        0.05, 1, 0, "unused", false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
   }
 
   private static DataSet batch(long seed, int n) {

@@ -41,7 +41,7 @@ class TrainingClassesTest extends SparkTestBase {
 
   private static TrainingConfig config(String data, long limit, Path output) {
     return new TrainingConfig(data, null, null, 0.4, 0, 10, 0.1, 0.1, NetworkKind.LENET, 1, 32, 5, 2, 2, 0.001, 42,
-        limit, output, true, false, 5, 256, true, LearningRateSchedule.CONSTANT, 0.9);
+        limit, output.toString(), true, false, 5, 256, true, LearningRateSchedule.CONSTANT, 0.9);
   }
 
   @ParameterizedTest

@@ -35,7 +35,7 @@ class TrainingJobTest extends SparkTestBase {
 
   private static TrainingConfig config(Path output, int epochs, boolean overwrite, boolean resume) {
     return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
-        32, 5, 2, 2, 0.001, 42, 2000, output, overwrite, resume, 5, 256, true,
+        32, 5, 2, 2, 0.001, 42, 2000, output.toString(), overwrite, resume, 5, 256, true,
         LearningRateSchedule.COSINE, 0.9);
   }
 

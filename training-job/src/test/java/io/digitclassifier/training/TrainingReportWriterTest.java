@@ -27,7 +27,7 @@ class TrainingReportWriterTest extends SparkTestBase {
 
   private TrainingConfig config() {
     return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, 1,
-        32, 5, 2, 2, 0.001, 42, 2000, dir, false, false, 5, 100, true,
+        32, 5, 2, 2, 0.001, 42, 2000, dir.toString(), false, false, 5, 100, true,
         LearningRateSchedule.CONSTANT, 1);
   }
 

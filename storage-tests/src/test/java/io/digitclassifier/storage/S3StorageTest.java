@@ -1,0 +1,236 @@
+package io.digitclassifier.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Both jobs on an S3 API (S3Proxy on 127.0.0.1, its objects kept as files under target/), through s3a with
+ * path-style access: a model trained into S3 with its completion marker, MNIST digits scored from S3 into S3 with a
+ * Kaggle file on S3, a failed write and an incomplete model that no reader takes as complete, wrong credentials and a
+ * missing bucket in one line, and the secret in no log or output.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class S3StorageTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path WORK = Commands.ROOT.resolve("storage-tests/target/s3");
+  private static final String ACCESS_KEY = "AKIADIGITCLASSIFIER";
+  private static final String SECRET = "s3cr3t-" + Long.toHexString(System.nanoTime()) + "-never-logged";
+  private static final String BUCKET = "digits";
+  private static Path objects;
+  private static Process proxy;
+  private static String endpoint;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    if (Files.exists(WORK)) {
+      try (Stream<Path> files = Files.walk(WORK)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+    objects = Files.createDirectories(WORK.resolve("objects"));
+    Files.createDirectories(objects.resolve(BUCKET));
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    endpoint = "http://127.0.0.1:" + port;
+    Path props = WORK.resolve("s3proxy.properties");
+    Files.writeString(props, String.join("\n", "s3proxy.endpoint=" + endpoint, "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + ACCESS_KEY, "s3proxy.credential=" + SECRET, "jclouds.provider=filesystem",
+        "jclouds.filesystem.basedir=" + objects, ""));
+    proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("s3proxy.jar"), "--properties", props.toString())
+        .redirectErrorStream(true).redirectOutput(WORK.resolve("s3proxy.log").toFile()).start();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try (Socket ignored = new Socket("127.0.0.1", port)) {
+        break;
+      } catch (IOException e) {
+        assertThat(proxy.isAlive()).as("S3Proxy runs: %s", Files.readString(WORK.resolve("s3proxy.log"))).isTrue();
+        assertThat(System.nanoTime()).as("S3Proxy listening in time").isLessThan(end);
+        Thread.sleep(200);
+      }
+    }
+    Files.write(objects.resolve(BUCKET).resolve("test.csv"), kaggleCsv(2000, -1));
+    Files.write(objects.resolve(BUCKET).resolve("bad.csv"), kaggleCsv(300, 250));
+  }
+
+  @AfterAll
+  static void stopS3() throws Exception {
+    if (proxy != null) proxy.destroyForcibly().waitFor();
+  }
+
+  /** s3a's settings for this server, as --conf flags; the credentials only when given. */
+  private static List<String> s3a(String accessKey, String secret) {
+    List<String> conf = new ArrayList<>();
+    for (String kv : List.of("fs.s3a.endpoint=" + endpoint, "fs.s3a.path.style.access=true",
+        "fs.s3a.connection.ssl.enabled=false", "fs.s3a.change.detection.version.required=false")) {
+      conf.addAll(List.of("--conf", "spark.hadoop." + kv));
+    }
+    if (accessKey != null) {
+      conf.addAll(List.of("--conf", "spark.hadoop.fs.s3a.access.key=" + accessKey, "--conf",
+          "spark.hadoop.fs.s3a.secret.key=" + secret));
+    }
+    return conf;
+  }
+
+  private static List<String> command(List<String> head, List<String> conf, String... args) {
+    List<String> out = new ArrayList<>(head);
+    out.addAll(conf);
+    out.addAll(List.of(args));
+    return out;
+  }
+
+  private static String s3(String key) {
+    return "s3a://" + BUCKET + "/" + key;
+  }
+
+  @Test
+  @Order(1)
+  void trainsIntoS3AndMarksTheModelCompleteLast() throws Exception {
+    Commands.ok(WORK.resolve("train.log"), command(List.of("bin/train"), s3a(ACCESS_KEY, SECRET), "--model", "lenet",
+        "--limit", "2000", "--augment-copies", "0", "--epochs", "1", "--output", s3("runs/model")));
+    Path model = objects.resolve(BUCKET).resolve("runs/model");
+    for (String f : List.of("model.zip", "metrics.json", "checkpoints/epoch-1.zip", "report.html", "_SUCCESS")) {
+      assertThat(model.resolve(f)).as(f).exists();
+    }
+    JsonNode metrics = JSON.readTree(model.resolve("metrics.json").toFile());
+    assertThat(metrics.at("/finalEvaluation/accuracy").asDouble()).isGreaterThan(0.8);
+  }
+
+  @Test
+  @Order(2)
+  void scoresFromS3IntoS3WithAKaggleFileOnS3() throws Exception {
+    // credentials from the environment this time, as many deployments give them
+    Commands.ok(WORK.resolve("score.log"), command(List.of("bin/score"), s3a(null, null), "--input", s3("test.csv"),
+        "--model", s3("runs/model"), "--output", s3("scored"), "--kaggle-submission", s3("kaggle/submission.csv")),
+        java.util.Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET));
+    Path scored = objects.resolve(BUCKET).resolve("scored");
+    JsonNode summary = JSON.readTree(scored.resolve("_summary.json").toFile());
+    assertThat(summary.get("read").asLong()).isEqualTo(2000);
+    assertThat(summary.get("scored").asLong()).isEqualTo(2000);
+    assertThat(summary.at("/evaluation/accuracy").asDouble()).isGreaterThan(0.8);
+    assertThat(summary.get("output").asText()).isEqualTo(s3("scored"));
+    assertThat(scored.resolve("_SUCCESS")).exists();
+    try (Stream<Path> parts = Files.list(scored)) {
+      assertThat(parts.filter(f -> f.getFileName().toString().matches("part-.*\\.parquet"))).isNotEmpty();
+    }
+    List<String> kaggle = Files.readAllLines(objects.resolve(BUCKET).resolve("kaggle/submission.csv"));
+    assertThat(kaggle).hasSize(2001);
+    assertThat(kaggle.get(0)).isEqualTo("ImageId,Label");
+  }
+
+  @Test
+  @Order(3)
+  void aScoringThatFailsMidWriteLeavesNoOutputAReaderWouldTakeAsComplete() throws Exception {
+    Commands.Result r = Commands.run(WORK.resolve("score-bad.log"), command(List.of("bin/score"),
+        s3a(ACCESS_KEY, SECRET), "--input", s3("bad.csv"), "--model", s3("runs/model"), "--output", s3("scored-bad")));
+    assertThat(r.exit()).as(r.output()).isEqualTo(1);
+    assertThat(Commands.failureLine(r.output())).startsWith("Scoring failed: Cannot read " + s3("bad.csv")
+        + ": line 252, column pixel9: value 'oops'");
+    assertThat(objects.resolve(BUCKET).resolve("scored-bad/_SUCCESS")).doesNotExist();
+    // no object at all under the prefix (the file backend may keep an empty folder, which S3 does not show)
+    Path bad = objects.resolve(BUCKET).resolve("scored-bad");
+    if (Files.exists(bad)) {
+      try (Stream<Path> files = Files.walk(bad)) {
+        assertThat(files.filter(Files::isRegularFile)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aModelWithoutItsCompletionMarkerIsRefused() throws Exception {
+    Path partial = objects.resolve(BUCKET).resolve("runs/partial");
+    Files.createDirectories(partial);
+    Files.copy(objects.resolve(BUCKET).resolve("runs/model/model.zip"), partial.resolve("model.zip"));
+    Commands.Result r = Commands.run(WORK.resolve("score-partial.log"), command(List.of("bin/score"),
+        s3a(ACCESS_KEY, SECRET), "--input", s3("test.csv"), "--model", s3("runs/partial"), "--output",
+        s3("scored-partial")));
+    assertThat(r.exit()).as(r.output()).isEqualTo(1);
+    assertThat(Commands.failureLine(r.output())).isEqualTo("Scoring failed: Cannot load model "
+        + s3("runs/partial/model.zip") + ": its directory has no _SUCCESS marker, so it is incomplete (still being "
+        + "written, or left by a failed run)");
+  }
+
+  @Test
+  @Order(5)
+  void wrongCredentialsAndAMissingBucketFailInSecondsWithOneLine() throws Exception {
+    Commands.Result wrong = Commands.run(WORK.resolve("score-wrong-key.log"), command(List.of("bin/score"),
+        s3a(ACCESS_KEY, "not-the-secret"), "--input", s3("test.csv"), "--model", s3("runs/model"), "--output",
+        s3("scored-wrong")));
+    assertThat(wrong.exit()).as(wrong.output()).isEqualTo(1);
+    assertThat(Commands.failureLine(wrong.output())).startsWith("Scoring failed: Cannot ")
+        .contains(s3("runs/model")).containsIgnoringCase("403");
+    assertThat(wrong.output()).as("one line, no stack trace").doesNotContain("\tat ");
+    assertThat(wrong.seconds()).isLessThan(90);
+
+    String missing = "s3a://no-such-bucket/test.csv";
+    Commands.Result noBucket = Commands.run(WORK.resolve("score-no-bucket.log"), command(List.of("bin/score"),
+        s3a(ACCESS_KEY, SECRET), "--input", missing, "--model", s3("runs/model"), "--output", s3("scored-none")));
+    assertThat(noBucket.exit()).as(noBucket.output()).isEqualTo(1);
+    assertThat(Commands.failureLine(noBucket.output())).startsWith("Scoring failed: Cannot read " + missing + ": ");
+    assertThat(noBucket.seconds()).isLessThan(90);
+  }
+
+  @Test
+  @Order(6)
+  void theSecretIsInNoLogAndNoOutput() throws Exception {
+    List<Path> checked = new ArrayList<>();
+    // every log of this class's runs and everything they wrote (the bucket's objects are files here)
+    for (Path root : List.of(WORK)) {
+      try (Stream<Path> files = Files.walk(root)) {
+        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+          if (f.getFileName().toString().equals("s3proxy.properties")) continue; // the server's own configuration
+          byte[] bytes = Files.readAllBytes(f);
+          assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).as("%s", f).doesNotContain(SECRET);
+          checked.add(f);
+        }
+      }
+    }
+    assertThat(checked).as("logs, reports, metrics, summaries and outputs were read")
+        .anyMatch(f -> f.toString().endsWith("metrics.json")).anyMatch(f -> f.toString().endsWith("_summary.json"))
+        .anyMatch(f -> f.toString().endsWith("score.log")).anyMatch(f -> f.toString().endsWith("report.html"));
+  }
+
+  /** Kaggle's train.csv format: the first {@code rows} of MNIST's test digits; row {@code badRow} gets a bad value. */
+  private static byte[] kaggleCsv(int rows, int badRow) throws IOException {
+    Path mnist = Commands.ROOT.resolve("data/mnist");
+    StringBuilder csv = new StringBuilder("label");
+    for (int i = 0; i < 784; i++) csv.append(",pixel").append(i);
+    csv.append('\n');
+    try (DataInputStream images = new DataInputStream(Files.newInputStream(mnist.resolve("t10k-images-idx3-ubyte")));
+         InputStream labels = Files.newInputStream(mnist.resolve("t10k-labels-idx1-ubyte"))) {
+      images.skipNBytes(16);
+      labels.skipNBytes(8);
+      byte[] pixels = new byte[784];
+      for (int row = 0; row < rows; row++) {
+        images.readFully(pixels);
+        csv.append(labels.read());
+        for (int i = 0; i < 784; i++) csv.append(',').append(row == badRow && i == 9 ? "oops" : pixels[i] & 0xff);
+        csv.append('\n');
+      }
+    }
+    return csv.toString().getBytes(StandardCharsets.UTF_8);
+  }
+}
