@@ -108,11 +108,6 @@ public final class AtomicOutput {
     return fs;
   }
 
-  /** Whether the output is written in place with a completion marker (an object store), not renamed. */
-  public boolean inPlace() {
-    return inPlace;
-  }
-
   /** Copies {@code local()/relative} (a file or directory) into the work directory now, replacing what was there. */
   public void publish(String relative) {
     if (isLocal()) return;

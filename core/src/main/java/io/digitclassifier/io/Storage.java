@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -106,22 +107,22 @@ public final class Storage {
   }
 
   public static boolean isDirectory(String path, Configuration conf) {
-    Path p = qualify(path, conf);
-    try {
-      return fs(p, conf).getFileStatus(p).isDirectory();
-    } catch (java.io.FileNotFoundException e) {
-      return false;
-    } catch (IOException e) {
-      throw new StorageException("Cannot read " + display(p) + ": " + oneLine(e), e);
-    }
+    FileStatus s = status(path, conf);
+    return s != null && s.isDirectory();
   }
 
   public static boolean isFile(String path, Configuration conf) {
+    FileStatus s = status(path, conf);
+    return s != null && s.isFile();
+  }
+
+  /** The path's status, or null when nothing is there. */
+  private static FileStatus status(String path, Configuration conf) {
     Path p = qualify(path, conf);
     try {
-      return fs(p, conf).getFileStatus(p).isFile();
+      return fs(p, conf).getFileStatus(p);
     } catch (java.io.FileNotFoundException e) {
-      return false;
+      return null;
     } catch (IOException e) {
       throw new StorageException("Cannot read " + display(p) + ": " + oneLine(e), e);
     }

@@ -11,6 +11,7 @@ import io.digitclassifier.io.AtomicOutput;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.io.Hashing;
 import io.digitclassifier.io.Storage;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
@@ -135,8 +136,8 @@ public final class ScoringJob {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path work = output.local();
     String modelFile = ModelFiles.modelFile(config.model(), conf);
-    String sha = ModelFiles.sha256(config.model(), conf);
     byte[] modelBytes = ModelFiles.readBytes(config.model(), conf);
+    String sha = Hashing.sha256(modelBytes); // the bytes just read, not a second read of the file
     DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input(), conf);
     boolean images = format == DataFormat.IMAGES;
     JavaRDD<DigitRecord> records = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),

@@ -125,6 +125,7 @@ public final class TrainingJob {
         () -> LabelCounts.of(train));
     LabelCounts testLabels = Stages.run(spark.sparkContext(), GROUP, "1 read: count held-out images per digit",
         () -> LabelCounts.of(test));
+    if (inputs.test() != null) requireLabels(inputs.test(), testLabels, "evaluate on");
     checkClasses(inputs, trainLabels, testLabels);
     long trainCount = trainLabels.total();
 
@@ -316,7 +317,6 @@ public final class TrainingJob {
       train = all;
       trainLabels = allLabels;
       test = DigitInputs.read(spark, inputs.test(), config.dataFormat(), BadRecordPolicy.FAIL, workers);
-      requireLabels(inputs.test(), LabelCounts.of(test), "evaluate on");
     } else {
       JavaRDD<DigitRecord>[] s = StratifiedSplit.split(spark, all, config.testFraction(), config.seed());
       train = s[0];
@@ -386,15 +386,9 @@ public final class TrainingJob {
   /** With --resume: continue an interrupted run's work directory, or a finished output's checkpoints. */
   private void prepareResume(AtomicOutput output) {
     if (lastCheckpoint(output.local()).isPresent()) return;
-    try {
-      if (!output.fileSystem().getFileStatus(output.target()).isDirectory()) return;
-    } catch (java.io.FileNotFoundException e) {
-      return;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot resume from " + Storage.display(output.target()) + ": "
-          + Storage.oneLine(e), e);
+    if (Storage.isDirectory(output.target().toString(), spark.sparkContext().hadoopConfiguration())) {
+      output.copyTargetIntoWork();
     }
-    output.copyTargetIntoWork();
   }
 
   static Optional<Integer> lastCheckpoint(Path dir) {
