@@ -35,6 +35,22 @@ public final class TestModels {
         .take(n);
   }
 
+  /**
+   * The first {@code n} MNIST test digits' pixels (784 bytes each), read straight from the IDX file without Spark:
+   * a 16-byte header, then the images one after another.
+   */
+  public static List<byte[]> testPixels(int n) {
+    try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+        Files.newInputStream(mnist().resolve("t10k-images-idx3-ubyte"))))) {
+      in.skipNBytes(16);
+      List<byte[]> out = new ArrayList<>();
+      for (int i = 0; i < n; i++) out.add(in.readNBytes(Digits.PIXELS));
+      return out;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** A model directory (model.zip) with a LeNet trained on MNIST, cached in the module's target/test-model. */
   public static synchronized Path lenet(SparkSession spark) {
     Path dir = Path.of("target/test-model").toAbsolutePath();

@@ -62,9 +62,17 @@ public final class ImagePreprocessor {
    *     and subtract the background (off: luminance is ink, as a naive pipeline would have it)
    * @param keepAspect fit the longer side into 20 pixels (off: stretch the crop to 20x20)
    * @param centreOfMass place the centre of mass at the centre (off: centre the 20x20 box)
+   * @param photo find the handwriting on a page that is not clean ({@link PageCleaner}); off: every image is
+   *     taken as clean, as before photos were read
    */
-  record Recipe(boolean background, boolean keepAspect, boolean centreOfMass) {
-    static final Recipe MNIST = new Recipe(true, true, true);
+  record Recipe(boolean background, boolean keepAspect, boolean centreOfMass, boolean photo) {
+    static final Recipe MNIST = new Recipe(true, true, true, true);
+    /** MNIST's recipe as it was before photos: clean images take exactly this way still. */
+    static final Recipe CLEAN_ONLY = new Recipe(true, true, true, false);
+
+    Recipe(boolean background, boolean keepAspect, boolean centreOfMass) {
+      this(background, keepAspect, centreOfMass, true);
+    }
   }
 
   private ImagePreprocessor() {}
@@ -80,14 +88,15 @@ public final class ImagePreprocessor {
   }
 
   static byte[] toMnist(BufferedImage image, Recipe recipe) {
-    int w = image.getWidth();
-    int h = image.getHeight();
-    checkSize(w, h);
-    float[] ink = ink(image, recipe.background());
+    checkSize(image.getWidth(), image.getHeight());
+    PageCleaner.Plane plane = ink(image, recipe);
+    float[] ink = plane.values();
+    int w = plane.width();
+    int h = plane.height();
 
     float max = 0;
     for (float v : ink) max = Math.max(max, v);
-    if (max <= MIN_INK) throw new ImageDecodeException("no ink found (blank image)");
+    if (max <= MIN_INK) throw new NoDigitException("no ink found (blank image)");
     float threshold = Math.max(MIN_INK, INK_FRACTION * max);
     int left = w;
     int top = h;
@@ -154,8 +163,16 @@ public final class ImagePreprocessor {
     return out;
   }
 
+  /**
+   * The recipe as it was before photos were read: every image is taken as clean (no search for the handwriting on
+   * the page). For comparisons ({@code bin/benchmark-photos}); clean images give the same digit either way.
+   */
+  public static byte[] toMnistCleanOnly(byte[] encodedImage) {
+    return toMnist(decode(encodedImage), Recipe.CLEAN_ONLY);
+  }
+
   /** Decodes the first image in {@code encoded}, refusing anything larger than {@link #MAX_SIDE} before decoding. */
-  static BufferedImage decode(byte[] encoded) {
+  public static BufferedImage decode(byte[] encoded) {
     if (encoded == null || encoded.length == 0) throw new ImageDecodeException("empty file");
     // A memory-cached stream: ImageIO's default may cache to temporary files, which a web request should not do.
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
@@ -224,21 +241,23 @@ public final class ImagePreprocessor {
 
   /**
    * Ink intensity per pixel (0-255, light ink on black, background at 0). With {@code background} off, the
-   * luminance itself.
+   * luminance itself. A page that is not clean comes back from {@link PageCleaner} at its working resolution.
    */
-  static float[] ink(BufferedImage image, boolean background) {
+  static PageCleaner.Plane ink(BufferedImage image, Recipe recipe) {
     int w = image.getWidth();
     int h = image.getHeight();
     float[] lum = new float[w * h];
     float[] alpha = image.getColorModel().hasAlpha() ? new float[w * h] : null;
     readPixels(image, lum, alpha);
-    if (!background) return lum;
+    if (!recipe.background()) return new PageCleaner.Plane(lum, w, h);
 
     float[] ink = lum;
+    boolean drawing = false;
     if (alpha != null) {
       if (median(border(alpha, w, h)) < 128) {
         // A drawing on a transparent canvas: the strokes are whatever is opaque, black or white or any colour.
         ink = alpha;
+        drawing = true;
       } else {
         // Opaque background with some see-through pixels (rounded corners, say): show them as background.
         float paper = opaqueBorderLuminance(lum, alpha, w, h);
@@ -250,13 +269,16 @@ public final class ImagePreprocessor {
     }
     float back = median(border(ink, w, h));
     boolean invert = back > 127.5f;
-    if (invert) back = 255 - back;
-    for (int i = 0; i < ink.length; i++) {
-      float v = invert ? 255 - ink[i] : ink[i];
-      // Grey paper or a dark grey screen becomes black, as MNIST's background is.
-      ink[i] = Math.max(0, v - back);
+    if (invert) {
+      back = 255 - back;
+      for (int i = 0; i < ink.length; i++) ink[i] = 255 - ink[i];
     }
-    return ink;
+    if (recipe.photo() && !drawing && !PageCleaner.isClean(ink, w, h, back, MIN_INK)) return PageCleaner.clean(ink, w, h);
+    for (int i = 0; i < ink.length; i++) {
+      // Grey paper or a dark grey screen becomes black, as MNIST's background is.
+      ink[i] = Math.max(0, ink[i] - back);
+    }
+    return new PageCleaner.Plane(ink, w, h);
   }
 
   private static void readPixels(BufferedImage image, float[] lum, float[] alpha) {

@@ -3,6 +3,7 @@ package io.digitclassifier.io;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.image.NoDigitException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,6 +45,7 @@ public class ImageFolderDigitReader implements DigitReader {
   static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
   static final String POSITION = "file";
   static final String EXPECTED = "expected a PNG, JPEG, BMP or GIF image";
+  static final String EXPECTED_DIGIT = "expected an image of one handwritten digit";
 
   private static final String PATH = "path";
   private static final String CONTENT = "content";
@@ -118,7 +120,8 @@ public class ImageFolderDigitReader implements DigitReader {
     try {
       return new DigitRecord(0, labelOf(path), ImagePreprocessor.toMnist(content), path, POSITION);
     } catch (ImageDecodeException e) {
-      String message = "Cannot read " + path + ": " + e.getMessage() + ", " + EXPECTED;
+      String message = "Cannot read " + path + ": " + e.getMessage() + ", "
+          + (e instanceof NoDigitException ? EXPECTED_DIGIT : EXPECTED);
       if (policy == BadRecordPolicy.FAIL) throw new BadInputException(message, e);
       return DigitRecord.rejected(0, path, POSITION, message);
     }

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * @param rejected records rejected (quarantine mode)
  * @param rejectedByReason rejected counts by kind of reason (numbers and quoted values blanked), most first
  * @param firstRejected a few rejected records: id, file, position, reason
+ * @param inputSamples for image folders, some inputs beside the 28x28 the network was given (empty otherwise)
  */
 public record ScoringReport(
     Map<String, String> facts,
@@ -35,13 +36,15 @@ public record ScoringReport(
     EvaluationSummary evaluation,
     long rejected,
     Map<String, Long> rejectedByReason,
-    List<List<String>> firstRejected) {
+    List<List<String>> firstRejected,
+    List<InputSamples.Sample> inputSamples) {
   private static final Logger LOG = LoggerFactory.getLogger(ScoringReport.class);
   public static final int BINS = 20;
   public static final String REPORT = "_report.html";
   public static final String LABELS_PNG = "_label-distribution.png";
   public static final String CONFIDENCE_PNG = "_confidence.png";
   public static final String CONFUSION_PNG = "_confusion-matrix.png";
+  public static final String SAMPLES_PNG = "_input-samples.png";
 
   /** The bin of a confidence in [0, 1]: {@code floor(confidence x BINS)}, 1.0 in the last bin. */
   public static int bin(double confidence) {
@@ -119,6 +122,16 @@ public record ScoringReport(
       written.add(save(dir.resolve(CONFUSION_PNG), cmPng));
       page.figureRow().figure(cmPng, "confusion matrix", "Rows: the input's label; columns: the predicted label. "
           + "Counts in the cells; the colour is on a log scale so that the few mistakes show.");
+    }
+
+    if (!inputSamples.isEmpty()) {
+      page.heading("What the network saw");
+      byte[] samplesPng = InputSamples.png(inputSamples);
+      written.add(save(dir.resolve(SAMPLES_PNG), samplesPng));
+      page.figureRow().figure(samplesPng, "input images beside the digits made of them", "Each input image as it "
+          + "was (left) and the 28x28 digit that the preprocessing made of it and the network read (right, ink dark). "
+          + (trueCounts == null ? "A sample spread over the input." : "Misread ones first (red), then a sample "
+          + "spread over the input.") + " A rejected image shows no digit on the right.");
     }
 
     page.heading("Rejected records");

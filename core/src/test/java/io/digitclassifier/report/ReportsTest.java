@@ -151,7 +151,7 @@ class ReportsTest {
         + "integer 0-255", "/d/x.csv"), 2L);
     ScoringReport report = new ScoringReport(Map.of("input", "t10k"), predicted, predicted, bins, wrong,
         EvaluationSummary.ofConfusion(confusion()), 2, reasons,
-        List.of(List.of("7", "/d/x.csv", "line 7", "Cannot read <it>")));
+        List.of(List.of("7", "/d/x.csv", "line 7", "Cannot read <it>")), List.of());
 
     List<Path> written = report.write(dir);
 
@@ -172,7 +172,7 @@ class ReportsTest {
     long[] bins = new long[ScoringReport.BINS];
     bins[19] = 3;
     new ScoringReport(Map.of(), new long[] {1, 0, 0, 0, 0, 0, 0, 2, 0, 0}, null, bins, null, null, 0, Map.of(),
-        List.of()).write(dir);
+        List.of(), List.of()).write(dir);
 
     assertThat(dir.resolve("_confusion-matrix.png")).doesNotExist();
     assertThat(Files.readString(dir.resolve("_report.html"))).contains("None: every record read was scored");

@@ -107,7 +107,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           DigitParquet.write(spark, tiled, input.toString());
         }
         ScoringConfig config = new ScoringConfig(input.toString(), null, model.toString(), work.resolve("scored").toString(),
-            OutputFormat.PARQUET, false, null, batchSize, BadRecordPolicy.FAIL, true, 0);
+            OutputFormat.PARQUET, false, null, batchSize, BadRecordPolicy.FAIL, true, 0, 0);
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);
         double seconds = (System.nanoTime() - start) / 1e9;

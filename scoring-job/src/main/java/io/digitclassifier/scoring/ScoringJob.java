@@ -189,7 +189,7 @@ public final class ScoringJob {
         NativesPlugin.describe(), evaluation,
         config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)));
     Json.write(summary, work.resolve(SUMMARY));
-    ScoringReportWriter.write(spark, summary, written, work, rejectedDir);
+    ScoringReportWriter.write(spark, summary, written, work, rejectedDir, config.reportSamples());
     return summary;
   }
 

@@ -47,6 +47,10 @@ public class ScoringOptions {
   @Option(names = "--partitions", defaultValue = "0", description = "Read partitions (0: at least one per core, more for large inputs).")
   int partitions;
 
+  @Option(names = "--report-samples", defaultValue = "24",
+      description = "Image folders: inputs shown in _report.html beside the 28x28 digit the network was given (misread ones first); 0 for none.")
+  int reportSamples;
+
   public ScoringConfig toConfig() {
     BadRecordPolicy policy = switch (onBadRecord.trim().toLowerCase(Locale.ROOT)) {
       case "fail" -> BadRecordPolicy.FAIL;
@@ -55,6 +59,6 @@ public class ScoringOptions {
     };
     return new ScoringConfig(input, inputFormat == null || inputFormat.isBlank() ? null : DataFormat.parse(inputFormat),
         model, output, OutputFormat.parse(outputFormat), probabilities, kaggleSubmission, batchSize, policy, overwrite,
-        partitions);
+        partitions, reportSamples);
   }
 }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.report.InputSamples;
 import io.digitclassifier.report.ScoringReport;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Files;
@@ -43,9 +44,15 @@ final class ScoringReportWriter {
    * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem).
    */
   static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir) {
+    write(spark, summary, written, dir, rejectedDir, 0);
+  }
+
+  /** As above, with up to {@code samples} input images beside what the network saw (image folders only). */
+  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir,
+      int samples) {
     try {
       ScoringReport report = Stages.run(spark.sparkContext(), ScoringJob.GROUP, "4 report: label and confidence counts",
-          () -> gather(spark, summary, written, rejectedDir));
+          () -> gather(spark, summary, written, rejectedDir, samples));
       report.write(dir);
     } catch (Exception | LinkageError | java.awt.AWTError e) {
       // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must not cost the output
@@ -56,6 +63,11 @@ final class ScoringReportWriter {
   }
 
   static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir) {
+    return gather(spark, summary, written, rejectedDir, 0);
+  }
+
+  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir,
+      int samples) {
     boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
     long[] predicted = new long[Digits.CLASSES];
     long[] truth = labelled ? new long[Digits.CLASSES] : null;
@@ -80,6 +92,7 @@ final class ScoringReportWriter {
 
     Map<String, Long> reasons = new LinkedHashMap<>();
     List<List<String>> first = new ArrayList<>();
+    List<Row> rejectedImages = new ArrayList<>();
     if (summary.rejected() > 0
         && io.digitclassifier.io.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
       var reader = spark.read().format(summary.outputFormat());
@@ -96,6 +109,7 @@ final class ScoringReportWriter {
       for (Row r : rejected.orderBy("id").limit(FIRST_REJECTED).collectAsList()) {
         first.add(List.of(String.valueOf(r.<Object>getAs("id")), String.valueOf(r.<Object>getAs("file")),
             String.valueOf(r.<Object>getAs("position")), String.valueOf(r.<Object>getAs("reason"))));
+        if (rejectedImages.size() < samples / 4) rejectedImages.add(r);
       }
     }
 
@@ -113,7 +127,9 @@ final class ScoringReportWriter {
           100 * summary.evaluation().accuracy(), summary.evaluation().examples()));
     }
     if (summary.kaggleSubmission() != null) facts.put("Kaggle submission", summary.kaggleSubmission());
+    List<InputSamples.Sample> shown = samples > 0 && "images".equals(summary.inputFormat())
+        ? InputSampleReader.read(spark, written, labelled, rejectedImages, samples) : List.of();
     return new ScoringReport(facts, predicted, truth, bins, wrong, summary.evaluation(), summary.rejected(), reasons,
-        first);
+        first, shown);
   }
 }

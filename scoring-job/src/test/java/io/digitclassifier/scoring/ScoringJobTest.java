@@ -35,7 +35,7 @@ class ScoringJobTest extends SparkTestBase {
 
   private static ScoringConfig config(String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
     return new ScoringConfig(input, null, model.toString(), dir.resolve(out).toString(), format, true,
-        kaggle == null ? null : kaggle.toString(), 64, policy, false, 3);
+        kaggle == null ? null : kaggle.toString(), 64, policy, false, 3, 24);
   }
 
   /** id:label:trueLabel per row, in id order. */
@@ -183,13 +183,13 @@ class ScoringJobTest extends SparkTestBase {
   void aMissingCorruptOrIncompatibleModelIsAClearErrorBeforeSparkWork() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("m.csv"), digits.subList(0, 5), true);
     ScoringConfig missing = new ScoringConfig(csv.toString(), DataFormat.CSV, dir.resolve("nope").toString(), dir.resolve("o1").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
     assertThatThrownBy(() -> ScoringJob.run(missing, spark)).hasMessageContaining("Cannot load model")
         .hasMessageContaining("nope").hasMessageContaining("no such file");
 
     Path corrupt = Files.write(dir.resolve("corrupt.zip"), "not a zip".getBytes(StandardCharsets.UTF_8));
     ScoringConfig bad = new ScoringConfig(csv.toString(), DataFormat.CSV, corrupt.toString(), dir.resolve("o2").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
     assertThatThrownBy(() -> ScoringJob.run(bad, spark)).hasMessageContaining("Cannot load model " + corrupt);
 
     Path other = dir.resolve("other.zip");
@@ -200,7 +200,7 @@ class ScoringJobTest extends SparkTestBase {
     net.init();
     org.deeplearning4j.util.ModelSerializer.writeModel(net, other.toFile(), false);
     ScoringConfig incompatible = new ScoringConfig(csv.toString(), DataFormat.CSV, other.toString(), dir.resolve("o3").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0);
+        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
     assertThatThrownBy(() -> ScoringJob.run(incompatible, spark)).hasMessageContaining("Cannot use model " + other);
     assertThat(dir.resolve("o1")).doesNotExist();
     assertThat(dir.resolve("o3")).doesNotExist();

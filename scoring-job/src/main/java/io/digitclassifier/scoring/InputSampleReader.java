@@ -1,0 +1,89 @@
+package io.digitclassifier.scoring;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.hash;
+
+import io.digitclassifier.image.ImageDecodeException;
+import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.io.Storage;
+import io.digitclassifier.report.InputSamples;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Picks the scored images the report shows beside what the network saw, and prepares them on the driver: the
+ * original read again from its path and the same {@link ImagePreprocessor} the executors ran (it is deterministic,
+ * so this is the digit they scored). Misread ones come first when the input had labels, then a sample spread over
+ * the input (ordered by a hash of the id, so the same output always shows the same ones), then a few rejected ones.
+ */
+final class InputSampleReader {
+  private InputSampleReader() {}
+
+  static List<InputSamples.Sample> read(SparkSession spark, Dataset<Row> written, boolean labelled,
+      List<Row> rejected, int count) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    int wanted = Math.max(0, count - rejected.size());
+    List<Row> picked = new ArrayList<>();
+    if (labelled) {
+      picked.addAll(written.where(col("trueLabel").notEqual(col("label"))).orderBy(hash(col("id")))
+          .limit(wanted / 2).collectAsList());
+    }
+    Dataset<Row> rest = labelled ? written.where(col("trueLabel").equalTo(col("label"))) : written;
+    picked.addAll(rest.orderBy(hash(col("id"))).limit(wanted - picked.size()).collectAsList());
+    picked.sort(Comparator.comparing((Row r) -> labelled && !right(r)).reversed()
+        .thenComparingLong(r -> ((Number) r.getAs("id")).longValue()));
+
+    List<InputSamples.Sample> out = new ArrayList<>();
+    for (Row r : picked) {
+      String source = r.getAs("source");
+      byte[] bytes = Storage.readAllBytes(source, conf);
+      BufferedImage original = null;
+      byte[] seen = null;
+      try {
+        original = ImagePreprocessor.decode(bytes);
+        seen = ImagePreprocessor.toMnist(original);
+      } catch (ImageDecodeException e) {
+        // changed since it was scored; shown as far as it goes
+      }
+      int label = ((Number) r.getAs("label")).intValue();
+      String caption = String.format(Locale.ROOT, "%s\nread %d (%.2f)%s", name(source), label,
+          ((Number) r.getAs("confidence")).doubleValue(),
+          labelled && r.getAs("trueLabel") != null ? ", labelled " + r.getAs("trueLabel") : "");
+      out.add(new InputSamples.Sample(original, seen, caption, labelled && !right(r)));
+    }
+    for (Row r : rejected) {
+      String file = String.valueOf(r.<Object>getAs("file"));
+      BufferedImage original = null;
+      try {
+        original = ImagePreprocessor.decode(Storage.readAllBytes(file, conf));
+      } catch (RuntimeException e) {
+        // not an image at all: the caption says why
+      }
+      String reason = String.valueOf(r.<Object>getAs("reason"));
+      int colon = reason.indexOf(": ", reason.indexOf(file) + file.length());
+      out.add(new InputSamples.Sample(original, null, name(file) + "\nrejected: "
+          + (colon < 0 ? reason : reason.substring(colon + 2)), true));
+    }
+    return out;
+  }
+
+  private static boolean right(Row r) {
+    Object truth = r.getAs("trueLabel");
+    return truth == null || ((Number) truth).intValue() == ((Number) r.getAs("label")).intValue();
+  }
+
+  /** The file name with its parent folder ({@code 7/a.png}), short enough for a caption. */
+  private static String name(String path) {
+    int slash = path.lastIndexOf('/');
+    int before = slash > 0 ? path.lastIndexOf('/', slash - 1) : -1;
+    String name = path.substring(before + 1);
+    return name.length() > 36 ? "…" + name.substring(name.length() - 35) : name;
+  }
+}
