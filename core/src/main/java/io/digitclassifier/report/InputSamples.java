@@ -72,9 +72,19 @@ public final class InputSamples {
       }
       g.setColor(s.alert() ? Plots.RED : Color.DARK_GRAY);
       String[] lines = s.caption() == null ? new String[0] : s.caption().split("\n");
-      for (int l = 0; l < Math.min(2, lines.length); l++) g.drawString(lines[l], x, y + BOX + 14 + 14 * l);
+      for (int l = 0; l < Math.min(2, lines.length); l++) {
+        g.drawString(fit(lines[l], g.getFontMetrics(), 2 * BOX + PAD), x, y + BOX + 14 + 14 * l);
+      }
     }
     g.dispose();
     return DigitGrid.png(sheet);
+  }
+
+  /** The text, cut short with an ellipsis where it would be wider than {@code width} pixels. */
+  static String fit(String text, java.awt.FontMetrics metrics, int width) {
+    if (metrics.stringWidth(text) <= width) return text;
+    int n = text.length();
+    while (n > 0 && metrics.stringWidth(text.substring(0, n) + "…") > width) n--;
+    return text.substring(0, n) + "…";
   }
 }

@@ -67,9 +67,12 @@ final class InputSampleReader {
         // not an image at all: the caption says why
       }
       String reason = String.valueOf(r.<Object>getAs("reason"));
-      int colon = reason.indexOf(": ", reason.indexOf(file) + file.length());
-      out.add(new InputSamples.Sample(original, null, name(file) + "\nrejected: "
-          + (colon < 0 ? reason : reason.substring(colon + 2)), true));
+      // "Cannot read FILE: no digit found (...), expected ...": the middle is the reason
+      int at = reason.indexOf(file);
+      String why = at < 0 ? reason : reason.substring(Math.min(reason.length(), at + file.length() + 2));
+      int expected = why.lastIndexOf(", expected ");
+      out.add(new InputSamples.Sample(original, null, name(file) + "\n" + (expected < 0 ? why
+          : why.substring(0, expected)), true));
     }
     return out;
   }

@@ -151,4 +151,74 @@ class CanvasBrowserTest extends SparkTestBase {
     assertThat(driver.findElements(By.cssSelector("#bars .row"))).isEmpty();
     assertThat(status()).isEmpty();
   }
+
+  /** Waits until the page has answered (a digit or an error) after a photo was given to it. */
+  private void awaitAnswer() {
+    new WebDriverWait(driver, Duration.ofSeconds(10))
+        .until(d -> status().startsWith("Answered") || status().startsWith("Cannot"));
+  }
+
+  /** MNIST's first test digit (a 7) photographed on a page (every condition of the corpus at once, seeded). */
+  private static Path photoOfASeven(String name, int width) throws Exception {
+    byte[] seven = TestModels.testPixels(1).get(0);
+    var photo = io.digitclassifier.image.DigitPhotos.render(seven, null,
+        io.digitclassifier.image.DigitPhotos.Condition.PHOTO, 4);
+    java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo.encoded()));
+    // a phone's photo is large: enlarged, so that the page has to shrink it before sending
+    java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(width, width * page.getHeight() / page.getWidth(),
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = big.createGraphics();
+    g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(page, 0, 0, big.getWidth(), big.getHeight(), null);
+    g.dispose();
+    Path file = profile.resolveSibling(profile.getFileName() + "-" + name);
+    javax.imageio.ImageIO.write(big, "jpg", file.toFile());
+    return file;
+  }
+
+  @Test
+  void aPhotoChosenWithTheFilePickerIsRead() throws Exception {
+    Path photo = photoOfASeven("seven.jpg", 2400);
+
+    driver.findElement(By.id("photo")).sendKeys(photo.toString());
+    awaitAnswer();
+
+    assertThat(status()).matches("Answered in \\d+ ms\\.");
+    assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("7");
+    // drawing afterwards starts a new drawing on a clear canvas
+    mouseStroke(new int[][] {{0, -100}, {0, 100}});
+    assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("\u2013");
+    assertThat(predict()).isEqualTo("1");
+    Files.delete(photo);
+  }
+
+  @Test
+  void aPhotoDroppedOnTheCanvasIsReadAndAPageWithoutADigitIsRefused() throws Exception {
+    Path photo = photoOfASeven("dropped.jpg", 800);
+    String drop = "var bytes = Uint8Array.from(atob(arguments[0]), function (c) { return c.charCodeAt(0); });"
+        + "var data = new DataTransfer(); data.items.add(new File([bytes], arguments[1], {type: arguments[2]}));"
+        + "document.getElementById('canvas').dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true,"
+        + " cancelable: true}));";
+    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString(Files.readAllBytes(photo)),
+        "dropped.jpg", "image/jpeg");
+    awaitAnswer();
+    assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("7");
+
+    // ruled paper and nothing on it
+    var blank = io.digitclassifier.image.DigitPhotos.render(new byte[784], null,
+        io.digitclassifier.image.DigitPhotos.Condition.RULED_LINES, 9);
+    String before = status();
+    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString(blank.encoded()),
+        "lined." + blank.extension(), "image/png");
+    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !status().equals(before) && status().startsWith("Cannot"));
+    assertThat(status()).startsWith("Cannot read the image: no digit found (");
+    assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("\u2013");
+
+    // a file that is not an image is refused by the page itself
+    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString("hello".getBytes()),
+        "notes.txt", "text/plain");
+    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> status().contains("notes.txt"));
+    assertThat(status()).isEqualTo("Cannot read notes.txt: not an image this browser can open");
+    Files.delete(photo);
+  }
 }

@@ -151,6 +151,33 @@ class PredictApiTest extends SparkTestBase {
   }
 
   @Test
+  void photosOfHandwrittenDigitsAreReadAndAPageWithoutOneIs400() throws Exception {
+    int right = 0;
+    int rightAsDrawn = 0;
+    for (DigitRecord d : digits) {
+      if (json(post("image/png", canvasPng(d))).get("label").asInt() == d.getLabel()) rightAsDrawn++;
+      var photo = io.digitclassifier.image.DigitPhotos.render(d.getPixels(), null,
+          io.digitclassifier.image.DigitPhotos.Condition.PHOTO, d.getId());
+      // the page sends photos as PNG (it shrinks them first); a JPEG straight from a camera is a PNG no more
+      byte[] png = TestDigits.encode(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo.encoded())), "png");
+      HttpResponse<String> response = post("application/json", dataUrlJson(png).getBytes(StandardCharsets.UTF_8));
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      if (json(response).get("label").asInt() == d.getLabel()) right++;
+    }
+    // measured with a LeNet trained on 8,000 images: 18 of 20 photos, 20 of 20 on the canvas. A photo's digit is
+    // drawn with another pen, size and tilt, so a borderline one may go either way, and this small model has more
+    // of those than a trained one (bin/benchmark-photos measures accuracy: within a point of MNIST's)
+    assertThat(right).as("photos read right, against %d of the same digits drawn", rightAsDrawn)
+        .isGreaterThanOrEqualTo(rightAsDrawn - 3);
+    var lined = io.digitclassifier.image.DigitPhotos.render(new byte[784], null,
+        io.digitclassifier.image.DigitPhotos.Condition.RULED_LINES, 3);
+    HttpResponse<String> refused = post("image/png", TestDigits.encode(
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(lined.encoded())), "png"));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(json(refused).get("error").asText()).startsWith("Cannot read the image: no digit found (");
+  }
+
+  @Test
   void blankCanvasIs400() throws Exception {
     for (boolean white : new boolean[] {true, false}) {
       byte[] blank = TestDigits.encode(TestDigits.rgbImage(new int[280 * 280], 280, 280, white), "png");
