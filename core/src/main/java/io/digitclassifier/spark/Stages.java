@@ -23,6 +23,32 @@ public final class Stages {
     }
   }
 
+  /**
+   * Waits until no task runs on any executor, for up to {@code timeoutMs}. When a job fails, Spark reports the
+   * failure while its other tasks may still be running (cancelled, but not interrupted), and such a task can write
+   * its part file after the job's output was cleaned up; so output is removed only once they have stopped.
+   * Returns whether they did in time.
+   */
+  public static boolean awaitTasksEnded(SparkContext sc, long timeoutMs) {
+    sc.cancelAllJobs();
+    long end = System.nanoTime() + timeoutMs * 1_000_000;
+    while (true) {
+      int running = 0;
+      for (org.apache.spark.SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) running += e.numRunningTasks();
+      if (running == 0) return true;
+      if (System.nanoTime() > end) {
+        LOG.warn("{} tasks still running after {} ms; cleaning up the output regardless", running, timeoutMs);
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
   public static void run(SparkContext sc, String group, String description, Runnable body) {
     run(sc, group, description, () -> {
       body.run();

@@ -203,25 +203,7 @@ class PhotoPreprocessingTest {
     return image;
   }
 
-  static double correlation(byte[] a, byte[] b) {
-    double ma = 0;
-    double mb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ma += a[i] & 0xFF;
-      mb += b[i] & 0xFF;
-    }
-    ma /= a.length;
-    mb /= b.length;
-    double ab = 0;
-    double aa = 0;
-    double bb = 0;
-    for (int i = 0; i < a.length; i++) {
-      double x = (a[i] & 0xFF) - ma;
-      double y = (b[i] & 0xFF) - mb;
-      ab += x * y;
-      aa += x * x;
-      bb += y * y;
-    }
-    return ab / Math.sqrt(aa * bb);
+  private static double correlation(byte[] a, byte[] b) {
+    return ImagePreprocessorTest.correlation(a, b);
   }
 }

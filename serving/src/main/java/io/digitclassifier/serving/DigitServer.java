@@ -18,10 +18,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,32 +25,24 @@ import picocli.CommandLine;
 
 /**
  * The canvas server: loads the model once, warms it up, then serves the page at {@code /}, the prediction API at
- * {@code POST /api/predict} and {@code GET /api/health}, on the JDK's {@code com.sun.net.httpserver}.
+ * {@code POST /api/predict} and {@code GET /api/health}, written to the JDK's {@code com.sun.net.httpserver} API
+ * and run on Jetty with a bound on what each client can hold ({@link Connections}).
  *
- * <p>Requests run on a small fixed pool of threads; the network itself on a {@link ModelPool} of at most four
- * copies, so decoding and preprocessing (about 3 ms a canvas) overlap with the forward passes.
+ * <p>Twice as many requests as there are model copies are at work at once, so decoding and preprocessing (about
+ * 3 ms a canvas, 10 ms a photo) overlap with the forward passes on a {@link ModelPool} of at most four copies;
+ * the others wait their turn without a thread, up to {@code --max-waiting} of them for {@code --max-wait}.
  */
 public final class DigitServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DigitServer.class);
 
-  static {
-    // The JDK server writes a response's headers and body separately: with Nagle's algorithm on, a keep-alive
-    // client's delayed ACK holds the body back for 40 ms. Read once, when the JDK server's classes load.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
-  private final HttpServer http;
-  private final ExecutorService executor;
+  private final Connections http;
   private final ModelPool model;
   private final URI uri;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger closed = new AtomicInteger();
 
-  private DigitServer(HttpServer http, ExecutorService executor, ModelPool model, URI uri) {
+  private DigitServer(Connections http, ModelPool model, URI uri) {
     this.http = http;
-    this.executor = executor;
     this.model = model;
     this.uri = uri;
   }
@@ -124,19 +112,14 @@ public final class DigitServer implements AutoCloseable {
     InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
     String where = config.host() + ":" + config.port();
     if (address.isUnresolved()) throw new IllegalArgumentException("Cannot listen on " + where + ": unknown host");
-    HttpServer http;
+    int cores = Runtime.getRuntime().availableProcessors();
+    int instances = Math.max(1, Math.min(4, cores));
+    // Bound first, so that a port in use fails before seconds of model loading; connections wait in the backlog.
+    Connections connections = Connections.bind(address, config, 2 * instances);
     try {
-      // Bound first, so that a port in use fails before seconds of model loading; connections wait in the backlog.
-      http = HttpServer.create(address, 64);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot listen on " + where + ": " + e.getMessage(), e);
-    }
-    ExecutorService executor = null;
-    try {
-      int cores = Runtime.getRuntime().availableProcessors();
-      ModelPool model = ModelPool.load(config.model(), Math.max(1, Math.min(4, cores)));
+      ModelPool model = ModelPool.load(config.model(), instances);
       warmUp(model);
-      executor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), threads());
+      HttpServer http = connections.http;
       http.createContext("/api/predict", new PredictHandler(model));
       http.createContext("/api/health", exchange -> {
         try {
@@ -157,18 +140,18 @@ public final class DigitServer implements AutoCloseable {
         }
       });
       http.createContext("/", new PageHandler());
-      http.setExecutor(executor);
-      http.start();
-      InetAddress bound = http.getAddress().getAddress();
+      connections.start();
+      InetAddress bound = address.getAddress();
       if (!bound.isLoopbackAddress()) {
         LOG.warn("Listening on {}, not loopback: anyone who can reach this address can use the model", bound);
       }
-      warmUpHttp(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, http.getAddress().getPort());
-      URI uri = uri(config.host(), http.getAddress().getPort());
-      return new DigitServer(http, executor, model, uri);
+      warmUpHttp(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, connections.port());
+      LOG.info("Limits: {} connections, {} s for a first request's headers, {} s idle, bodies at >= {} bytes/s, "
+          + "{} requests at work and {} waiting for up to {} s", config.maxConnections(), config.headerTimeout(),
+          config.idleTimeout(), config.minBodyRate(), 2 * instances, config.maxWaiting(), config.maxWait());
+      return new DigitServer(connections, model, uri(config.host(), connections.port()));
     } catch (RuntimeException | Error e) {
-      http.stop(0);
-      if (executor != null) executor.shutdownNow();
+      connections.stop(0);
       throw e;
     }
   }
@@ -226,15 +209,6 @@ public final class DigitServer implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory threads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "serve-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
   static URI uri(String host, int port) {
     String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     return URI.create("http://" + h + ":" + port + "/");
@@ -263,13 +237,7 @@ public final class DigitServer implements AutoCloseable {
   @Override
   public void close() {
     if (closed.getAndIncrement() > 0) return;
-    http.stop(1);
-    executor.shutdown();
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    http.stop(1000);
     LOG.info("Stopped serving on {}", uri);
     stopped.countDown();
   }

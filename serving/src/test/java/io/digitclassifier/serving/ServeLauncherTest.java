@@ -3,10 +3,8 @@ package io.digitclassifier.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,13 +68,10 @@ class ServeLauncherTest {
 
   @Test
   void portInUseFailsBeforeLoadingTheModel() throws Exception {
-    HttpServer other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    try {
-      int port = other.getAddress().getPort();
+    try (java.net.ServerSocket other = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int port = other.getLocalPort();
       assertThatThrownBy(() -> DigitServer.start(new ServeConfig("no-such-model", "127.0.0.1", port)))
           .hasMessage("Cannot listen on 127.0.0.1:" + port + ": Address already in use");
-    } finally {
-      other.stop(0);
     }
   }
 

@@ -1,0 +1,331 @@
+package io.digitclassifier.serving;
+
+import com.sun.net.httpserver.HttpServer;
+import io.digitclassifier.model.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.spi.JettyHttpServer;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.server.handler.QoSHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP engine under the canvas server: Jetty, reached through the JDK's {@code com.sun.net.httpserver} API
+ * (jetty-http-spi), so the page's and the API's handlers are unchanged, with a bound on everything a client can
+ * hold: connections ({@link NetworkConnectionLimit}), the time to send the first request's headers (a listener
+ * that closes a connection which has sent no complete request in time), silence on a connection (the connector's
+ * idle timeout), the size and rate of a request body ({@link BodyFirst}, which also reads it before the request
+ * takes a turn), and requests at work or waiting for
+ * a model instance ({@link QoSHandler}: beyond them, 503 with {@code Retry-After}, never an endless queue).
+ *
+ * <p>Connections are served by a selector, not a thread each: a slow or idle client costs a few kilobytes and no
+ * thread until its request is complete, so dozens of them do not keep anyone else waiting.
+ */
+final class Connections {
+  private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
+  /** What a refused request is told to wait before trying again, in seconds. */
+  static final int RETRY_AFTER = 1;
+  /** The idle timeout of every connection while the connection limit is reached. */
+  static final long IDLE_AT_LIMIT_MS = 1000;
+
+  final Server jetty;
+  final ServerConnector connector;
+  final HttpServer http;
+
+  private Connections(Server jetty, ServerConnector connector, HttpServer http) {
+    this.jetty = jetty;
+    this.connector = connector;
+    this.http = http;
+  }
+
+  /**
+   * Binds {@code address} at once (so a port in use fails before the model loads) with every limit of
+   * {@code config}; {@code atWork} requests are handled at once, the rest wait. Contexts are added to
+   * {@link #http}, then {@link #start()}.
+   */
+  static Connections bind(InetSocketAddress address, ServeConfig config, int atWork) {
+    QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, atWork + 6), 2);
+    threads.setName("serve");
+    threads.setDaemon(true);
+    Server jetty = new Server(threads);
+    HttpConfiguration httpConfig = new HttpConfiguration();
+    httpConfig.setSendServerVersion(false);
+    httpConfig.setSendDateHeader(false);
+    ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(httpConfig));
+    connector.setHost(address.getHostString());
+    connector.setPort(address.getPort());
+    connector.setAcceptQueueSize(64);
+    connector.setIdleTimeout(millis(config.idleTimeout()));
+    connector.addBean(new FirstRequestDeadline(millis(config.headerTimeout())));
+    jetty.addConnector(connector);
+    NetworkConnectionLimit limit = new NetworkConnectionLimit(config.maxConnections(), connector);
+    limit.setEndPointIdleTimeout(IDLE_AT_LIMIT_MS);
+    jetty.addBean(limit);
+
+    ContextHandlerCollection contexts = new ContextHandlerCollection();
+    QoSHandler admission = new Admission(config.maxWait());
+    admission.setMaxRequestCount(atWork);
+    admission.setMaxSuspendedRequestCount(config.maxWaiting());
+    admission.setMaxSuspend(Duration.ofMillis(millis(config.maxWait())));
+    admission.setHandler(contexts);
+    // Bodies are read whole before admission, without a thread, at the minimum rate: a slow client holds neither
+    // a thread nor a turn at the model.
+    jetty.setHandler(new BodyFirst(admission, PredictHandler.MAX_BODY, config.minBodyRate()));
+    String where = address.getHostString() + ":" + address.getPort();
+    try {
+      connector.open();
+      JettyHttpServer http = new JettyHttpServer(jetty, true);
+      http.bind(new InetSocketAddress(address.getAddress(), connector.getLocalPort()), 64);
+      return new Connections(jetty, connector, http);
+    } catch (IOException e) {
+      try {
+        connector.close();
+      } catch (RuntimeException ignored) {
+        // nothing was bound
+      }
+      // Jetty says "Failed to bind to /host:port"; the reason is its cause's ("Address already in use")
+      String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+      throw new UncheckedIOException("Cannot listen on " + where + ": " + reason, e);
+    }
+  }
+
+  void start() {
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot start serving: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops accepting and closes every connection, after up to {@code graceMs} for requests in progress. */
+  void stop(long graceMs) {
+    jetty.setStopTimeout(graceMs);
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      LOG.warn("Stopping the HTTP server: {}", e.toString());
+    }
+  }
+
+  int port() {
+    return connector.getLocalPort();
+  }
+
+  private static long millis(double seconds) {
+    return Math.max(1, Math.round(seconds * 1000));
+  }
+
+  /**
+   * Closes a connection that has not delivered a complete request line and headers within the deadline after it
+   * opened: a slow-headers client ("slowloris") cannot hold a connection by sending a byte now and then, which the
+   * idle timeout alone would allow. Requests after the first on a kept-alive connection are bounded by the idle
+   * timeout.
+   */
+  static final class FirstRequestDeadline implements Connection.Listener {
+    private final long deadlineMs;
+
+    FirstRequestDeadline(long deadlineMs) {
+      this.deadlineMs = deadlineMs;
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+      SCHEDULER.schedule(() -> {
+        if (connection.getMessagesIn() == 0 && connection.getEndPoint().isOpen()) {
+          LOG.debug("Closing {}: no complete request in {} ms", connection.getEndPoint().getRemoteSocketAddress(),
+              deadlineMs);
+          connection.getEndPoint().close();
+        }
+      }, deadlineMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onClosed(Connection connection) {}
+
+    private static final java.util.concurrent.ScheduledExecutorService SCHEDULER =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "serve-deadlines");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Reads a request's body into memory before passing the request on (at most {@code max} bytes; a larger one is
+   * answered 413 at once), asynchronously: while a client sends its body slowly, it holds no thread and no turn.
+   * Requests without a body pass straight on.
+   */
+  static final class BodyFirst extends org.eclipse.jetty.server.Handler.Wrapper {
+    /** A body's rate is judged once it has had this long. */
+    static final long GRACE_NANOS = 1_000_000_000L;
+    private final int max;
+    private final int minRate;
+
+    BodyFirst(org.eclipse.jetty.server.Handler next, int max, int minRate) {
+      super(next);
+      this.max = max;
+      this.minRate = minRate;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      long declared = request.getLength();
+      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))
+          || declared > max) {
+        // no body, or one that the API refuses from its declared length without reading it
+        return super.handle(request, response, callback);
+      }
+      new Reader(request, response, callback).run();
+      return true;
+    }
+
+    /** Reads chunk after chunk as they come; each time none is there, asks to be called when one is. */
+    private final class Reader implements Runnable {
+      private final Request request;
+      private final Response response;
+      private final Callback callback;
+      private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      private final long started = System.nanoTime();
+
+      Reader(Request request, Response response, Callback callback) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+      }
+
+      @Override
+      public void run() {
+        while (true) {
+          org.eclipse.jetty.io.Content.Chunk chunk = request.read();
+          if (chunk == null) {
+            request.demand(this);
+            return;
+          }
+          if (org.eclipse.jetty.io.Content.Chunk.isFailure(chunk)) {
+            // cut off (too slow, idle, reset): the connection is done for
+            Response.writeError(request, response, callback, chunk.getFailure());
+            return;
+          }
+          java.nio.ByteBuffer bytes = chunk.getByteBuffer();
+          int n = bytes.remaining();
+          if (body.size() + n > max) {
+            chunk.release();
+            refuse(response, callback, 413, "Cannot predict: the request body is more than " + max
+                + " bytes, larger than the " + max + "-byte (1 MiB) limit", false);
+            return;
+          }
+          byte[] copy = new byte[n];
+          bytes.get(copy);
+          body.write(copy, 0, n);
+          boolean last = chunk.isLast();
+          chunk.release();
+          if (last) {
+            pass();
+            return;
+          }
+          long elapsed = System.nanoTime() - started;
+          if (minRate > 0 && elapsed > GRACE_NANOS && body.size() < minRate * (elapsed / 1e9)) {
+            // a body trickling in: the idle timeout alone would let it hold the connection for hours
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            refuse(response, callback, 408, String.format(java.util.Locale.ROOT, "Cannot predict: the request body "
+                + "arrives at %.0f bytes/s, slower than the %d bytes/s minimum", body.size() / (elapsed / 1e9),
+                minRate), false);
+            return;
+          }
+        }
+      }
+
+      private void pass() {
+        Request whole = new Buffered(request, body.toByteArray());
+        request.getContext().execute(() -> {
+          try {
+            if (!BodyFirst.super.handle(whole, response, callback)) Response.writeError(whole, response, callback, 404);
+          } catch (Throwable t) {
+            Response.writeError(whole, response, callback, t);
+          }
+        });
+      }
+    }
+  }
+
+  /** A request whose body has been read: the same request, its content served from memory. */
+  static final class Buffered extends Request.Wrapper {
+    private final org.eclipse.jetty.io.Content.Source content;
+
+    Buffered(Request request, byte[] body) {
+      super(request);
+      this.content = org.eclipse.jetty.io.Content.Source.from(ByteBuffer.wrap(body));
+    }
+
+    @Override
+    public org.eclipse.jetty.io.Content.Chunk read() {
+      return content.read();
+    }
+
+    @Override
+    public void demand(Runnable demand) {
+      content.demand(demand);
+    }
+
+    @Override
+    public void fail(Throwable failure) {
+      content.fail(failure);
+    }
+  }
+
+  /** Jetty's admission control, refusing in the API's own words: JSON, 503 and {@code Retry-After}. */
+  static final class Admission extends QoSHandler {
+    private final double maxWait;
+
+    Admission(double maxWait) {
+      this.maxWait = maxWait;
+    }
+
+    @Override
+    protected void reject(Request request, Response response, Callback callback, int status) {
+      refuse(response, callback, 503, "Cannot predict now: the server is busy (" + getMaxRequestCount()
+          + " requests at work and " + getMaxSuspendedRequestCount() + " waiting); try again in " + RETRY_AFTER + " s",
+          true);
+    }
+
+    @Override
+    protected void expireSuspended(Request request, Response response, Callback callback) {
+      refuse(response, callback, 503, "Cannot predict now: the server is busy (waited " + maxWait
+          + " s for a turn); try again in " + RETRY_AFTER + " s", true);
+    }
+  }
+
+  /** An error in the API's own words: JSON {@code {"error": message}}, and {@code Retry-After} when asked. */
+  static void refuse(Response response, Callback callback, int status, String message, boolean retryAfter) {
+    byte[] body;
+    try {
+      body = Json.MAPPER.writeValueAsBytes(Map.of("error", message));
+    } catch (IOException e) {
+      callback.failed(e);
+      return;
+    }
+    response.setStatus(status);
+    if (retryAfter) response.getHeaders().put(HttpHeader.RETRY_AFTER, String.valueOf(RETRY_AFTER));
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+}

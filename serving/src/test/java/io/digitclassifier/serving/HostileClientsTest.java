@@ -1,0 +1,253 @@
+package io.digitclassifier.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitclassifier.SparkTestBase;
+import io.digitclassifier.TestModels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server under clients that are slow, idle or many, on 127.0.0.1, bounded in count and time: slow-header and
+ * slow-body clients while a drawn digit is answered within a second, idle kept-alive connections closed, a burst
+ * answered or refused with 503 and {@code Retry-After}, none hanging, and the heap no larger afterwards.
+ */
+class HostileClientsTest extends SparkTestBase {
+  static final double HEADER_TIMEOUT = 2;
+  static final double IDLE_TIMEOUT = 1.5;
+  static final int MAX_WAITING = 4;
+
+  private static DigitServer server;
+  private static HttpClient client;
+  private static byte[] seven;
+
+  @BeforeAll
+  static void startServer() {
+    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark).toString(), "127.0.0.1", 0,
+        ServeConfig.DEFAULT_MAX_CONNECTIONS, HEADER_TIMEOUT, IDLE_TIMEOUT, ServeConfig.DEFAULT_MIN_BODY_RATE,
+        MAX_WAITING, 2));
+    client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    seven = CanvasSample.seven();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) server.close();
+  }
+
+  private static HttpRequest predict() {
+    return HttpRequest.newBuilder(server.uri().resolve("api/predict")).timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(seven)).build();
+  }
+
+  /** A drawn 7 posted by a well-behaved client: the answer and how long it took, in milliseconds. */
+  private static long timedPredict() throws Exception {
+    long start = System.nanoTime();
+    HttpResponse<String> response = client.send(predict(), HttpResponse.BodyHandlers.ofString());
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.body()).contains("\"label\":7");
+    return ms;
+  }
+
+  private static Socket open() throws IOException {
+    Socket socket = new Socket(server.uri().getHost(), server.uri().getPort());
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  /** Seconds until the server closes {@code socket} (read gives -1 or a reset), reading whatever it sends first. */
+  private static double secondsUntilClosed(Socket socket, long startNanos, double atMost) throws IOException {
+    socket.setSoTimeout((int) (atMost * 1000));
+    InputStream in = socket.getInputStream();
+    try {
+      while (in.read() >= 0) {
+        // a response (an error status) may come first
+      }
+    } catch (SocketTimeoutException e) {
+      return Double.POSITIVE_INFINITY;
+    } catch (IOException e) {
+      // reset by the server: closed as well
+    }
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  @Test
+  void aHundredSlowHeaderClientsDoNotKeepADrawnDigitWaitingAndAreClosed() throws Exception {
+    List<Socket> slow = new ArrayList<>();
+    long opened = System.nanoTime();
+    try {
+      for (int i = 0; i < 100; i++) {
+        Socket s = open();
+        s.getOutputStream().write("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        slow.add(s);
+      }
+      // a byte now and then, as a slow-headers attack sends them, so that the idle timeout alone would not end it
+      Thread trickle = new Thread(() -> {
+        try {
+          for (int round = 0; round < 20; round++) {
+            for (Socket s : slow) {
+              try {
+                s.getOutputStream().write('X');
+              } catch (IOException closed) {
+                // the server closed it: what this test waits for
+              }
+            }
+            Thread.sleep(200);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      trickle.start();
+
+      for (int i = 0; i < 5; i++) assertThat(timedPredict()).as("a drawn digit, with 100 slow clients").isLessThan(1000);
+
+      for (Socket s : slow) {
+        double closedAfter = secondsUntilClosed(s, opened, HEADER_TIMEOUT + 3);
+        assertThat(closedAfter).as("a slow-headers connection, closed after the %s s header timeout", HEADER_TIMEOUT)
+            .isBetween(HEADER_TIMEOUT * 0.9, HEADER_TIMEOUT + 3);
+      }
+      trickle.interrupt();
+      trickle.join();
+    } finally {
+      for (Socket s : slow) s.close();
+    }
+  }
+
+  @Test
+  void aSlowBodyIsCutOffWhileOthersAreAnswered() throws Exception {
+    List<Socket> slow = new ArrayList<>();
+    long started = System.nanoTime();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket s = open();
+        s.getOutputStream().write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+            + "Content-Length: 500000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        slow.add(s);
+      }
+      Thread trickle = new Thread(() -> {
+        try {
+          for (int round = 0; round < 100; round++) {
+            for (Socket s : slow) {
+              try {
+                s.getOutputStream().write(new byte[100]); // 1 KB/s each, far under 16 KB/s
+              } catch (IOException closed) {
+                // cut off: what this test waits for
+              }
+            }
+            Thread.sleep(100);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      trickle.start();
+      for (int i = 0; i < 5; i++) assertThat(timedPredict()).as("a drawn digit, with 20 slow bodies").isLessThan(1000);
+      for (Socket s : slow) {
+        assertThat(secondsUntilClosed(s, started, 10)).as("a body at 1 KB/s, cut off").isLessThan(10);
+      }
+      trickle.interrupt();
+      trickle.join();
+    } finally {
+      for (Socket s : slow) s.close();
+    }
+  }
+
+  @Test
+  void anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+    try (Socket s = open()) {
+      OutputStream out = s.getOutputStream();
+      out.write("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      // the response, kept alive: read its head and its declared body
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
+      assertThat(head.toString()).startsWith("HTTP/1.1 200");
+      int length = Integer.parseInt(head.toString().replaceAll("(?s).*[Cc]ontent-[Ll]ength: (\\d+).*", "$1"));
+      in.readNBytes(length);
+      long answered = System.nanoTime();
+
+      double closedAfter = secondsUntilClosed(s, answered, IDLE_TIMEOUT + 3);
+
+      assertThat(closedAfter).as("an idle kept-alive connection, closed after the %s s idle timeout", IDLE_TIMEOUT)
+          .isBetween(IDLE_TIMEOUT * 0.9, IDLE_TIMEOUT + 1.5);
+    }
+  }
+
+  @Test
+  void aBurstIsAnsweredOrRefusedWith503AndRetryAfterNoneHanging() throws Exception {
+    HttpClient many = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+    for (int i = 0; i < 64; i++) burst.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
+    CompletableFuture.allOf(burst.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+
+    int answered = 0;
+    int refused = 0;
+    for (CompletableFuture<HttpResponse<String>> f : burst) {
+      HttpResponse<String> r = f.get();
+      if (r.statusCode() == 200) {
+        answered++;
+      } else {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(io.digitclassifier.model.Json.MAPPER.readTree(r.body()).get("error").asText())
+            .startsWith("Cannot predict now: the server is busy");
+        refused++;
+      }
+    }
+    assertThat(answered + refused).isEqualTo(64);
+    assertThat(answered).as("answered (at work and waiting are %d)", MAX_WAITING).isGreaterThanOrEqualTo(MAX_WAITING);
+    assertThat(refused).as("refused at once rather than queued").isGreaterThan(0);
+    // and the server is itself again at once
+    assertThat(timedPredict()).isLessThan(1000);
+  }
+
+  @Test
+  void theHeapStaysBoundedThroughItAll() throws Exception {
+    long before = usedHeapAfterGc();
+    for (int round = 0; round < 3; round++) {
+      List<Socket> slow = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        Socket s = open();
+        s.getOutputStream().write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+            + "Content-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(new byte[8192]);
+        slow.add(s);
+      }
+      HttpClient many = HttpClient.newBuilder().build();
+      List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+      for (int i = 0; i < 64; i++) burst.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
+      CompletableFuture.allOf(burst.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+      for (Socket s : slow) s.close();
+    }
+    long after = usedHeapAfterGc();
+    assertThat((after - before) >> 20).as("heap grown by (MiB), %d MiB before", before >> 20).isLessThan(64);
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
