@@ -88,6 +88,28 @@ class HostileClientsTest extends SparkTestBase {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 
+  /** Started: writes {@code bytes} to each socket every {@code pauseMs}, {@code rounds} times, ignoring closed ones. */
+  private static Thread trickle(List<Socket> sockets, byte[] bytes, int rounds, long pauseMs) {
+    Thread t = new Thread(() -> {
+      try {
+        for (int round = 0; round < rounds; round++) {
+          for (Socket s : sockets) {
+            try {
+              s.getOutputStream().write(bytes);
+            } catch (IOException closed) {
+              // the server closed it: what the tests wait for
+            }
+          }
+          Thread.sleep(pauseMs);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "trickle");
+    t.start();
+    return t;
+  }
+
   @Test
   void aHundredSlowHeaderClientsDoNotKeepADrawnDigitWaitingAndAreClosed() throws Exception {
     List<Socket> slow = new ArrayList<>();
@@ -100,23 +122,7 @@ class HostileClientsTest extends SparkTestBase {
         slow.add(s);
       }
       // a byte now and then, as a slow-headers attack sends them, so that the idle timeout alone would not end it
-      Thread trickle = new Thread(() -> {
-        try {
-          for (int round = 0; round < 20; round++) {
-            for (Socket s : slow) {
-              try {
-                s.getOutputStream().write('X');
-              } catch (IOException closed) {
-                // the server closed it: what this test waits for
-              }
-            }
-            Thread.sleep(200);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      trickle.start();
+      Thread trickle = trickle(slow, new byte[] {'X'}, 20, 200);
 
       for (int i = 0; i < 5; i++) assertThat(timedPredict()).as("a drawn digit, with 100 slow clients").isLessThan(1000);
 
@@ -143,23 +149,7 @@ class HostileClientsTest extends SparkTestBase {
             + "Content-Length: 500000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         slow.add(s);
       }
-      Thread trickle = new Thread(() -> {
-        try {
-          for (int round = 0; round < 100; round++) {
-            for (Socket s : slow) {
-              try {
-                s.getOutputStream().write(new byte[100]); // 1 KB/s each, far under 16 KB/s
-              } catch (IOException closed) {
-                // cut off: what this test waits for
-              }
-            }
-            Thread.sleep(100);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      trickle.start();
+      Thread trickle = trickle(slow, new byte[100], 100, 100); // 1 KB/s each, far under 16 KB/s
       for (int i = 0; i < 5; i++) assertThat(timedPredict()).as("a drawn digit, with 20 slow bodies").isLessThan(1000);
       for (Socket s : slow) {
         assertThat(secondsUntilClosed(s, started, 10)).as("a body at 1 KB/s, cut off").isLessThan(10);
