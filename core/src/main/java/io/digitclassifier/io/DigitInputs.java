@@ -22,6 +22,18 @@ public final class DigitInputs {
   }
 
   /**
+   * Whether {@code path} carries true labels (an IDX labels file beside it, a CSV {@code label} column, a Parquet
+   * {@code label} column, images in folders named {@code 0}..{@code 9}), from its header, schema or listing.
+   */
+  public static boolean hasLabels(SparkSession spark, String path, DataFormat format) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    DataFormat f = format != null ? format : DataFormat.detect(path, conf);
+    String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
+    return f.reader().hasLabels(spark, new DigitInput(qualified(path, conf),
+        labels == null ? null : qualified(labels, conf), 0));
+  }
+
+  /**
    * The path as the driver sees it, made absolute ({@code file:/...}, {@code hdfs://...}): executors run in
    * their own working directories, where a relative path would name another file or none.
    */

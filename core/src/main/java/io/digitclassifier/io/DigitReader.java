@@ -15,4 +15,10 @@ public interface DigitReader {
 
   /** Reads {@code input}; nothing is computed until an action runs, except checks of headers and sizes. */
   JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy);
+
+  /**
+   * Whether the input carries true labels, told from its header, schema or layout without reading its records
+   * (a labelled input may still have rows without one, and rejected rows have none).
+   */
+  boolean hasLabels(SparkSession spark, DigitInput input);
 }

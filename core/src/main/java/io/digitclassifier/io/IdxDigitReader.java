@@ -48,6 +48,11 @@ public class IdxDigitReader implements DigitReader {
   static final int IMAGES_PER_PARTITION = 20_000;
 
   @Override
+  public boolean hasLabels(SparkSession spark, DigitInput input) {
+    return input.labelsPath() != null;
+  }
+
+  @Override
   public JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String imagesPath = input.path();

@@ -50,6 +50,27 @@ public class ImageFolderDigitReader implements DigitReader {
   private static final String PATH = "path";
   private static final String CONTENT = "content";
 
+  /** Whether any image file below the folder lies in a folder named {@code 0}..{@code 9} (a listing, no reads). */
+  @Override
+  public boolean hasLabels(SparkSession spark, DigitInput input) {
+    try {
+      Path root = new Path(input.path());
+      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      Path qualifiedRoot = fs.makeQualified(root);
+      var it = fs.listFiles(qualifiedRoot, true);
+      while (it.hasNext()) {
+        Path file = it.next().getPath();
+        if (!isImageName(file.getName())) continue;
+        String relative = qualifiedRoot.toUri().relativize(file.toUri()).getPath();
+        if (Arrays.stream(relative.split("/")).anyMatch(s -> s.startsWith("_") || s.startsWith("."))) continue;
+        if (labelOf(file.toString()) != null) return true;
+      }
+      return false;
+    } catch (IOException e) {
+      throw new BadInputException("Cannot read " + input.path() + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy) {
     String folder = input.path();

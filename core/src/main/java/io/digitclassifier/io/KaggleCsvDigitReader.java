@@ -38,6 +38,11 @@ public class KaggleCsvDigitReader implements DigitReader {
       "'label,pixel0,...,pixel783' (785 columns, labelled) or 'pixel0,...,pixel783' (784 columns, unlabelled)";
 
   @Override
+  public boolean hasLabels(SparkSession spark, DigitInput input) {
+    return readHeader(spark.sparkContext().hadoopConfiguration(), input.path());
+  }
+
+  @Override
   public JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy) {
     String file = input.path();
     boolean labelled = readHeader(spark.sparkContext().hadoopConfiguration(), file);

@@ -52,6 +52,11 @@ public class ParquetDigitReader implements DigitReader {
       + Digits.PIXELS + " bytes";
 
   @Override
+  public boolean hasLabels(SparkSession spark, DigitInput input) {
+    return field(load(spark, input.path()).schema(), LABEL) != null;
+  }
+
+  @Override
   public JavaRDD<DigitRecord> read(SparkSession spark, DigitInput input, BadRecordPolicy policy) {
     String path = input.path();
     Dataset<Row> all = load(spark, path);

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
@@ -35,6 +34,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -141,10 +141,14 @@ public final class ScoringJob {
     String sha = Hashing.sha256(modelBytes); // the bytes just read, not a second read of the file
     DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input(), conf);
     boolean images = format == DataFormat.IMAGES;
-    JavaRDD<DigitRecord> records = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
+    JavaRDD<DigitRecord> read = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
         config.partitions());
-    List<DigitRecord> first = Stages.run(spark.sparkContext(), GROUP, "1 read: first record", () -> records.take(1));
-    boolean labelled = !first.isEmpty() && first.get(0).getLabel() != null;
+    // From the input's header, schema or folders: a first record that was rejected, or an image outside the
+    // digit folders, says nothing about the rest.
+    boolean labelled = DigitInputs.hasLabels(spark, config.input(), format);
+    boolean quarantine = config.onBadRecord() == BadRecordPolicy.QUARANTINE;
+    // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.
+    JavaRDD<DigitRecord> records = quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
 
     Broadcast<byte[]> model = jsc.broadcast(modelBytes);
     LongAccumulator loads = jsc.sc().longAccumulator("modelLoads");
@@ -159,11 +163,12 @@ public final class ScoringJob {
     });
     double seconds = (System.nanoTime() - start) / 1e9;
     String rejectedDir = output.work(REJECTED_DIR);
-    if (config.onBadRecord() == BadRecordPolicy.QUARANTINE) {
+    if (quarantine) {
       Stages.run(spark.sparkContext(), GROUP, "3 quarantine: rejected records -> " + REJECTED_DIR, () -> {
         JavaRDD<Row> rejected = records.filter(DigitRecord::isRejected).map(ScoringSchema::rejected);
         write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), rejectedDir);
       });
+      records.unpersist(false);
     }
     model.destroy();
     flatten(output, SCORED_DIR);

@@ -294,6 +294,44 @@ class ScoringJobTest extends SparkTestBase {
   }
 
   @Test
+  void anImageFolderWhoseFirstFileIsUnlabelledIsStillEvaluated() throws Exception {
+    // "0.png" sorts before "0/..." ('.' < '/'): the first record has no label, the six after it have theirs
+    Path folder = Files.createDirectories(dir.resolve("first-unlabelled"));
+    TestDigits.write(folder.resolve("0.png"),
+        TestDigits.encode(TestDigits.digitImage(digits.get(0).getPixels(), 56, true), "png"));
+    for (DigitRecord d : digits.subList(1, 7)) {
+      Path file = Files.createDirectories(folder.resolve(String.valueOf(d.getLabel()))).resolve(d.getId() + ".png");
+      TestDigits.write(file, TestDigits.encode(TestDigits.digitImage(d.getPixels(), 56, true), "png"));
+    }
+
+    ScoringSummary s = ScoringJob.run(config(folder.toString(), "first-unlabelled-out", OutputFormat.PARQUET, null,
+        BadRecordPolicy.FAIL), spark);
+
+    assertThat(s.evaluation()).as("evaluated against the six labels").isNotNull();
+    assertThat(s.evaluation().examples()).isEqualTo(6);
+    List<Row> rows = rows(dir.resolve("first-unlabelled-out"), OutputFormat.PARQUET);
+    assertThat(rows.get(0).<Object>getAs("trueLabel")).isNull();
+    assertThat(rows.subList(1, 7)).allSatisfy(r -> assertThat(r.<Object>getAs("trueLabel")).isNotNull());
+  }
+
+  @Test
+  void quarantineOfALabelledCsvWhoseFirstRowIsRejectedKeepsTheLabels() throws Exception {
+    List<String> lines = new ArrayList<>(TestDigits.csvLines(digits.subList(0, 20), true));
+    lines.set(1, lines.get(1).replaceFirst(",0,", ",x,")); // row 1: a pixel that is not a number
+    Path csv = TestDigits.writeLines(dir.resolve("first-bad.csv"), lines);
+
+    ScoringSummary s = ScoringJob.run(config(csv.toString(), "first-bad-out", OutputFormat.CSV, null,
+        BadRecordPolicy.QUARANTINE), spark);
+
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.scored()).isEqualTo(19);
+    assertThat(s.evaluation()).as("evaluated against the 19 labels").isNotNull();
+    assertThat(s.evaluation().examples()).isEqualTo(19);
+    assertThat(rows(dir.resolve("first-bad-out"), OutputFormat.CSV))
+        .allSatisfy(r -> assertThat(r.<Object>getAs("trueLabel")).isNotNull());
+  }
+
+  @Test
   void undecodableImagesAreQuarantinedWithTheirReason() throws Exception {
     Path folder = Files.createDirectories(dir.resolve("mixed"));
     for (DigitRecord d : digits.subList(0, 6)) {
