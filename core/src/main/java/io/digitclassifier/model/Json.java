@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** The project's JSON: pretty, paths as plain strings, written through a temporary file. */
 public final class Json {
@@ -21,13 +19,7 @@ public final class Json {
   private Json() {}
 
   public static void write(Object value, Path file) {
-    try {
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      MAPPER.writeValue(tmp.toFile(), value);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
-    }
+    io.digitclassifier.io.LocalFiles.writeAtomically(file, tmp -> MAPPER.writeValue(tmp.toFile(), value));
   }
 
   public static <T> T read(Path file, Class<T> type) {

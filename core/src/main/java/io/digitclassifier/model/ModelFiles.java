@@ -4,8 +4,6 @@ import io.digitclassifier.io.AtomicOutput;
 import io.digitclassifier.io.Hashing;
 import io.digitclassifier.io.Storage;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
@@ -26,15 +24,7 @@ public final class ModelFiles {
 
   /** Writes a graph with its updater state, through a temporary file renamed into place. */
   public static void save(ComputationGraph net, Path file) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      ModelSerializer.writeModel(net, tmp.toFile(), true);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write model " + file + ": " + e.getMessage(), e);
-    }
+    io.digitclassifier.io.LocalFiles.writeAtomically(file, tmp -> ModelSerializer.writeModel(net, tmp.toFile(), true));
   }
 
   /** The model file for a local directory or {@code .zip} path. */

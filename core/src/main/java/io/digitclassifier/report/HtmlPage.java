@@ -1,11 +1,8 @@
 package io.digitclassifier.report;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -149,15 +146,7 @@ public final class HtmlPage {
 
     /** Writes bytes through a temporary sibling renamed into place, so a file is whole or absent. */
     static void write(Path file, byte[] bytes) {
-      try {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
-      }
+      io.digitclassifier.io.LocalFiles.writeAtomically(file, tmp -> Files.write(tmp, bytes));
     }
   }
 }
