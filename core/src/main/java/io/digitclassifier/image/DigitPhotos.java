@@ -387,6 +387,8 @@ public final class DigitPhotos {
     for (Condition c : Condition.values()) {
       if (c.cliName.equals(name.toLowerCase(Locale.ROOT))) return c;
     }
-    throw new IllegalArgumentException("unknown condition " + name);
+    throw new IllegalArgumentException("unknown condition " + name + ", expected one of "
+        + java.util.Arrays.stream(Condition.values()).map(Condition::cliName)
+            .collect(java.util.stream.Collectors.joining(", ")));
   }
 }

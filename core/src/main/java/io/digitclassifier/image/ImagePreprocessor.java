@@ -317,7 +317,7 @@ public final class ImagePreprocessor {
   }
 
   /** The outermost rows and columns, where the background is. */
-  private static float[] border(float[] values, int w, int h) {
+  static float[] border(float[] values, int w, int h) {
     if (w <= 2 || h <= 2) return values.clone();
     float[] out = new float[2 * w + 2 * (h - 2)];
     int k = 0;

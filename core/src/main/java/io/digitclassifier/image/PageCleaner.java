@@ -14,14 +14,15 @@ import boofcv.struct.image.GrayU8;
  * Finds the handwriting on a photographed or scanned page, before MNIST's recipe: the step that makes grain,
  * shading, printed lines and the desk beyond the page's edge stop counting as ink.
  *
- * <p>It works on "darkness" (ink high, paper low, as {@link ImagePreprocessor} orients every image) and uses BoofCV
- * for the filters: a median filter estimates the paper's brightness everywhere (the median of a window
- * several strokes wide is paper, whatever the light does), refined by a box mean over the pixels that are surely
- * paper; the ink is then measured as a share of the paper's own brightness, so a stroke in a shadow is as strong as
- * one in the light; Otsu's threshold on that share, never below {@link #MIN_CONTRAST}, separates ink from paper;
- * BoofCV's connected components then drop what is not the digit: specks, anything touching two opposite sides of the
- * image (ruled and grid lines, a margin, the page's edge), and marks far from the digit. What is kept keeps its
- * grey levels, with a pixel of anti-aliased edge around it.
+ * <p>It works on "darkness" (ink high, paper low, as {@link ImagePreprocessor} orients every image), turned round
+ * when the marks stand out the other way against a median ({@link #inkIsLighter}). The paper under every pixel is a
+ * grey-level opening ({@link #paper}); the ink is measured as a share of the paper's own brightness, after a light
+ * Gaussian blur against grain, so a stroke in a shadow is as strong as one in the light; Otsu's threshold on that
+ * share, never below {@link #MIN_CONTRAST}, separates ink from paper; connected components then drop what is not the
+ * digit ({@link #digitParts}): specks, what crosses the image from side to side (ruled and grid lines, a margin, the
+ * page's edge), runs along a side (a shadow's edge) or is a line leaving the picture, and marks far from the digit.
+ * What is kept keeps its grey levels, with a pixel of anti-aliased edge around it. BoofCV does the median, the blur,
+ * Otsu's threshold, the components and the dilation.
  *
  * <p>Clean images (a canvas drawing, a scan on evenly lit paper) never come here: {@link #isClean} sends them the
  * way they always went, so they read exactly as before.
@@ -61,14 +62,7 @@ final class PageCleaner {
     // Ink along the image's sides is the page's edge, a shadow or a line running out of the picture; a drawing
     // touches the sides at a stroke or two at most.
     int sideInk = 0;
-    for (int x = 0; x < w; x++) {
-      if (darkness[x] - back > minInk) sideInk++;
-      if (darkness[(h - 1) * w + x] - back > minInk) sideInk++;
-    }
-    for (int y = 1; y < h - 1; y++) {
-      if (darkness[y * w] - back > minInk) sideInk++;
-      if (darkness[y * w + w - 1] - back > minInk) sideInk++;
-    }
+    for (float v : ImagePreprocessor.border(darkness, w, h)) if (v - back > minInk) sideInk++;
     if (sideInk > 0.05 * (2 * w + 2 * h)) return false;
     float max = 0;
     for (float v : darkness) max = Math.max(max, v - back);
@@ -134,15 +128,16 @@ final class PageCleaner {
    * The paper's darkness under every pixel, as if the ink were not there: a grey-level opening (the darkest
    * thing narrower than the window is erased, everything wider kept as it is), which follows uneven light, a shadow
    * and the page's edge, sharp or soft, without leaving a halo. Light changes slowly across a page, so this is
-   * worked out on the page shrunk to about {@link #BACKGROUND_SIDE} pixels, with a window of a sixteenth of its
-   * longer side (wider than any pen's stroke on a page), and enlarged back.
+   * worked out on the page shrunk to about {@link #BACKGROUND_SIDE} pixels, with a window of a quarter of its
+   * longer side (a radius of an eighth: wider than any pen's stroke on a page), and enlarged back.
    */
   static float[] paper(float[] d, int w, int h) {
-    int factor = Math.max(1, Math.round(Math.max(w, h) / (float) BACKGROUND_SIDE));
-    int sw = Math.max(1, w / factor);
-    int sh = Math.max(1, h / factor);
-    float[] small = factor == 1 ? d.clone() : ImagePreprocessor.resize(d, w, h, sw, sh);
-    int radius = Math.max(2, Math.round(Math.max(sw, sh) / 8f));
+    int factor = shrinkFactor(w, h, BACKGROUND_SIDE);
+    Plane shrunk = shrink(d, w, h, factor);
+    int sw = shrunk.width();
+    int sh = shrunk.height();
+    float[] small = factor == 1 ? d.clone() : shrunk.values();
+    int radius = windowRadius(shrunk);
     float[] opened = Morphology.max(Morphology.min(small, sw, sh, radius), sw, sh, radius);
     // The opening keeps the brightest of the grain, so the paper sits a few levels above the estimate; the typical
     // pixel is paper, and its excess is that bias.
@@ -167,11 +162,11 @@ final class PageCleaner {
    * (a median is slow, and the direction shows at that size already).
    */
   static boolean inkIsLighter(float[] d, int w, int h) {
-    int factor = Math.max(1, Math.round(Math.max(w, h) / (BACKGROUND_SIDE / 2f)));
-    int sw = Math.max(1, w / factor);
-    int sh = Math.max(1, h / factor);
-    float[] small = factor == 1 ? d : ImagePreprocessor.resize(d, w, h, sw, sh);
-    int radius = Math.max(2, Math.round(Math.max(sw, sh) / 8f));
+    Plane shrunk = shrink(d, w, h, shrinkFactor(w, h, BACKGROUND_SIDE / 2));
+    int sw = shrunk.width();
+    int sh = shrunk.height();
+    float[] small = shrunk.values();
+    int radius = windowRadius(shrunk);
     GrayU8 page = new GrayU8(sw, sh);
     for (int i = 0; i < small.length; i++) page.data[i] = (byte) Math.max(0, Math.min(255, Math.round(small[i])));
     GrayU8 median = BlurImageOps.median(page, new GrayU8(sw, sh), radius, radius, null);
@@ -245,6 +240,24 @@ final class PageCleaner {
       keep[l] = gapX <= reach && gapY <= reach;
     }
     return keep;
+  }
+
+  /** The whole factor that shrinks a page of {@code w x h} to about {@code side} pixels (longer side); 1 for none. */
+  private static int shrinkFactor(int w, int h, int side) {
+    return Math.max(1, Math.round(Math.max(w, h) / (float) side));
+  }
+
+  /** The page shrunk by a whole {@code factor} (area averaging); the page itself for 1. */
+  private static Plane shrink(float[] d, int w, int h, int factor) {
+    if (factor == 1) return new Plane(d, w, h);
+    int sw = Math.max(1, w / factor);
+    int sh = Math.max(1, h / factor);
+    return new Plane(ImagePreprocessor.resize(d, w, h, sw, sh), sw, sh);
+  }
+
+  /** The radius of a window wider than a stroke: an eighth of the shrunk page's longer side. */
+  private static int windowRadius(Plane shrunk) {
+    return Math.max(2, Math.round(Math.max(shrunk.width(), shrunk.height()) / 8f));
   }
 
   /** The page shrunk (area averaging) so that its longer side is at most {@link #WORKING_SIDE}. */

@@ -12,13 +12,10 @@ public final class DigitInputs {
   /** Reads {@code path}; {@code format} null means "tell from the name". IDX labels are found beside the images. */
   public static JavaRDD<DigitRecord> read(SparkSession spark, String path, DataFormat format, BadRecordPolicy policy,
       int partitions) {
-    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     // an unreachable filesystem or refused credentials: one line naming the URI, from here on the driver
-    Storage.exists(path, conf);
-    DataFormat f = format != null ? format : DataFormat.detect(path, conf);
-    String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
-    return f.reader().read(spark, new DigitInput(qualified(path, conf), labels == null ? null : qualified(labels, conf),
-        partitions), policy);
+    Storage.exists(path, spark.sparkContext().hadoopConfiguration());
+    DataFormat f = format(spark, path, format);
+    return f.reader().read(spark, input(spark, path, f, partitions), policy);
   }
 
   /**
@@ -26,11 +23,19 @@ public final class DigitInputs {
    * {@code label} column, images in folders named {@code 0}..{@code 9}), from its header, schema or listing.
    */
   public static boolean hasLabels(SparkSession spark, String path, DataFormat format) {
+    DataFormat f = format(spark, path, format);
+    return f.reader().hasLabels(spark, input(spark, path, f, 0));
+  }
+
+  private static DataFormat format(SparkSession spark, String path, DataFormat format) {
+    return format != null ? format : DataFormat.detect(path, spark.sparkContext().hadoopConfiguration());
+  }
+
+  /** The path qualified, with its IDX labels file beside it when there is one. */
+  private static DigitInput input(SparkSession spark, String path, DataFormat format, int partitions) {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
-    DataFormat f = format != null ? format : DataFormat.detect(path, conf);
-    String labels = f == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
-    return f.reader().hasLabels(spark, new DigitInput(qualified(path, conf),
-        labels == null ? null : qualified(labels, conf), 0));
+    String labels = format == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
+    return new DigitInput(qualified(path, conf), labels == null ? null : qualified(labels, conf), partitions);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -53,22 +54,7 @@ public class ImageFolderDigitReader implements DigitReader {
   /** Whether any image file below the folder lies in a folder named {@code 0}..{@code 9} (a listing, no reads). */
   @Override
   public boolean hasLabels(SparkSession spark, DigitInput input) {
-    try {
-      Path root = new Path(input.path());
-      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      Path qualifiedRoot = fs.makeQualified(root);
-      var it = fs.listFiles(qualifiedRoot, true);
-      while (it.hasNext()) {
-        Path file = it.next().getPath();
-        if (!isImageName(file.getName())) continue;
-        String relative = qualifiedRoot.toUri().relativize(file.toUri()).getPath();
-        if (Arrays.stream(relative.split("/")).anyMatch(s -> s.startsWith("_") || s.startsWith("."))) continue;
-        if (labelOf(file.toString()) != null) return true;
-      }
-      return false;
-    } catch (IOException e) {
-      throw new BadInputException("Cannot read " + input.path() + ": " + e.getMessage(), e);
-    }
+    return imageFiles(spark, input.path()).stream().anyMatch(f -> labelOf(f.getPath().toString()) != null);
   }
 
   @Override
@@ -178,6 +164,15 @@ public class ImageFolderDigitReader implements DigitReader {
   /** Zero-length image files below {@code folder}, skipping what Spark skips (names starting with _ or .). */
   private static List<String> emptyImages(SparkSession spark, String folder) {
     List<String> out = new ArrayList<>();
+    for (FileStatus f : imageFiles(spark, folder)) {
+      if (f.getLen() == 0) out.add(f.getPath().toString());
+    }
+    return out;
+  }
+
+  /** The image files below {@code folder}, skipping what Spark skips (names starting with _ or .), by a listing. */
+  private static List<FileStatus> imageFiles(SparkSession spark, String folder) {
+    List<FileStatus> out = new ArrayList<>();
     try {
       Path root = new Path(folder);
       FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -185,10 +180,10 @@ public class ImageFolderDigitReader implements DigitReader {
       var it = fs.listFiles(qualifiedRoot, true);
       while (it.hasNext()) {
         var status = it.next();
-        if (status.getLen() != 0 || !isImageName(status.getPath().getName())) continue;
+        if (!isImageName(status.getPath().getName())) continue;
         String relative = qualifiedRoot.toUri().relativize(status.getPath().toUri()).getPath();
         boolean hidden = Arrays.stream(relative.split("/")).anyMatch(s -> s.startsWith("_") || s.startsWith("."));
-        if (!hidden) out.add(status.getPath().toString());
+        if (!hidden) out.add(status);
       }
     } catch (IOException e) {
       throw new BadInputException("Cannot read " + folder + ": " + e.getMessage(), e);

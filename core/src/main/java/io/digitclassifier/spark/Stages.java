@@ -24,17 +24,27 @@ public final class Stages {
   }
 
   /**
-   * Waits until no task runs on any executor, for up to {@code timeoutMs}. When a job fails, Spark reports the
-   * failure while its other tasks may still be running (cancelled, but not interrupted), and such a task can write
-   * its part file after the job's output was cleaned up; so output is removed only once they have stopped.
-   * Returns whether they did in time.
+   * Cancels the jobs of {@code group} and waits until none of their tasks runs, for up to {@code timeoutMs}. When a
+   * job fails, Spark reports the failure while its other tasks may still be running (cancelled, but not
+   * interrupted), and such a task can write its part file after the job's output was cleaned up; so output is
+   * removed only once they have stopped. Other jobs of the same Spark context (a notebook's) are left alone.
+   * Returns whether the tasks stopped in time.
    */
-  public static boolean awaitTasksEnded(SparkContext sc, long timeoutMs) {
-    sc.cancelAllJobs();
+  public static boolean awaitTasksEnded(SparkContext sc, String group, long timeoutMs) {
+    sc.cancelJobGroup(group);
+    org.apache.spark.api.java.JavaSparkStatusTracker tracker =
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(sc).statusTracker();
     long end = System.nanoTime() + timeoutMs * 1_000_000;
     while (true) {
       int running = 0;
-      for (org.apache.spark.SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) running += e.numRunningTasks();
+      for (int job : tracker.getJobIdsForGroup(group)) {
+        org.apache.spark.SparkJobInfo info = tracker.getJobInfo(job);
+        if (info == null) continue;
+        for (int stage : info.stageIds()) {
+          org.apache.spark.SparkStageInfo stageInfo = tracker.getStageInfo(stage);
+          if (stageInfo != null) running += stageInfo.numActiveTasks();
+        }
+      }
       if (running == 0) return true;
       if (System.nanoTime() > end) {
         LOG.warn("{} tasks still running after {} ms; cleaning up the output regardless", running, timeoutMs);

@@ -43,12 +43,10 @@ final class InputSampleReader {
     List<InputSamples.Sample> out = new ArrayList<>();
     for (Row r : picked) {
       String source = r.getAs("source");
-      byte[] bytes = Storage.readAllBytes(source, conf);
-      BufferedImage original = null;
+      BufferedImage original = original(source, conf);
       byte[] seen = null;
       try {
-        original = ImagePreprocessor.decode(bytes);
-        seen = ImagePreprocessor.toMnist(original);
+        seen = original == null ? null : ImagePreprocessor.toMnist(original);
       } catch (ImageDecodeException e) {
         // changed since it was scored; shown as far as it goes
       }
@@ -60,12 +58,7 @@ final class InputSampleReader {
     }
     for (Row r : rejected) {
       String file = String.valueOf(r.<Object>getAs("file"));
-      BufferedImage original = null;
-      try {
-        original = ImagePreprocessor.decode(Storage.readAllBytes(file, conf));
-      } catch (RuntimeException e) {
-        // not an image at all: the caption says why
-      }
+      BufferedImage original = original(file, conf);
       String reason = String.valueOf(r.<Object>getAs("reason"));
       // "Cannot read FILE: no digit found (...), expected ...": the middle is the reason
       int at = reason.indexOf(file);
@@ -75,6 +68,15 @@ final class InputSampleReader {
           : why.substring(0, expected)), true));
     }
     return out;
+  }
+
+  /** The input image as decoded, or null when it is gone or not an image (a rejected one; the caption says why). */
+  private static BufferedImage original(String path, Configuration conf) {
+    try {
+      return ImagePreprocessor.decode(Storage.readAllBytes(path, conf));
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static boolean right(Row r) {

@@ -6,6 +6,7 @@ import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.image.DigitPhotos.Condition;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.image.NoDigitException;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.Storage;
@@ -68,10 +69,7 @@ public final class PhotoBenchmark implements Callable<Integer> {
         "before", "ms/img", "what the page shows");
     List<byte[]> asGiven = new ArrayList<>();
     for (DigitRecord r : sample) asGiven.add(r.getPixels());
-    List<Integer> mnistPredicted = predict(net, asGiven);
-    int mnistRight = 0;
-    for (int i = 0; i < sample.size(); i++) if (mnistPredicted.get(i) == (int) sample.get(i).getLabel()) mnistRight++;
-    double mnist = (double) mnistRight / sample.size();
+    double mnist = accuracy(predict(net, asGiven), sample);
     System.out.printf(Locale.ROOT, "%-16s %8.2f%% %9s %9s %9s %8s  %s%n", "mnist", 100 * mnist, "", "", "", "",
         "the 28x28 digits as MNIST gives them");
     for (Condition condition : chosen) {
@@ -90,7 +88,7 @@ public final class PhotoBenchmark implements Callable<Integer> {
         byte[] pixels;
         try {
           pixels = ImagePreprocessor.toMnist(photo.encoded());
-        } catch (ImageDecodeException e) {
+        } catch (NoDigitException e) {
           pixels = null;
           rejected++;
         }
@@ -103,16 +101,15 @@ public final class PhotoBenchmark implements Callable<Integer> {
         }
       }
       List<Integer> predicted = predict(net, prepared);
-      int right = 0;
-      for (int i = 0; i < sample.size(); i++) {
-        if (predicted.get(i) == (int) sample.get(i).getLabel()) right++;
-        else if (wrong != null) saveWrong(condition, sample.get(i), photos.get(i), predicted.get(i), prepared.get(i));
+      double acc = accuracy(predicted, sample);
+      if (wrong != null) {
+        for (int i = 0; i < sample.size(); i++) {
+          if (predicted.get(i) != (int) sample.get(i).getLabel()) {
+            saveWrong(condition, sample.get(i), photos.get(i), predicted.get(i), prepared.get(i));
+          }
+        }
       }
-      double acc = (double) right / sample.size();
-      List<Integer> beforePredicted = predict(net, before);
-      int beforeRight = 0;
-      for (int i = 0; i < sample.size(); i++) if (beforePredicted.get(i) == (int) sample.get(i).getLabel()) beforeRight++;
-      double accBefore = (double) beforeRight / sample.size();
+      double accBefore = accuracy(predict(net, before), sample);
       System.out.printf(Locale.ROOT, "%-16s %8.2f%% %+8.2f %9d %8.2f%% %8.1f  %s%n", condition.cliName(), 100 * acc,
           100 * (acc - mnist), rejected, 100 * accBefore, nanos / 1e6 / sample.size(), condition.description());
       System.out.printf(Locale.ROOT, "RESULT condition=%s digits=%d accuracy=%.4f mnistAccuracy=%.4f noDigit=%d "
@@ -128,7 +125,7 @@ public final class PhotoBenchmark implements Callable<Integer> {
         if (write != null) save(kind, "blank", i + 1, photo);
         try {
           ImagePreprocessor.toMnist(photo.encoded());
-        } catch (ImageDecodeException e) {
+        } catch (NoDigitException e) {
           rejected++;
         }
       }
@@ -159,6 +156,13 @@ public final class PhotoBenchmark implements Callable<Integer> {
       test.set(j, t);
     }
     return test.subList(0, Math.min(digits, test.size()));
+  }
+
+  /** The share of {@code sample} whose {@code predicted} label is its own. */
+  private static double accuracy(List<Integer> predicted, List<DigitRecord> sample) {
+    int right = 0;
+    for (int i = 0; i < sample.size(); i++) if (predicted.get(i) == (int) sample.get(i).getLabel()) right++;
+    return (double) right / sample.size();
   }
 
   /** The model's label for each prepared digit; -1 for a rejected image (null). */

@@ -127,7 +127,7 @@ public final class ScoringJob {
       output.commit();
       return summary;
     } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
-      Stages.awaitTasksEnded(spark.sparkContext(), 60_000);
+      Stages.awaitTasksEnded(spark.sparkContext(), GROUP, 60_000);
       output.abort();
       throw e;
     }

@@ -41,13 +41,9 @@ final class ScoringReportWriter {
 
   /**
    * Writes {@code _report.html} and its plots into the local directory {@code dir}; never throws.
-   * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem).
+   * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem); for image folders, up to
+   * {@code samples} inputs are shown beside what the network saw.
    */
-  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir) {
-    write(spark, summary, written, dir, rejectedDir, 0);
-  }
-
-  /** As above, with up to {@code samples} input images beside what the network saw (image folders only). */
   static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir,
       int samples) {
     try {
@@ -60,10 +56,6 @@ final class ScoringReportWriter {
           e.getMessage() != null ? e.getMessage() : e.toString());
       LOG.debug("Scoring report failed", e);
     }
-  }
-
-  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir) {
-    return gather(spark, summary, written, rejectedDir, 0);
   }
 
   static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir,

@@ -39,7 +39,7 @@ class ScoringReportWriterTest extends SparkTestBase {
     rows.add(RowFactory.create(4L, 0, 0.051f, 0));
     Dataset<Row> written = spark.createDataFrame(rows, LABELLED);
 
-    ScoringReport r = ScoringReportWriter.gather(spark, summary(4, 0, "parquet"), written, rejected(dir));
+    ScoringReport r = ScoringReportWriter.gather(spark, summary(4, 0, "parquet"), written, rejected(dir), 0);
 
     assertThat(r.predictedCounts()).containsExactly(1, 0, 1, 0, 0, 0, 0, 2, 0, 0);
     assertThat(r.trueCounts()).containsExactly(1, 0, 0, 1, 0, 0, 0, 2, 0, 0);
@@ -65,7 +65,7 @@ class ScoringReportWriterTest extends SparkTestBase {
     spark.createDataFrame(rejects, ScoringSchema.REJECTED).coalesce(1).write().option("header", "true")
         .csv(dir.resolve(ScoringJob.REJECTED_DIR).toString());
 
-    ScoringReport r = ScoringReportWriter.gather(spark, summary(1, 4, "csv"), written, rejected(dir));
+    ScoringReport r = ScoringReportWriter.gather(spark, summary(1, 4, "csv"), written, rejected(dir), 0);
 
     assertThat(r.trueCounts()).isNull();
     assertThat(r.wrongBins()).isNull();
@@ -85,13 +85,13 @@ class ScoringReportWriterTest extends SparkTestBase {
     ScoringSummary s = new ScoringSummary("in", "idx", "/out", "parquet", 1, 1, 0, 1, 1, 1, "/m", "abc", null, Map.of(),
         Map.of(), EvaluationSummary.ofConfusion(cm), null);
 
-    ScoringReportWriter.write(spark, s, written, dir, rejected(dir));
+    ScoringReportWriter.write(spark, s, written, dir, rejected(dir), 0);
     assertThat(dir.resolve("_report.html")).isRegularFile();
     assertThat(dir.resolve("_confusion-matrix.png")).isRegularFile();
 
     // a dataset without the expected columns: a warning, not an exception
     Path other = Files.createDirectories(dir.resolve("other"));
-    ScoringReportWriter.write(spark, s, spark.range(3).toDF(), other, rejected(other));
+    ScoringReportWriter.write(spark, s, spark.range(3).toDF(), other, rejected(other), 0);
     assertThat(other.resolve("_report.html")).doesNotExist();
   }
 

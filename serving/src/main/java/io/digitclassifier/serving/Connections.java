@@ -73,7 +73,7 @@ final class Connections {
     connector.setPort(address.getPort());
     connector.setAcceptQueueSize(64);
     connector.setIdleTimeout(millis(config.idleTimeout()));
-    connector.addBean(new FirstRequestDeadline(millis(config.headerTimeout())));
+    connector.addBean(new FirstRequestDeadline(connector, millis(config.headerTimeout())));
     jetty.addConnector(connector);
     NetworkConnectionLimit limit = new NetworkConnectionLimit(config.maxConnections(), connector);
     limit.setEndPointIdleTimeout(IDLE_AT_LIMIT_MS);
@@ -139,15 +139,17 @@ final class Connections {
    * timeout.
    */
   static final class FirstRequestDeadline implements Connection.Listener {
+    private final ServerConnector connector;
     private final long deadlineMs;
 
-    FirstRequestDeadline(long deadlineMs) {
+    FirstRequestDeadline(ServerConnector connector, long deadlineMs) {
+      this.connector = connector;
       this.deadlineMs = deadlineMs;
     }
 
     @Override
     public void onOpened(Connection connection) {
-      SCHEDULER.schedule(() -> {
+      connector.getScheduler().schedule(() -> {
         if (connection.getMessagesIn() == 0 && connection.getEndPoint().isOpen()) {
           LOG.debug("Closing {}: no complete request in {} ms", connection.getEndPoint().getRemoteSocketAddress(),
               deadlineMs);
@@ -158,13 +160,6 @@ final class Connections {
 
     @Override
     public void onClosed(Connection connection) {}
-
-    private static final java.util.concurrent.ScheduledExecutorService SCHEDULER =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "serve-deadlines");
-          t.setDaemon(true);
-          return t;
-        });
   }
 
   /**

@@ -88,6 +88,41 @@ class HostileClientsTest extends SparkTestBase {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 
+  /** {@code n} connections, each having sent {@code head} and then {@code body}, and no more. */
+  private static List<Socket> openSending(int n, String head, byte[] body) throws IOException {
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        Socket s = open();
+        sockets.add(s);
+        s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(body);
+        s.getOutputStream().flush();
+      }
+      return sockets;
+    } catch (IOException e) {
+      for (Socket s : sockets) s.close();
+      throw e;
+    }
+  }
+
+  /** The line and headers of a PNG prediction whose body is {@code length} bytes. */
+  private static String postHeaders(int length) {
+    return "POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: " + length
+        + "\r\n\r\n";
+  }
+
+  /** {@code n} drawn digits posted at once on their own connections; waits (20 s at most) for every answer. */
+  private static List<HttpResponse<String>> burst(int n) throws Exception {
+    HttpClient many = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (int i = 0; i < n; i++) sent.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
+    CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+    List<HttpResponse<String>> answers = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> f : sent) answers.add(f.get());
+    return answers;
+  }
+
   /** Started: writes {@code bytes} to each socket every {@code pauseMs}, {@code rounds} times, ignoring closed ones. */
   private static Thread trickle(List<Socket> sockets, byte[] bytes, int rounds, long pauseMs) {
     Thread t = new Thread(() -> {
@@ -112,15 +147,9 @@ class HostileClientsTest extends SparkTestBase {
 
   @Test
   void aHundredSlowHeaderClientsDoNotKeepADrawnDigitWaitingAndAreClosed() throws Exception {
-    List<Socket> slow = new ArrayList<>();
     long opened = System.nanoTime();
+    List<Socket> slow = openSending(100, "POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n", new byte[0]);
     try {
-      for (int i = 0; i < 100; i++) {
-        Socket s = open();
-        s.getOutputStream().write("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-        slow.add(s);
-      }
       // a byte now and then, as a slow-headers attack sends them, so that the idle timeout alone would not end it
       Thread trickle = trickle(slow, new byte[] {'X'}, 20, 200);
 
@@ -140,15 +169,9 @@ class HostileClientsTest extends SparkTestBase {
 
   @Test
   void aSlowBodyIsCutOffWhileOthersAreAnswered() throws Exception {
-    List<Socket> slow = new ArrayList<>();
     long started = System.nanoTime();
+    List<Socket> slow = openSending(20, postHeaders(500_000), new byte[0]);
     try {
-      for (int i = 0; i < 20; i++) {
-        Socket s = open();
-        s.getOutputStream().write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
-            + "Content-Length: 500000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        slow.add(s);
-      }
       Thread trickle = trickle(slow, new byte[100], 100, 100); // 1 KB/s each, far under 16 KB/s
       for (int i = 0; i < 5; i++) assertThat(timedPredict()).as("a drawn digit, with 20 slow bodies").isLessThan(1000);
       for (Socket s : slow) {
@@ -185,15 +208,9 @@ class HostileClientsTest extends SparkTestBase {
 
   @Test
   void aBurstIsAnsweredOrRefusedWith503AndRetryAfterNoneHanging() throws Exception {
-    HttpClient many = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
-    for (int i = 0; i < 64; i++) burst.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
-    CompletableFuture.allOf(burst.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
-
     int answered = 0;
     int refused = 0;
-    for (CompletableFuture<HttpResponse<String>> f : burst) {
-      HttpResponse<String> r = f.get();
+    for (HttpResponse<String> r : burst(64)) {
       if (r.statusCode() == 200) {
         answered++;
       } else {
@@ -215,18 +232,8 @@ class HostileClientsTest extends SparkTestBase {
   void theHeapStaysBoundedThroughItAll() throws Exception {
     long before = usedHeapAfterGc();
     for (int round = 0; round < 3; round++) {
-      List<Socket> slow = new ArrayList<>();
-      for (int i = 0; i < 100; i++) {
-        Socket s = open();
-        s.getOutputStream().write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
-            + "Content-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().write(new byte[8192]);
-        slow.add(s);
-      }
-      HttpClient many = HttpClient.newBuilder().build();
-      List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
-      for (int i = 0; i < 64; i++) burst.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
-      CompletableFuture.allOf(burst.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+      List<Socket> slow = openSending(100, postHeaders(1_000_000), new byte[8192]);
+      burst(64);
       for (Socket s : slow) s.close();
     }
     long after = usedHeapAfterGc();
