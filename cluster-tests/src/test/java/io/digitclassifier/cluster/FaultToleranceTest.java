@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.digitclassifier.io.LocalFiles;
+import io.digitclassifier.storage.LocalFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

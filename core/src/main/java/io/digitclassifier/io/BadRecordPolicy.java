@@ -1,5 +1,6 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.storage.BadInputException;
 /** What a reader does with a record it cannot parse. */
 public enum BadRecordPolicy {
   /** Stop with a {@link BadInputException} naming the file, position, column and value. */

@@ -1,5 +1,6 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,8 @@
 package io.digitclassifier.io;
 
 import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.storage.BadInputException;
+import io.digitclassifier.storage.Storage;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;

@@ -2,6 +2,8 @@ package io.digitclassifier.io;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.storage.BadInputException;
+import io.digitclassifier.storage.Storage;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.FileNotFoundException;

@@ -4,6 +4,7 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.image.NoDigitException;
+import io.digitclassifier.storage.BadInputException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

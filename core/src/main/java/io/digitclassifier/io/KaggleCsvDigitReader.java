@@ -2,6 +2,7 @@ package io.digitclassifier.io;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.storage.BadInputException;
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.storage.BadInputException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;

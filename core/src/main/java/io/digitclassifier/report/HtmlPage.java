@@ -109,7 +109,7 @@ public final class HtmlPage {
 
   /** Writes the page through a temporary sibling renamed into place. */
   public void write(Path file) {
-    ReportFiles.write(file, html().getBytes(StandardCharsets.UTF_8));
+    io.digitclassifier.storage.LocalFiles.writeAtomically(file, html().getBytes(StandardCharsets.UTF_8));
   }
 
   private void endRow() {
@@ -140,13 +140,13 @@ public final class HtmlPage {
     return sb.toString();
   }
 
-  /** File helpers shared by the reports. */
-  static final class ReportFiles {
-    private ReportFiles() {}
+  /** A share as a percentage with two decimals, or "-" when not a number. */
+  public static String percent(double v) {
+    return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, "%.2f%%", 100 * v) : "-";
+  }
 
-    /** Writes bytes through a temporary sibling renamed into place, so a file is whole or absent. */
-    static void write(Path file, byte[] bytes) {
-      io.digitclassifier.io.LocalFiles.writeAtomically(file, tmp -> Files.write(tmp, bytes));
-    }
+  /** A number with thousands separators and {@code decimals} decimals, or "-" when not a number. */
+  public static String num(double v, int decimals) {
+    return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, "%,." + decimals + "f", v) : "-";
   }
 }

@@ -29,11 +29,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class Plots {
   public static final int WIDTH = 560;
   public static final int HEIGHT = 400;
-  static final Color BLUE = new Color(0x1f, 0x77, 0xb4);
-  static final Color ORANGE = new Color(0xff, 0x7f, 0x0e);
-  static final Color GREEN = new Color(0x2c, 0xa0, 0x2c);
-  static final Color RED = new Color(0xd6, 0x27, 0x28);
-  static final Color GREY = new Color(0x7f, 0x7f, 0x7f);
+  public static final Color BLUE = new Color(0x1f, 0x77, 0xb4);
+  public static final Color ORANGE = new Color(0xff, 0x7f, 0x0e);
+  public static final Color GREEN = new Color(0x2c, 0xa0, 0x2c);
+  public static final Color RED = new Color(0xd6, 0x27, 0x28);
+  public static final Color GREY = new Color(0x7f, 0x7f, 0x7f);
   private static final Color[] PALETTE = {BLUE, ORANGE, GREEN, RED, GREY};
 
   static {

@@ -30,7 +30,7 @@ public final class SparkSessions {
     NativesPlugin.register(conf);
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     // an unreachable NameNode or S3 endpoint fails in seconds, not after Hadoop's many minutes of retries
-    io.digitclassifier.io.Storage.withDefaults(spark.sparkContext().hadoopConfiguration());
+    io.digitclassifier.storage.Storage.withDefaults(spark.sparkContext().hadoopConfiguration());
     return spark;
   }
 

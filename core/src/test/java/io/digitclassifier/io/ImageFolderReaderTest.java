@@ -9,6 +9,7 @@ import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.storage.BadInputException;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.digitclassifier.SparkTestBase;
-import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestDigits.IdxFiles;
+import io.digitclassifier.TestDigits;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.storage.BadInputException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -335,8 +337,8 @@ class ReaderErrorsTest extends SparkTestBase {
   void parquetWrongLength() {
     List<DigitRecord> digits = TestDigits.random(25, 7);
     digits.get(3).setPixels(Arrays.copyOf(digits.get(3).getPixels(), 783));
-    Path array = TestDigits.writeParquetArray(spark, dir.resolve("short-array.parquet"), digits, false);
-    Path binary = TestDigits.writeParquetBinary(spark, dir.resolve("short-binary.parquet"), digits);
+    Path array = TestParquet.writeArray(spark, dir.resolve("short-array.parquet"), digits, false);
+    Path binary = TestParquet.writeBinary(spark, dir.resolve("short-binary.parquet"), digits);
 
     assertThat(failParquet(array)).contains(array.toString(), ".parquet: row 4, column pixels: 783 values,"
         + " expected 784");

@@ -3,8 +3,9 @@ package io.digitclassifier.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
-import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestDigits.IdxFiles;
+import io.digitclassifier.TestDigits;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,8 +42,8 @@ class ReadersRoundTripTest extends SparkTestBase {
     csvGz = TestDigits.writeCsv(dir.resolve("train.csv.gz"), DIGITS, true);
     csvUnlabelled = TestDigits.writeCsv(dir.resolve("test.csv"), DIGITS, false);
     // Without an id column, so that the reader's own numbering is what is checked.
-    parquetArray = TestDigits.writeParquetArray(spark, dir.resolve("array.parquet"), DIGITS, false);
-    parquetBinary = TestDigits.writeParquetBinary(spark, dir.resolve("binary.parquet"), DIGITS);
+    parquetArray = TestParquet.writeArray(spark, dir.resolve("array.parquet"), DIGITS, false);
+    parquetBinary = TestParquet.writeBinary(spark, dir.resolve("binary.parquet"), DIGITS);
   }
 
   static Stream<Arguments> labelledInputs() {
@@ -150,7 +151,7 @@ class ReadersRoundTripTest extends SparkTestBase {
 
   @Test
   void parquetIdColumnIsKept() {
-    Path file = TestDigits.writeParquetArray(spark, dir.resolve("with-id.parquet"), DIGITS, true);
+    Path file = TestParquet.writeArray(spark, dir.resolve("with-id.parquet"), DIGITS, true);
 
     List<DigitRecord> read = new ParquetDigitReader()
         .read(spark, DigitInput.of(file.toString()), BadRecordPolicy.FAIL).collect();
@@ -164,7 +165,7 @@ class ReadersRoundTripTest extends SparkTestBase {
     Path out = Files.createDirectory(dir.resolve("parts"));
     int[][] chunks = {{0, 3}, {3, 15}, {15, 25}};
     for (int i = 0; i < chunks.length; i++) {
-      Path one = TestDigits.writeParquetArray(spark, dir.resolve("chunk" + i + ".parquet"),
+      Path one = TestParquet.writeArray(spark, dir.resolve("chunk" + i + ".parquet"),
           DIGITS.subList(chunks[i][0], chunks[i][1]), false);
       try (Stream<Path> files = Files.list(one)) {
         Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();

@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.hash;
 
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.io.Storage;
 import io.digitclassifier.report.InputSamples;
+import io.digitclassifier.storage.Storage;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -2,14 +2,15 @@ package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.image.DigitPhotos.Condition;
+import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.image.NoDigitException;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.io.Storage;
+import io.digitclassifier.model.Predictor;
+import io.digitclassifier.storage.Storage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +20,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The robustness corpus and its benchmark: MNIST test digits, a seeded sample, rendered as photos and scans under
@@ -58,7 +57,7 @@ public final class PhotoBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     io.digitclassifier.natives.NativeBuild.select();
     List<DigitRecord> sample = sample();
-    ComputationGraph net = ScoringJob.checkModel(model, Storage.conf());
+    Predictor net = Predictor.load(model, Storage.conf());
     EnumSet<Condition> chosen = EnumSet.noneOf(Condition.class);
     if (conditions == null) chosen = EnumSet.allOf(Condition.class);
     else for (String c : conditions) chosen.add(DigitPhotos.condition(c));
@@ -166,7 +165,7 @@ public final class PhotoBenchmark implements Callable<Integer> {
   }
 
   /** The model's label for each prepared digit; -1 for a rejected image (null). */
-  private static List<Integer> predict(ComputationGraph net, List<byte[]> prepared) {
+  private static List<Integer> predict(Predictor net, List<byte[]> prepared) {
     List<Integer> out = new ArrayList<>();
     int batch = 256;
     for (int i = 0; i < prepared.size(); i += batch) {
@@ -174,8 +173,8 @@ public final class PhotoBenchmark implements Callable<Integer> {
       for (int j = i; j < Math.min(prepared.size(), i + batch); j++) {
         px.add(prepared.get(j) == null ? new byte[Digits.PIXELS] : prepared.get(j));
       }
-      INDArray best = net.outputSingle(false, Digits.toFeatures(px)).argMax(1);
-      for (int k = 0; k < px.size(); k++) out.add(prepared.get(i + k) == null ? -1 : best.getInt(k));
+      Predictor.Predictions best = net.predict(px);
+      for (int k = 0; k < px.size(); k++) out.add(prepared.get(i + k) == null ? -1 : best.get(k).label());
     }
     return out;
   }

@@ -1,7 +1,8 @@
 package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.data.Digits;
+import io.digitclassifier.model.Predictor;
+import io.digitclassifier.model.PredictorPool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,8 +14,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The scoring stage inside one partition: records stream through in batches of {@code batchSize}, each batch
@@ -23,6 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ScoreFunction.class);
 
   private final Broadcast<byte[]> model;
   private final String sha256;
@@ -41,7 +43,7 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
     io.digitclassifier.spark.ExecutorSetup.ensure();
     var rows = new Iterator<Row>() {
       private final ArrayDeque<Row> ready = new ArrayDeque<>();
-      private ComputationGraph net;
+      private Predictor net;
 
       @Override
       public boolean hasNext() {
@@ -53,7 +55,7 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
       /** Gives the borrowed instance back, once: when the partition is done, or when its task ends. */
       void release() {
         if (net != null) {
-          ExecutorModels.giveBack(sha256, net);
+          PredictorPool.forModel(sha256).giveBack(net);
           net = null;
         }
       }
@@ -70,16 +72,11 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
           batch.add(records.next());
         }
         if (batch.isEmpty()) return;
-        if (net == null) net = ExecutorModels.borrow(sha256, model::value, modelLoads);
+        if (net == null) net = PredictorPool.forModel(sha256).borrowOrLoad(ScoreFunction.this::load);
         List<byte[]> images = new ArrayList<>(batch.size());
         for (DigitRecord r : batch) images.add(r.getPixels());
-        INDArray probabilities = net.outputSingle(false, Digits.toFeatures(images));
-        float[] p = probabilities.data().asFloat();
-        for (int i = 0; i < batch.size(); i++) {
-          float[] row = new float[Digits.CLASSES];
-          System.arraycopy(p, i * Digits.CLASSES, row, 0, Digits.CLASSES);
-          ready.add(ScoringSchema.scored(batch.get(i), row));
-        }
+        Predictor.Predictions predictions = net.predict(images);
+        for (int i = 0; i < batch.size(); i++) ready.add(ScoringSchema.scored(batch.get(i), predictions.get(i)));
       }
     };
     // A task that fails or is cancelled mid-partition (a bad record, a lost sibling task) never drains its
@@ -87,5 +84,17 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
     TaskContext task = TaskContext.get();
     if (task != null) task.addTaskCompletionListener((TaskCompletionListener) context -> rows.release());
     return rows;
+  }
+
+  /**
+   * A new instance from the broadcast bytes, when every instance this executor has is in use: once per core at
+   * most, never per partition; {@code modelLoads} counts them.
+   */
+  private Predictor load() {
+    Predictor p = Predictor.fromBytes(model.value(), "model " + sha256.substring(0, 12));
+    modelLoads.add(1);
+    LOG.info("Loaded model {} on this executor (instance {})", sha256.substring(0, 12),
+        PredictorPool.forModel(sha256).size() + 1);
+    return p;
   }
 }

@@ -6,6 +6,7 @@ import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.DigitParquet;
 import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
 import io.digitclassifier.spark.SparkSessions;
@@ -20,13 +21,11 @@ import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Scoring throughput: {@code single} runs DL4J's {@code output()} over MNIST's 10,000 test digits in batches,
@@ -65,20 +64,20 @@ public final class ScoringBenchmark implements Callable<Integer> {
           .orElseThrow(() -> new IllegalArgumentException("Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
       if ("single".equals(mode)) {
         List<DigitRecord> test = DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
-        List<INDArray> batches = new ArrayList<>();
+        List<List<byte[]>> batches = new ArrayList<>();
         for (int i = 0; i < test.size(); i += batchSize) {
           List<byte[]> px = new ArrayList<>();
           for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
-          batches.add(Digits.toFeatures(px));
+          batches.add(px);
         }
-        ComputationGraph net = ScoringJob.checkModel(model.toString(), spark.sparkContext().hadoopConfiguration());
-        for (int i = 0; i < 5; i++) net.outputSingle(false, batches.get(i)); // warm-up
+        Predictor net = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration());
+        for (int i = 0; i < 5; i++) net.predict(batches.get(i)); // warm-up
         long start = System.nanoTime();
         long n = 0;
         for (int p = 0; p < passes; p++) {
-          for (INDArray b : batches) {
-            net.outputSingle(false, b);
-            n += b.size(0);
+          for (List<byte[]> b : batches) {
+            net.predict(b);
+            n += b.size();
           }
         }
         double s = (System.nanoTime() - start) / 1e9;

@@ -3,21 +3,22 @@ package io.digitclassifier.scoring;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.digitclassifier.config.JobMain;
-import io.digitclassifier.config.Versions;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.io.AtomicOutput;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.io.Hashing;
-import io.digitclassifier.io.Storage;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.model.Predictor;
+import io.digitclassifier.spark.JobMain;
 import io.digitclassifier.spark.NativesPlugin;
 import io.digitclassifier.spark.Stages;
+import io.digitclassifier.spark.Versions;
+import io.digitclassifier.storage.AtomicOutput;
+import io.digitclassifier.storage.Hashing;
+import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -73,13 +74,13 @@ public final class ScoringJob {
   static int execute(String[] args) {
     ScoringOptions options = new ScoringOptions();
     return JobMain.execute(args, options, "scoring", "digitclassifier-score", options::toConfig,
-        config -> checkModel(config.model(), Storage.conf()),
+        config -> Predictor.load(config.model(), Storage.conf()),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    checkModel(config.model(), spark.sparkContext().hadoopConfiguration());
+    Predictor.load(config.model(), spark.sparkContext().hadoopConfiguration());
     return new ScoringJob(config, spark).run();
   }
 
@@ -92,27 +93,7 @@ public final class ScoringJob {
     return sb.toString();
   }
 
-  /**
-   * Loads the model and runs one blank digit through it: a missing, corrupt or incompatible model is a clear
-   * error here, before Spark starts.
-   */
-  static ComputationGraph checkModel(String model, org.apache.hadoop.conf.Configuration conf) {
-    ComputationGraph net = ModelFiles.load(model, conf, false);
-    String file = Storage.display(new org.apache.hadoop.fs.Path(ModelFiles.modelFile(model, conf)));
-    INDArray out;
-    try {
-      out = net.outputSingle(false, Nd4j.zeros(1, 1, Digits.SIDE, Digits.SIDE));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot use model " + file + ": it does not take a 28x28x1 digit (" + e.getMessage() + ")", e);
-    }
-    if (out.rank() != 2 || out.size(1) != Digits.CLASSES) {
-      throw new IllegalArgumentException("Cannot use model " + file + ": its output has shape "
-          + java.util.Arrays.toString(out.shape()) + ", expected 10 class probabilities");
-    }
-    return net;
-  }
-
-  /** Runs the pipeline; the caller has checked the model ({@link #checkModel}). */
+  /** Runs the pipeline; the caller has checked the model ({@link Predictor#load}). */
   private ScoringSummary run() {
     LOG.info("Scoring configuration: {}", config);
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();

@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.InputSamples;
-import io.digitclassifier.report.ScoringReport;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +85,7 @@ final class ScoringReportWriter {
     List<List<String>> first = new ArrayList<>();
     List<Row> rejectedImages = new ArrayList<>();
     if (summary.rejected() > 0
-        && io.digitclassifier.io.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
+        && io.digitclassifier.storage.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
       var reader = spark.read().format(summary.outputFormat());
       if (OutputFormat.CSV.sparkName().equals(summary.outputFormat())) {
         reader = reader.option("header", "true").option("inferSchema", "true");

@@ -2,6 +2,7 @@ package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.model.Predictor;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -31,10 +32,8 @@ final class ScoringSchema {
 
   private ScoringSchema() {}
 
-  static Row scored(DigitRecord r, float[] p) {
-    int best = 0;
-    for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-    return RowFactory.create(r.getId(), r.getSource(), best, p[best], p, r.getLabel());
+  static Row scored(DigitRecord r, Predictor.Prediction p) {
+    return RowFactory.create(r.getId(), r.getSource(), p.label(), p.confidence(), p.probabilities(), r.getLabel());
   }
 
   static Row rejected(DigitRecord r) {

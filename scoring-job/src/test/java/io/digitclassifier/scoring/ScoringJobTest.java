@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
-import io.digitclassifier.image.DigitPhotos;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.io.BadInputException;
+import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.model.Json;
+import io.digitclassifier.storage.BadInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +31,8 @@ class ScoringJobTest extends SparkTestBase {
 
   @BeforeAll
   static void model() throws Exception {
-    model = TestModels.lenet(spark);
-    digits = TestModels.testDigits(spark, 300);
+    model = TestModels.lenet();
+    digits = TestModels.testDigits(300);
   }
 
   private static ScoringConfig config(String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
@@ -61,7 +62,7 @@ class ScoringJobTest extends SparkTestBase {
     Path idx = TestDigits.writeIdx(Files.createDirectories(dir.resolve("idx")), "t10k", digits, false).images();
     Path idxGz = TestDigits.writeIdx(Files.createDirectories(dir.resolve("idxgz")), "t10k", digits, true).images();
     Path csv = TestDigits.writeCsv(dir.resolve("digits.csv"), digits, true);
-    Path parquet = TestDigits.writeParquetBinary(spark, dir.resolve("digits.parquet"), digits);
+    Path parquet = TestParquet.writeBinary(spark, dir.resolve("digits.parquet"), digits);
 
     ScoringSummary s = ScoringJob.run(config(idx.toString(), "from-idx", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL), spark);
     assertThat(s.read()).isEqualTo(300);
@@ -71,7 +72,7 @@ class ScoringJobTest extends SparkTestBase {
     // 3 partitions on local[2]: at most one instance per task slot in this JVM (the one executor), however many
     // partitions, rows or runs; the instances stay loaded for later runs
     assertThat(s.modelLoads()).isLessThanOrEqualTo(2);
-    assertThat(ExecutorModels.loaded(s.modelSha256())).isBetween(1, 2);
+    assertThat(io.digitclassifier.model.PredictorPool.forModel(s.modelSha256()).size()).isBetween(1, 2);
     List<String> expected = predictions(dir.resolve("from-idx"), OutputFormat.PARQUET);
     assertThat(expected).hasSize(300);
 

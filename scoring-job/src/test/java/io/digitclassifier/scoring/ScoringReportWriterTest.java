@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.model.EvaluationSummary;
-import io.digitclassifier.report.ScoringReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,8 +3,11 @@ package io.digitclassifier.serving;
 import com.sun.net.httpserver.HttpServer;
 import io.digitclassifier.config.ConfFileDefaults;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.model.Predictor;
+import io.digitclassifier.model.PredictorPool;
 import io.digitclassifier.natives.LoadedNatives;
 import io.digitclassifier.natives.NativeBuild;
+import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -29,21 +32,23 @@ import picocli.CommandLine;
  * and run on Jetty with a bound on what each client can hold ({@link Connections}).
  *
  * <p>Twice as many requests as there are model copies are at work at once, so decoding and preprocessing (about
- * 3 ms a canvas, 10 ms a photo) overlap with the forward passes on a {@link ModelPool} of at most four copies;
+ * 3 ms a canvas, 10 ms a photo) overlap with the forward passes on a {@link PredictorPool} of at most four copies;
  * the others wait their turn without a thread, up to {@code --max-waiting} of them for {@code --max-wait}.
  */
 public final class DigitServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DigitServer.class);
 
   private final Connections http;
-  private final ModelPool model;
+  private final PredictorPool model;
+  private final String sha256;
   private final URI uri;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger closed = new AtomicInteger();
 
-  private DigitServer(Connections http, ModelPool model, URI uri) {
+  private DigitServer(Connections http, PredictorPool model, String sha256, URI uri) {
     this.http = http;
     this.model = model;
+    this.sha256 = sha256;
     this.uri = uri;
   }
 
@@ -117,7 +122,11 @@ public final class DigitServer implements AutoCloseable {
     // Bound first, so that a port in use fails before seconds of model loading; connections wait in the backlog.
     Connections connections = Connections.bind(address, config, 2 * instances);
     try {
-      ModelPool model = ModelPool.load(config.model(), instances);
+      long loading = System.nanoTime();
+      Predictor first = Predictor.load(config.model(), Storage.conf());
+      PredictorPool model = PredictorPool.of(first, instances);
+      LOG.info("Loaded model {} ({}, {} parameters) as {} instance(s) in {} ms", first.sha256().substring(0, 12),
+          first.source(), first.parameters(), instances, (System.nanoTime() - loading) / 1_000_000);
       warmUp(model);
       HttpServer http = connections.http;
       http.createContext("/api/predict", new PredictHandler(model));
@@ -131,7 +140,7 @@ public final class DigitServer implements AutoCloseable {
           }
           Map<String, Object> health = new LinkedHashMap<>();
           health.put("status", "ready");
-          health.put("model", model.sha256());
+          health.put("model", first.sha256());
           health.put("instances", model.size());
           health.put("natives", LoadedNatives.describe());
           Exchanges.json(exchange, 200, health);
@@ -149,7 +158,7 @@ public final class DigitServer implements AutoCloseable {
       LOG.info("Limits: {} connections, {} s for a first request's headers, {} s idle, bodies at >= {} bytes/s, "
           + "{} requests at work and {} waiting for up to {} s", config.maxConnections(), config.headerTimeout(),
           config.idleTimeout(), config.minBodyRate(), 2 * instances, config.maxWaiting(), config.maxWait());
-      return new DigitServer(connections, model, uri(config.host(), connections.port()));
+      return new DigitServer(connections, model, first.sha256(), uri(config.host(), connections.port()));
     } catch (RuntimeException | Error e) {
       connections.stop(0);
       throw e;
@@ -160,13 +169,16 @@ public final class DigitServer implements AutoCloseable {
    * Runs what the first request will run (PNG decoding, preprocessing, every network copy, JSON), so that it
    * finds natives loaded, workspaces allocated and the hot code compiled.
    */
-  private static void warmUp(ModelPool model) {
+  private static void warmUp(PredictorPool model) {
     long start = System.nanoTime();
     byte[] png = CanvasSample.seven();
     byte[] pixels = null;
     for (int i = 0; i < 20; i++) pixels = ImagePreprocessor.toMnist(png);
-    model.warmUp(pixels, 10);
-    Prediction prediction = model.predict(pixels);
+    byte[] seven = pixels;
+    model.forEach(p -> {
+      for (int i = 0; i < 10; i++) p.predict(seven);
+    });
+    Predictor.Prediction prediction = model.with(p -> p.predict(seven));
     try {
       io.digitclassifier.model.Json.MAPPER.writeValueAsBytes(prediction);
     } catch (IOException e) {
@@ -221,7 +233,7 @@ public final class DigitServer implements AutoCloseable {
 
   /** The SHA-256 of the model.zip being served. */
   public String modelSha256() {
-    return model.sha256();
+    return sha256;
   }
 
   /** Blocks until {@link #close()}. */

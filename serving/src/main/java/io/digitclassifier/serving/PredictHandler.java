@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpHandler;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.model.Json;
+import io.digitclassifier.model.Predictor;
+import io.digitclassifier.model.PredictorPool;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Locale;
@@ -32,9 +34,9 @@ final class PredictHandler implements HttpHandler {
   static final String JSON = "application/json";
   private static final String DATA_URL_PREFIX = "data:image/png;base64,";
 
-  private final ModelPool model;
+  private final PredictorPool model;
 
-  PredictHandler(ModelPool model) {
+  PredictHandler(PredictorPool model) {
     this.model = model;
   }
 
@@ -42,7 +44,7 @@ final class PredictHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     long start = System.nanoTime();
     try {
-      Prediction prediction = predict(exchange);
+      Predictor.Prediction prediction = predict(exchange);
       Exchanges.json(exchange, 200, prediction);
       LOG.debug("Predicted {} in {} us", prediction.label(), (System.nanoTime() - start) / 1000);
     } catch (RequestException e) {
@@ -58,7 +60,7 @@ final class PredictHandler implements HttpHandler {
     }
   }
 
-  private Prediction predict(HttpExchange exchange) throws IOException {
+  private Predictor.Prediction predict(HttpExchange exchange) throws IOException {
     if (!"POST".equals(exchange.getRequestMethod())) {
       throw new RequestException(405, "Cannot predict: method " + exchange.getRequestMethod()
           + " is not allowed, use POST", "POST");
@@ -84,7 +86,7 @@ final class PredictHandler implements HttpHandler {
     } catch (ImageDecodeException e) {
       throw new RequestException(400, "Cannot read the image: " + e.getMessage());
     }
-    return model.predict(pixels);
+    return model.with(p -> p.predict(pixels));
   }
 
   private static RequestException tooLarge(String size) {

@@ -2,7 +2,6 @@ package io.digitclassifier.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
 import java.io.File;
 import java.nio.file.Files;
@@ -32,7 +31,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * End to end in a real browser: headless Chromium (Debian's, through its chromedriver) draws digits stroke by
  * stroke on the page's canvas, presses Predict and reads the answer of a real LeNet.
  */
-class CanvasBrowserTest extends SparkTestBase {
+class CanvasBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
@@ -46,7 +45,7 @@ class CanvasBrowserTest extends SparkTestBase {
     assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
         .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
         .isTrue();
-    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark).toString(), "127.0.0.1", 0));
+    server = DigitServer.start(new ServeConfig(TestModels.lenet().toString(), "127.0.0.1", 0));
     profile = Files.createTempDirectory("serve-e2e-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());

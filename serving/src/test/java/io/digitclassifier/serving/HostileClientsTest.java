@@ -2,7 +2,6 @@ package io.digitclassifier.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * slow-body clients while a drawn digit is answered within a second, idle kept-alive connections closed, a burst
  * answered or refused with 503 and {@code Retry-After}, none hanging, and the heap no larger afterwards.
  */
-class HostileClientsTest extends SparkTestBase {
+class HostileClientsTest {
   static final double HEADER_TIMEOUT = 2;
   static final double IDLE_TIMEOUT = 1.5;
   static final int MAX_WAITING = 4;
@@ -39,7 +38,7 @@ class HostileClientsTest extends SparkTestBase {
 
   @BeforeAll
   static void startServer() {
-    server = DigitServer.start(new ServeConfig(TestModels.lenet(spark).toString(), "127.0.0.1", 0,
+    server = DigitServer.start(new ServeConfig(TestModels.lenet().toString(), "127.0.0.1", 0,
         ServeConfig.DEFAULT_MAX_CONNECTIONS, HEADER_TIMEOUT, IDLE_TIMEOUT, ServeConfig.DEFAULT_MIN_BODY_RATE,
         MAX_WAITING, 2));
     client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

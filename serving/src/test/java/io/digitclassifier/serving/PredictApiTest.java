@@ -3,7 +3,6 @@ package io.digitclassifier.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
 import io.digitclassifier.data.DigitRecord;
@@ -14,10 +13,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * The API against a real LeNet trained on MNIST: real test digits drawn as a canvas would send them, and every
  * refusal with its status and message.
  */
-class PredictApiTest extends SparkTestBase {
+class PredictApiTest {
   private static final int DIGITS = 20;
 
   private static Path model;
@@ -45,8 +44,8 @@ class PredictApiTest extends SparkTestBase {
 
   @BeforeAll
   static void startServer() {
-    model = TestModels.lenet(spark);
-    digits = TestModels.testDigits(spark, DIGITS);
+    model = TestModels.lenet();
+    digits = TestModels.testDigits(DIGITS);
     server = DigitServer.start(new ServeConfig(model.toString(), "127.0.0.1", 0));
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }

@@ -1,18 +1,12 @@
 package io.digitclassifier.training;
 
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.data.Digits;
-import io.digitclassifier.report.Mistake;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.digitclassifier.model.Predictor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * For the training report, inside one partition of the held-out set: scores the digits in batches with the
@@ -35,13 +29,12 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
   @Override
   public Iterator<Mistake> call(Iterator<DigitRecord> records) {
     if (!records.hasNext()) return List.<Mistake>of().iterator();
-    io.digitclassifier.net.Dl4jHelpers.enable();
-    ComputationGraph net;
-    try {
-      net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot load the final model to find its mistakes: " + e.getMessage(), e);
-    }
+    // Loaded per partition and dropped after (a few per run): kept in an executor-wide pool as scoring does, every
+    // trained model would stay in the JVM of a notebook or a test for its life.
+    return mistakes(Predictor.fromBytes(model.value(), "the final model"), records).iterator();
+  }
+
+  private List<Mistake> mistakes(Predictor net, Iterator<DigitRecord> records) {
     Mistake.Top top = new Mistake.Top(k);
     List<DigitRecord> batch = new ArrayList<>(batchSize);
     while (records.hasNext()) {
@@ -52,22 +45,19 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
         batch.clear();
       }
     }
-    return top.sorted().iterator();
+    return top.sorted();
   }
 
-  static void score(ComputationGraph net, List<DigitRecord> batch, Mistake.Top top) {
+  static void score(Predictor net, List<DigitRecord> batch, Mistake.Top top) {
     if (batch.isEmpty()) return;
     List<byte[]> images = new ArrayList<>(batch.size());
     for (DigitRecord r : batch) images.add(r.getPixels());
-    float[] p = net.outputSingle(false, Digits.toFeatures(images)).data().asFloat();
+    Predictor.Predictions predictions = net.predict(images);
     for (int i = 0; i < batch.size(); i++) {
-      int best = 0;
-      for (int c = 1; c < Digits.CLASSES; c++) if (p[i * Digits.CLASSES + c] > p[i * Digits.CLASSES + best]) best = c;
+      Predictor.Prediction p = predictions.get(i);
       DigitRecord r = batch.get(i);
-      if (best != r.getLabel()) {
-        float[] row = new float[Digits.CLASSES];
-        System.arraycopy(p, i * Digits.CLASSES, row, 0, Digits.CLASSES);
-        top.offer(new Mistake(r.getId(), r.getLabel(), best, row, r.getPixels()));
+      if (p.label() != r.getLabel()) {
+        top.offer(new Mistake(r.getId(), r.getLabel(), p.label(), p.probabilities(), r.getPixels()));
       }
     }
   }

@@ -3,8 +3,6 @@ package io.digitclassifier.training;
 import io.digitclassifier.augment.Augmenter;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.report.Mistake;
-import io.digitclassifier.report.TrainingReport;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Files;
 import java.nio.file.Path;

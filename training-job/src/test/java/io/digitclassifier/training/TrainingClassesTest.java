@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
@@ -36,7 +37,7 @@ class TrainingClassesTest extends SparkTestBase {
     digits = DigitInputs.read(spark, TestModels.mnist().resolve("train-images-idx3-ubyte").toString(), null,
         BadRecordPolicy.FAIL, 2).take(3000);
     csv = TestDigits.writeCsv(dir.resolve("train.csv"), digits, true);
-    parquet = TestDigits.writeParquetBinary(spark, dir.resolve("train.parquet"), digits);
+    parquet = TestParquet.writeBinary(spark, dir.resolve("train.parquet"), digits);
   }
 
   private static TrainingConfig config(String data, long limit, Path output) {

@@ -7,8 +7,8 @@ import io.digitclassifier.net.NetworkKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 class TrainingOptionsTest {
 
@@ -28,6 +28,11 @@ class TrainingOptionsTest {
       // flags (arity 0) show no default; every option that takes a value does
       if (o.defaultValue() != null && o.arity().max() > 0) assertThat(help).contains("Default: " + o.defaultValue());
     }
+  }
+
+  @Test
+  void readmeTableIsTheDeclaredOptions() {
+    io.digitclassifier.ReadmeOptions.assertTableMatches(new TrainingOptions(), "## Training");
   }
 
   @Test

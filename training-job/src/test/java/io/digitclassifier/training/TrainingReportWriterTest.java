@@ -9,8 +9,6 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.NetworkKind;
-import io.digitclassifier.report.Mistake;
-import io.digitclassifier.report.TrainingReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,14 +32,14 @@ class TrainingReportWriterTest extends SparkTestBase {
   private Path modelDir() throws Exception {
     Path model = dir.resolve("model");
     Files.createDirectories(model);
-    Files.copy(TestModels.lenet(spark).resolve(ModelFiles.MODEL), model.resolve(ModelFiles.MODEL));
+    Files.copy(TestModels.lenet().resolve(ModelFiles.MODEL), model.resolve(ModelFiles.MODEL));
     return model;
   }
 
   @Test
   void mistakesAreTheMostConfidentOnesAcrossPartitions() throws Exception {
     Path model = modelDir();
-    List<DigitRecord> digits = TestModels.testDigits(spark, 1000);
+    List<DigitRecord> digits = TestModels.testDigits(1000);
     JavaRDD<DigitRecord> test = jsc.parallelize(digits, 3);
 
     List<Mistake> found = TrainingReportWriter.mistakes(spark, config(), test, model);
@@ -64,7 +62,7 @@ class TrainingReportWriterTest extends SparkTestBase {
 
   @Test
   void samplesAreFirstImagesOfDifferentLabelsWithTheTrainingCopies() {
-    List<DigitRecord> digits = TestModels.testDigits(spark, 100);
+    List<DigitRecord> digits = TestModels.testDigits(100);
     List<TrainingReport.AugmentedSample> samples = TrainingReportWriter.samples(config(), jsc.parallelize(digits, 2));
 
     assertThat(samples).hasSize(TrainingReportWriter.SAMPLES);
@@ -81,7 +79,7 @@ class TrainingReportWriterTest extends SparkTestBase {
   @Test
   void writesTheReportBesideTheModel() throws Exception {
     Path model = modelDir();
-    JavaRDD<DigitRecord> digits = jsc.parallelize(TestModels.testDigits(spark, 300), 2);
+    JavaRDD<DigitRecord> digits = jsc.parallelize(TestModels.testDigits(300), 2);
     long[][] cm = new long[10][10];
     for (int i = 0; i < 10; i++) cm[i][i] = 30;
     TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"),
@@ -104,7 +102,7 @@ class TrainingReportWriterTest extends SparkTestBase {
   void aFailingReportIsAWarningNotAFailure() {
     // no model.zip in the directory: the mistakes cannot be found, the call still returns
     Path empty = dir.resolve("empty");
-    TrainingReportWriter.write(spark, config(), null, jsc.parallelize(TestModels.testDigits(spark, 10), 1),
+    TrainingReportWriter.write(spark, config(), null, jsc.parallelize(TestModels.testDigits(10), 1),
         jsc.parallelize(List.<DigitRecord>of(), 1), empty);
     assertThat(empty.resolve("report.html")).doesNotExist();
   }

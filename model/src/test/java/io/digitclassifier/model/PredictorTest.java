@@ -1,0 +1,130 @@
+package io.digitclassifier.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.digitclassifier.TestModels;
+import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.storage.Hashing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** The one prediction path, on a real LeNet trained on MNIST (no Spark). */
+class PredictorTest {
+  @TempDir Path dir;
+
+  @Test
+  void predictsMnistTestDigitsInBatchesAsOneByOne() throws Exception {
+    Path model = TestModels.lenet();
+    Predictor p = Predictor.load(model.toString(), new Configuration());
+    assertThat(p.sha256()).isEqualTo(Hashing.sha256(Files.readAllBytes(model.resolve(ModelFiles.MODEL))));
+    List<DigitRecord> test = TestModels.testDigits(500);
+    List<byte[]> images = new ArrayList<>();
+    for (DigitRecord r : test) images.add(r.getPixels());
+    Predictor.Predictions batch = p.predict(images);
+    assertThat(batch.size()).isEqualTo(500);
+    int right = 0;
+    for (int i = 0; i < test.size(); i++) {
+      Predictor.Prediction one = batch.get(i);
+      if (one.label() == test.get(i).getLabel()) right++;
+      float sum = 0;
+      for (float f : one.probabilities()) sum += f;
+      assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+      for (float f : one.probabilities()) assertThat(f).isLessThanOrEqualTo(one.confidence());
+    }
+    assertThat(right / 500.0).as("accuracy of the test LeNet").isGreaterThan(0.9);
+    for (int i : new int[] {0, 17, 499}) {
+      assertThat(p.predict(images.get(i)).probabilities())
+          .containsExactly(batch.get(i).probabilities(), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+    assertThat(p.predict(List.of()).size()).isZero();
+  }
+
+  @Test
+  void aPoolOfCopiesServesConcurrentCallersTheSameAnswers() throws Exception {
+    Predictor first = Predictor.load(TestModels.lenet().toString(), new Configuration());
+    PredictorPool pool = PredictorPool.of(first, 2);
+    assertThat(pool.size()).isEqualTo(2);
+    List<byte[]> images = TestModels.testPixels(40);
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> labels = new ArrayList<>();
+      for (byte[] image : images) labels.add(threads.submit(() -> pool.with(p -> p.predict(image).label())));
+      for (int i = 0; i < images.size(); i++) {
+        assertThat(labels.get(i).get()).isEqualTo(first.copy().predict(images.get(i)).label());
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(pool.size()).isEqualTo(2);
+  }
+
+  @Test
+  void anExecutorsPoolLoadsOnlyWhenEveryInstanceIsBusy() {
+    byte[] zip = bytes(TestModels.lenet().resolve(ModelFiles.MODEL));
+    PredictorPool pool = PredictorPool.forModel("test-" + System.nanoTime());
+    AtomicInteger loads = new AtomicInteger();
+    Predictor a = pool.borrowOrLoad(() -> {
+      loads.incrementAndGet();
+      return Predictor.fromBytes(zip, "a");
+    });
+    Predictor b = pool.borrowOrLoad(() -> {
+      loads.incrementAndGet();
+      return Predictor.fromBytes(zip, "b");
+    });
+    pool.giveBack(a);
+    Predictor again = pool.borrowOrLoad(() -> {
+      throw new AssertionError("an idle instance was there");
+    });
+    assertThat(again).isSameAs(a);
+    assertThat(loads).hasValue(2);
+    assertThat(pool.size()).isEqualTo(2);
+    assertThat(b).isNotSameAs(a);
+  }
+
+  @Test
+  void aModelThatIsNotADigitClassifierIsRefusedWithItsName() throws Exception {
+    assertThatThrownBy(() -> Predictor.fromBytes("not a zip".getBytes(), "junk.zip"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Cannot load model junk.zip");
+    // a network for 784 inputs with 3 outputs: loads, then fails the check
+    ComputationGraph three = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
+        .addInputs("in").setInputTypes(InputType.convolutional(28, 28, 1))
+        .addLayer("dense", new DenseLayer.Builder().nOut(8).build(), "in")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+            .activation(Activation.SOFTMAX).build(), "dense")
+        .setOutputs("out").build());
+    three.init();
+    Path zip = dir.resolve("three.zip");
+    ModelFiles.save(three, zip);
+    assertThatThrownBy(() -> Predictor.load(zip.toString(), new Configuration()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Cannot use model")
+        .hasMessageContaining("it has 3 outputs, expected 10");
+    assertThatThrownBy(() -> Predictor.load(dir.resolve("none").toString(), new Configuration()))
+        .hasMessageContaining("no such file");
+  }
+
+  private static byte[] bytes(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.digitclassifier.serving;
+
+import io.digitclassifier.ReadmeOptions;
+import org.junit.jupiter.api.Test;
+
+class ServeOptionsTest {
+  @Test
+  void readmeTableIsTheDeclaredOptions() {
+    ReadmeOptions.assertTableMatches(new ServeOptions(), "## Canvas");
+  }
+}
