@@ -25,3 +25,21 @@ build_if_missing() {
     fi
   done
 }
+
+# The value of a Spark property in a properties file (spark-defaults.conf syntax: key, whitespace or '=', value),
+# empty when absent: spark_conf_value KEY FILE
+spark_conf_value() {
+  [ -f "$2" ] || return 0
+  sed -n -E "s/^[[:space:]]*$(printf '%s' "$1" | sed 's/\./\\./g')[[:space:]=]+(.*[^[:space:]])[[:space:]]*$/\1/p" "$2" | tail -n 1
+}
+
+# Whether a Spark property is set, by a --conf KEY=... among the arguments or in the properties file:
+# spark_conf_set KEY FILE [spark arguments...]
+spark_conf_set() {
+  local key=$1 file=$2; shift 2
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --conf ] && [[ "${2:-}" == "$key="* ]]; then return 0; fi
+    shift
+  done
+  [ -n "$(spark_conf_value "$key" "$file")" ]
+}

@@ -11,7 +11,7 @@ spark_submit() {
   local java; java=$(find_java)
   local target="$project_dir/$module/target" runtime="$project_dir/spark-runtime/target"
   local jar; jar=$(ls "$target"/*-app.jar | head -n 1)
-  local spark_args=() job_args=() master="" driver_memory="${DRIVER_MEMORY:-4g}"
+  local spark_args=() job_args=() master="" driver_memory="${DRIVER_MEMORY:-4g}" deploy_mode="" files="" props=""
   # Spark's own flags go before the application jar, everything else is the job's.
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -19,8 +19,11 @@ spark_submit() {
       --master=*) master=${1#*=}; shift ;;
       --driver-memory) driver_memory=$2; spark_args+=("$1" "$2"); shift 2 ;;
       --driver-memory=*) driver_memory=${1#*=}; spark_args+=("$1"); shift ;;
-      --conf|--executor-memory|--executor-cores|--total-executor-cores|--num-executors|--deploy-mode|--name|\
-      --properties-file|--jars|--files|--driver-java-options|--driver-cores|--queue|--packages)
+      --deploy-mode) deploy_mode=$2; spark_args+=("$1" "$2"); shift 2 ;;
+      --properties-file) props=$2; spark_args+=("$1" "$2"); shift 2 ;;
+      --files) files=$2; shift 2 ;;
+      --conf|--executor-memory|--executor-cores|--total-executor-cores|--num-executors|--name|\
+      --jars|--driver-java-options|--driver-cores|--queue|--packages)
         spark_args+=("$1" "$2"); shift 2 ;;
       --verbose|--supervise) spark_args+=("$1"); shift ;;
       *) job_args+=("$1"); shift ;;
@@ -29,6 +32,24 @@ spark_submit() {
   export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
   export SPARK_CONF_DIR=${SPARK_CONF_DIR:-$project_dir/conf}
   export DIGITCLASSIFIER_CONF_DIR=${DIGITCLASSIFIER_CONF_DIR:-$project_dir/conf}
+  if [[ "${master:-}" == yarn* ]]; then
+    # YARN's containers have no Spark of their own here: they get this build's Spark jars, uploaded with the
+    # application as spark-submit uploads a distribution's jars/ (set spark.yarn.jars or spark.yarn.archive to a
+    # copy on HDFS, or to local: paths of a Spark 3.5.9 on every node, to skip the upload).
+    props=${props:-$SPARK_CONF_DIR/spark-defaults.conf}
+    if ! spark_conf_set spark.yarn.jars "$props" "${spark_args[@]}" && ! spark_conf_set spark.yarn.archive "$props" "${spark_args[@]}"; then
+      spark_args+=(--conf "spark.yarn.jars=$(tr ':' ',' < "$runtime/spark-classpath.txt")")
+    fi
+    # In cluster mode the driver runs in a container: it gets the job's conf/<job>.properties in its working
+    # directory and reads its option defaults from there.
+    [ -z "$deploy_mode" ] && deploy_mode=$(spark_conf_value spark.submit.deployMode "$props")
+    local job_conf="$DIGITCLASSIFIER_CONF_DIR/${module%-job}.properties"
+    if [ "$deploy_mode" = cluster ] && [ -f "$job_conf" ]; then
+      files=${files:+$files,}$job_conf
+      spark_args+=(--conf spark.yarn.appMasterEnv.DIGITCLASSIFIER_CONF_DIR=.)
+    fi
+  fi
+  if [ -n "$files" ]; then spark_args+=(--files "$files"); fi
   # One OpenMP thread per Spark task: local[N] runs N tasks at once, more threads oversubscribe the cores.
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
   # In client mode this JVM is the driver: --driver-memory becomes its heap; ND4J's off-heap limits follow it.

@@ -14,7 +14,35 @@ import picocli.CommandLine;
  * 0 done, 1 bad input or failure, 2 bad usage.
  */
 public final class JobMain {
+  /** The last failure line printed on this thread, for {@link #exit}. */
+  private static final ThreadLocal<String> FAILURE = new ThreadLocal<>();
+
   private JobMain() {}
+
+  /**
+   * Ends a job's {@code main} with its exit code. As the driver of a YARN cluster-mode application the job runs
+   * inside Spark's ApplicationMaster, where {@code System.exit} (even with 0) would end the application as FAILED
+   * before it reports: there a success returns, and a failure throws its one-line reason, which YARN records as
+   * the application's diagnostics and which spark-submit prints before exiting non-zero.
+   */
+  public static void exit(int code) {
+    if (!"cluster".equals(System.getProperty("spark.submit.deployMode"))
+        || !String.valueOf(System.getProperty("spark.master")).startsWith("yarn")) {
+      System.exit(code);
+    }
+    if (code == 0) return;
+    String failure = FAILURE.get();
+    throw new Failed(failure != null ? failure : "exit code " + code + " (bad usage: see the driver's log)");
+  }
+
+  /** A job that failed, as the YARN application's final exception: its message is the job's failure line. */
+  public static final class Failed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Failed(String line) {
+      super(line, null, false, false);
+    }
+  }
 
   /** The job itself, given its configuration and a SparkSession; returns the line to print on success. */
   @FunctionalInterface
@@ -35,6 +63,7 @@ public final class JobMain {
    */
   public static <C> int execute(String[] args, Object options, String job, String appName, Supplier<C> toConfig,
       Check<C> beforeSpark, Body<C> body) {
+    FAILURE.remove();
     CommandLine cmd = new CommandLine(options);
     ConfFileDefaults defaults = ConfFileDefaults.forJob(job);
     cmd.setDefaultValueProvider(defaults);
@@ -46,6 +75,7 @@ public final class JobMain {
       defaults.checkKeys(cmd);
       config = toConfig.get();
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      FAILURE.set(e.getMessage());
       System.err.println(e.getMessage());
       System.err.println("Run with --help for the options.");
       return 2;
@@ -61,7 +91,9 @@ public final class JobMain {
       return 0;
     } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
       BadInputException bad = BadInputException.find(e);
-      System.err.println(what + " failed: " + (bad != null ? bad.getMessage() : e.getMessage()));
+      String line = what + " failed: " + (bad != null ? bad.getMessage() : e.getMessage());
+      FAILURE.set(line);
+      System.err.println(line);
       if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();
       return 1;
     } finally {

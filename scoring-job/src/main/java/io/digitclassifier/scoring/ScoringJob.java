@@ -67,7 +67,7 @@ public final class ScoringJob {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    JobMain.exit(execute(args));
   }
 
   /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */

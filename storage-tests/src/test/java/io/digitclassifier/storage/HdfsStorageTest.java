@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,9 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,34 +30,21 @@ import org.junit.jupiter.api.TestMethodOrder;
 class HdfsStorageTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path WORK = Commands.ROOT.resolve("storage-tests/target/hdfs");
-  private static MiniDFSCluster cluster;
+  private static MiniHdfs dfs;
   private static FileSystem fs;
   private static String hdfs;
 
   @BeforeAll
   static void startHdfs() throws Exception {
     Files.createDirectories(WORK);
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, WORK.resolve("dfs").toString());
-    for (String key : List.of("dfs.datanode.address", "dfs.datanode.http.address", "dfs.datanode.ipc.address",
-        "dfs.namenode.http-address")) {
-      conf.set(key, "127.0.0.1:0");
-    }
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true).build();
-    cluster.waitActive();
-    fs = cluster.getFileSystem();
-    hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
-    Path mnist = Commands.ROOT.resolve("data/mnist");
-    for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-        "t10k-labels-idx1-ubyte")) {
-      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(mnist.resolve(f).toUri()),
-          new org.apache.hadoop.fs.Path("/data/mnist/" + f));
-    }
+    dfs = MiniHdfs.start(WORK.resolve("dfs"));
+    fs = dfs.fs;
+    hdfs = dfs.uri;
   }
 
   @AfterAll
   static void stopHdfs() {
-    if (cluster != null) cluster.shutdown();
+    if (dfs != null) dfs.close();
   }
 
   private static List<String> train(String output, String... more) {
@@ -210,8 +194,6 @@ class HdfsStorageTest {
   }
 
   private static String read(org.apache.hadoop.fs.Path p) throws IOException {
-    try (InputStream in = fs.open(p)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    return dfs.read(p.toString());
   }
 }

@@ -73,7 +73,7 @@ public final class TrainingJob {
 
   /** Parses the command line, runs the job and exits: 0 done, 1 bad input or failure, 2 bad usage. */
   public static void main(String[] args) {
-    System.exit(execute(args));
+    JobMain.exit(execute(args));
   }
 
   static int execute(String[] args) {
