@@ -29,10 +29,16 @@ spark_submit() {
       *) job_args+=("$1"); shift ;;
     esac
   done
-  export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
+  # Loopback by default, for local[*] and this machine's bin/cluster; not on YARN, where a client-mode driver must
+  # be reachable from the NodeManagers' hosts (Spark then binds to this host's address).
+  if [[ "${master:-}" != yarn* ]]; then export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}; fi
   export SPARK_CONF_DIR=${SPARK_CONF_DIR:-$project_dir/conf}
   export DIGITCLASSIFIER_CONF_DIR=${DIGITCLASSIFIER_CONF_DIR:-$project_dir/conf}
   if [[ "${master:-}" == yarn* ]]; then
+    if [ -z "${HADOOP_CONF_DIR:-}" ] && [ -z "${YARN_CONF_DIR:-}" ]; then
+      echo "$(basename "$0"): --master yarn needs HADOOP_CONF_DIR (or YARN_CONF_DIR): the directory with the cluster's core-site.xml and yarn-site.xml" >&2
+      exit 2
+    fi
     # YARN's containers have no Spark of their own here: they get this build's Spark jars, uploaded with the
     # application as spark-submit uploads a distribution's jars/ (set spark.yarn.jars or spark.yarn.archive to a
     # copy on HDFS, or to local: paths of a Spark 3.5.9 on every node, to skip the upload).

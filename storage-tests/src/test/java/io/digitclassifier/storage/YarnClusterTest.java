@@ -314,6 +314,20 @@ class YarnClusterTest {
         .isLessThanOrEqualTo(0.01);
   }
 
+  @Test
+  @Order(5)
+  void withoutTheClustersConfigurationTheLauncherSaysWhatItNeeds() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bin/score", "--master", "yarn", "--input", "x", "--model", "y")
+        .directory(Commands.ROOT.toFile()).redirectErrorStream(true);
+    pb.environment().remove("HADOOP_CONF_DIR");
+    pb.environment().remove("YARN_CONF_DIR");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isEqualTo(2);
+    assertThat(out.trim()).isEqualTo("score: --master yarn needs HADOOP_CONF_DIR (or YARN_CONF_DIR): the directory "
+        + "with the cluster's core-site.xml and yarn-site.xml");
+  }
+
   /** The executor JVMs of an application: YARN containers running Spark's executor backend for that app id. */
   private static List<ProcessHandle> executors(ApplicationReport app) {
     String id = app.getApplicationId().toString();
