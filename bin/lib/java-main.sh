@@ -1,4 +1,4 @@
-# Sourced by bin/serve and bin/benchmark-serve: runs a main class of a plain (non-Spark) module with java, on the
+# Sourced by bin/serve and bin/benchmark-serve: runs a main class that needs no Spark with java, on the
 # module's jar and its runtime dependencies (MODULE/target/classpath.txt, written by the build).
 # usage: java_main MODULE MAIN_CLASS [args...]
 
@@ -10,7 +10,7 @@ java_main() {
   build_if_missing "$project_dir/$module/target/$module-*.jar" "$project_dir/$module/target/classpath.txt"
   local java; java=$(find_java)
   local target="$project_dir/$module/target"
-  local jar; jar=$(ls "$target/$module"-*.jar | grep -v -- '-tests\.jar$' | head -n 1)
+  local jar; jar=$(ls "$target/$module"-*.jar | grep -v -e '-tests\.jar$' -e '-app\.jar$' | head -n 1)
   export DIGITCLASSIFIER_CONF_DIR=${DIGITCLASSIFIER_CONF_DIR:-$project_dir/conf}
   # shellcheck disable=SC2086
   exec "$java" -Xmx"${JAVA_HEAP:-1g}" \

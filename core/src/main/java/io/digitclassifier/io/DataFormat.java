@@ -30,15 +30,6 @@ public enum DataFormat {
     return reader.get();
   }
 
-  /** Parses a {@code --data-format} value (case-insensitive). */
-  public static DataFormat parse(String name) {
-    try {
-      return valueOf(name.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Cannot use data format '" + name
-          + "': expected one of idx, csv, parquet, images");
-    }
-  }
 
   /**
    * The format a path's name implies: {@code .csv[.gz]} is CSV, {@code .parquet} or a directory of Parquet

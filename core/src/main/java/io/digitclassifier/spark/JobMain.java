@@ -1,9 +1,8 @@
 package io.digitclassifier.spark;
 
-import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.config.CommandOptions;
 import io.digitclassifier.natives.NativeBuild;
 import io.digitclassifier.storage.BadInputException;
-import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 
@@ -57,23 +56,15 @@ public final class JobMain {
   }
 
   /**
-   * @param options the picocli command object, filled from {@code args}
-   * @param toConfig validates the filled options into an immutable config (IllegalArgumentException: bad usage)
+   * @param config the job's options, filled from {@code args} over {@code conf/<job>.properties} and validated
+   *     (picocli's errors and {@link CommandOptions#validate()}'s IllegalArgumentException: bad usage)
    * @param job the conf file's name ({@code conf/<job>.properties}) and the word for messages ("Training")
    */
-  public static <C> int execute(String[] args, Object options, String job, String appName, Supplier<C> toConfig,
+  public static <C extends CommandOptions> int execute(String[] args, C config, String job, String appName,
       Check<C> beforeSpark, Body<C> body) {
     FAILURE.remove();
-    CommandLine cmd = new CommandLine(options);
-    ConfFileDefaults defaults = ConfFileDefaults.forJob(job);
-    cmd.setDefaultValueProvider(defaults);
-    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
-    C config;
     try {
-      CommandLine.ParseResult parsed = cmd.parseArgs(args);
-      if (CommandLine.printHelpIfRequested(parsed)) return 0;
-      defaults.checkKeys(cmd);
-      config = toConfig.get();
+      if (config.parseCommandLine(job, args, System.out)) return 0;
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
       FAILURE.set(e.getMessage());
       System.err.println(e.getMessage());

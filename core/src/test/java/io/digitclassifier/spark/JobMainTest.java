@@ -3,6 +3,7 @@ package io.digitclassifier.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.digitclassifier.config.CommandOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
@@ -15,8 +16,13 @@ import picocli.CommandLine.Option;
  */
 class JobMainTest {
   @Command(name = "test")
-  static final class Options {
+  static final class Options extends CommandOptions {
+    private static final long serialVersionUID = 1L;
+
     @Option(names = "--model", defaultValue = "none") String model;
+
+    @Override
+    public void validate() {}
   }
 
   @AfterEach
@@ -30,16 +36,15 @@ class JobMainTest {
     System.setProperty("spark.master", "yarn");
     System.setProperty("spark.submit.deployMode", "cluster");
     JobMain.exit(0); // returns: System.exit would end this test JVM
-    Options options = new Options();
-    int code = JobMain.execute(new String[] {"--model", "runs/missing"}, options, "test", "test", () -> options.model,
-        model -> {
-          throw new IllegalArgumentException("Cannot load model " + model + ": no such file");
-        }, (model, spark) -> "never");
+    int code = JobMain.execute(new String[] {"--model", "runs/missing"}, new Options(), "test", "test",
+        options -> {
+          throw new IllegalArgumentException("Cannot load model " + options.model + ": no such file");
+        }, (options, spark) -> "never");
     assertThat(code).isEqualTo(1);
     assertThatThrownBy(() -> JobMain.exit(code)).isInstanceOf(JobMain.Failed.class)
         .hasMessage("Test failed: Cannot load model runs/missing: no such file");
-    int usage = JobMain.execute(new String[] {"--no-such-option"}, options, "test", "test", () -> options.model,
-        model -> { }, (model, spark) -> "never");
+    int usage = JobMain.execute(new String[] {"--no-such-option"}, new Options(), "test", "test",
+        options -> { }, (options, spark) -> "never");
     assertThat(usage).isEqualTo(2);
     assertThatThrownBy(() -> JobMain.exit(usage)).isInstanceOf(JobMain.Failed.class)
         .hasMessageContaining("--no-such-option");

@@ -1,6 +1,5 @@
 package io.digitclassifier.net;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
@@ -16,13 +15,5 @@ public enum NetworkKind {
   @JsonValue
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
-  }
-
-  @JsonCreator
-  public static NetworkKind parse(String name) {
-    for (NetworkKind k : values()) {
-      if (k.cliName().equalsIgnoreCase(name.trim())) return k;
-    }
-    throw new IllegalArgumentException("Cannot use model '" + name + "': expected one of seed, lenet, vgg");
   }
 }

@@ -1,8 +1,10 @@
 package io.digitclassifier.storage;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -22,24 +24,23 @@ public final class LocalFiles {
     try {
       Files.createDirectories(parent);
       body.accept(tmp);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
         // the original failure is what matters
       }
-      throw new java.io.UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
-  /** Deletes a file or a directory tree; nothing when it does not exist. */
   /** {@link #writeAtomically(Path, Storage.IoConsumer)} for bytes in memory. */
   public static void writeAtomically(Path file, byte[] bytes) {
-    writeAtomically(file, tmp -> java.nio.file.Files.write(tmp, bytes));
+    writeAtomically(file, tmp -> Files.write(tmp, bytes));
   }
 
+  /** Deletes a file or a directory tree; nothing when it does not exist. */
   public static void deleteRecursively(Path p) throws IOException {
     if (!Files.exists(p)) return;
     try (Stream<Path> walk = Files.walk(p)) {

@@ -12,12 +12,4 @@ public enum OutputFormat {
   public String sparkName() {
     return name().toLowerCase(Locale.ROOT);
   }
-
-  public static OutputFormat parse(String s) {
-    try {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Cannot use output format '" + s + "': expected parquet or csv");
-    }
-  }
 }

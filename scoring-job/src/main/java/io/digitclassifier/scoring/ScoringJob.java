@@ -72,8 +72,7 @@ public final class ScoringJob {
 
   /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */
   static int execute(String[] args) {
-    ScoringOptions options = new ScoringOptions();
-    return JobMain.execute(args, options, "scoring", "digitclassifier-score", options::toConfig,
+    return JobMain.execute(args, new ScoringConfig(), "scoring", "digitclassifier-score",
         config -> Predictor.load(config.model(), Storage.conf()),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }

@@ -10,7 +10,6 @@ import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.io.BadRecordPolicy;
-import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.storage.BadInputException;
 import java.nio.charset.StandardCharsets;
@@ -36,8 +35,11 @@ class ScoringJobTest extends SparkTestBase {
   }
 
   private static ScoringConfig config(String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
-    return new ScoringConfig(input, null, model.toString(), dir.resolve(out).toString(), format, true,
-        kaggle == null ? null : kaggle.toString(), 64, policy, false, 3, 24);
+    List<String> args = new ArrayList<>(List.of("--input", input, "--model", model.toString(),
+        "--output", dir.resolve(out).toString(), "--output-format", format.sparkName(), "--probabilities",
+        "--batch-size", "64", "--on-bad-record", policy.name(), "--partitions", "3", "--report-samples", "24"));
+    if (kaggle != null) args.addAll(List.of("--kaggle-submission", kaggle.toString()));
+    return ScoringConfig.parse(args.toArray(String[]::new));
   }
 
   /** id:label:trueLabel per row, in id order. */
@@ -184,14 +186,14 @@ class ScoringJobTest extends SparkTestBase {
   @Test
   void aMissingCorruptOrIncompatibleModelIsAClearErrorBeforeSparkWork() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("m.csv"), digits.subList(0, 5), true);
-    ScoringConfig missing = new ScoringConfig(csv.toString(), DataFormat.CSV, dir.resolve("nope").toString(), dir.resolve("o1").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
+    ScoringConfig missing = ScoringConfig.parse("--input", csv.toString(), "--input-format", "csv", "--model", dir.resolve("nope").toString(),
+        "--output", dir.resolve("o1").toString(), "--batch-size", "64");
     assertThatThrownBy(() -> ScoringJob.run(missing, spark)).hasMessageContaining("Cannot load model")
         .hasMessageContaining("nope").hasMessageContaining("no such file");
 
     Path corrupt = Files.write(dir.resolve("corrupt.zip"), "not a zip".getBytes(StandardCharsets.UTF_8));
-    ScoringConfig bad = new ScoringConfig(csv.toString(), DataFormat.CSV, corrupt.toString(), dir.resolve("o2").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
+    ScoringConfig bad = ScoringConfig.parse("--input", csv.toString(), "--input-format", "csv", "--model", corrupt.toString(),
+        "--output", dir.resolve("o2").toString(), "--batch-size", "64");
     assertThatThrownBy(() -> ScoringJob.run(bad, spark)).hasMessageContaining("Cannot load model " + corrupt);
 
     Path other = dir.resolve("other.zip");
@@ -201,8 +203,8 @@ class ScoringJobTest extends SparkTestBase {
     var net = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
     net.init();
     org.deeplearning4j.util.ModelSerializer.writeModel(net, other.toFile(), false);
-    ScoringConfig incompatible = new ScoringConfig(csv.toString(), DataFormat.CSV, other.toString(), dir.resolve("o3").toString(),
-        OutputFormat.PARQUET, false, null, 64, BadRecordPolicy.FAIL, false, 0, 0);
+    ScoringConfig incompatible = ScoringConfig.parse("--input", csv.toString(), "--input-format", "csv", "--model", other.toString(),
+        "--output", dir.resolve("o3").toString(), "--batch-size", "64");
     assertThatThrownBy(() -> ScoringJob.run(incompatible, spark)).hasMessageContaining("Cannot use model " + other);
     assertThat(dir.resolve("o1")).doesNotExist();
     assertThat(dir.resolve("o3")).doesNotExist();
@@ -370,7 +372,7 @@ class ScoringJobTest extends SparkTestBase {
     }
     assertThat(captured.toString(StandardCharsets.UTF_8))
         .contains("Scoring failed: Cannot load model " + dir.resolve("none") + ": no such file")
-        .contains("Cannot use --on-bad-record skip: expected fail or quarantine")
+        .contains("Invalid value for option '--on-bad-record': expected one of [FAIL, QUARANTINE] (case-insensitive) but was 'skip'")
         .contains("Missing required option: '--input=<input>'");
     assertThat(dir.resolve("cli-out")).doesNotExist();
   }

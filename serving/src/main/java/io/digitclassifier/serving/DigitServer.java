@@ -1,7 +1,7 @@
 package io.digitclassifier.serving;
 
+import io.digitclassifier.image.CanvasSample;
 import com.sun.net.httpserver.HttpServer;
-import io.digitclassifier.config.ConfFileDefaults;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.model.PredictorPool;
@@ -72,24 +72,9 @@ public final class DigitServer implements AutoCloseable {
    * bad usage.
    */
   static DigitServer launch(String[] args, PrintStream out, PrintStream err) {
-    ServeOptions options = new ServeOptions();
-    CommandLine cmd = new CommandLine(options);
-    ConfFileDefaults defaults = ConfFileDefaults.forJob("serving");
-    cmd.setDefaultValueProvider(defaults);
-    cmd.getCommandSpec().usageMessage().footer(defaults.helpFooter(cmd));
-    ServeConfig config;
+    ServeConfig config = new ServeConfig();
     try {
-      cmd.parseArgs(args);
-      if (cmd.isUsageHelpRequested()) {
-        cmd.usage(out, CommandLine.Help.Ansi.OFF);
-        return null;
-      }
-      if (cmd.isVersionHelpRequested()) {
-        cmd.printVersionHelp(out, CommandLine.Help.Ansi.OFF);
-        return null;
-      }
-      defaults.checkKeys(cmd);
-      config = options.toConfig();
+      if (config.parseCommandLine("serving", args, out)) return null;
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
       err.println(e.getMessage());
       err.println("Run with --help for the options.");

@@ -1,35 +1,64 @@
 package io.digitclassifier.serving;
 
+import io.digitclassifier.config.CommandOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /**
- * The resolved, immutable configuration of one server.
- *
- * @param model a training output directory or its {@code model.zip}
- * @param host the address to listen on; loopback unless the user asks for more
- * @param port the TCP port; 0 picks a free one (tests, benchmarks)
- * @param maxConnections open connections at most; beyond them new ones wait in the listen backlog, and idle ones
- *     are closed after a second
- * @param headerTimeout seconds a new connection has to send its first request's line and headers
- * @param idleTimeout seconds a connection may stay silent: a kept-alive one between requests, or any in the middle
- *     of a request
- * @param minBodyRate bytes per second a request's body must arrive at, at least
- * @param maxWaiting requests waiting for their turn (a model instance) at most; more are refused with 503
- * @param maxWait seconds a request may wait for its turn before it is refused with 503
+ * bin/serve's options, each declared once (name, type, default, description: {@link CommandOptions}), and the
+ * resolved configuration of one server (command line > {@code conf/serving.properties} > built-in). The host is
+ * loopback unless the user asks for more; port 0 picks a free one (tests, benchmarks).
  */
-public record ServeConfig(String model, String host, int port, int maxConnections, double headerTimeout,
-    double idleTimeout, int minBodyRate, int maxWaiting, double maxWait) {
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "Serves the canvas page (draw a digit, the model names it) and POST /api/predict from a trained "
+        + "model, loaded once and warmed up before the server says it is ready.")
+public final class ServeConfig extends CommandOptions {
+  private static final long serialVersionUID = 1L;
 
-  /** The default address: loopback, so the model is not reachable from other machines unless asked for. */
-  public static final String DEFAULT_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 8080;
-  public static final int DEFAULT_MAX_CONNECTIONS = 256;
-  public static final double DEFAULT_HEADER_TIMEOUT = 5;
-  public static final double DEFAULT_IDLE_TIMEOUT = 15;
-  public static final int DEFAULT_MIN_BODY_RATE = 16384;
-  public static final int DEFAULT_MAX_WAITING = 32;
-  public static final double DEFAULT_MAX_WAIT = 5;
+  @Option(names = "--model", description = "A training output directory or its model.zip (required; a local path or a Hadoop URI: hdfs://, s3a://).")
+  private String model;
 
-  public ServeConfig {
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to listen on; 0.0.0.0 makes the page reachable from other machines.")
+  private String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one.")
+  private int port;
+
+  @Option(names = "--max-connections", defaultValue = "256",
+      description = "Open connections at most; beyond them new ones wait in the listen backlog and idle ones are closed after 1 s.")
+  private int maxConnections;
+
+  @Option(names = "--header-timeout", defaultValue = "5",
+      description = "Seconds a new connection has to send its first request's line and headers.")
+  private double headerTimeout;
+
+  @Option(names = "--idle-timeout", defaultValue = "15",
+      description = "Seconds a connection may stay silent: kept alive between requests, or stalled in one.")
+  private double idleTimeout;
+
+  @Option(names = "--min-body-rate", defaultValue = "16384",
+      description = "Bytes per second a request body must arrive at, at least (0: no minimum).")
+  private int minBodyRate;
+
+  @Option(names = "--max-waiting", defaultValue = "32",
+      description = "Requests waiting for a model instance at most; more are refused at once with 503 and Retry-After.")
+  private int maxWaiting;
+
+  @Option(names = "--max-wait", defaultValue = "5",
+      description = "Seconds a request may wait for a model instance before it is refused with 503.")
+  private double maxWait;
+
+  /** The options over the built-in defaults (no conf file), validated: tests. */
+  public static ServeConfig parse(String... args) {
+    return CommandOptions.parse(new ServeConfig(), args);
+  }
+
+  /** Checks what picocli cannot; also trims the host. */
+  @Override
+  public void validate() {
     if (model == null) throw new IllegalArgumentException("Cannot serve: --model is required (a training output directory or its model.zip)");
+    host = host == null ? null : host.trim();
     if (host == null || host.isBlank()) throw new IllegalArgumentException("Cannot serve: --host is empty");
     if (port < 0 || port > 65535) throw new IllegalArgumentException("Cannot serve: --port must be 0-65535, got " + port);
     if (maxConnections < 1) throw new IllegalArgumentException("Cannot serve: --max-connections must be >= 1, got " + maxConnections);
@@ -40,10 +69,40 @@ public record ServeConfig(String model, String host, int port, int maxConnection
     if (maxWaiting < 0) throw new IllegalArgumentException("Cannot serve: --max-waiting must be >= 0, got " + maxWaiting);
   }
 
-  /** The model, address and port, with every limit at its default. */
-  public ServeConfig(String model, String host, int port) {
-    this(model, host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-        DEFAULT_MIN_BODY_RATE, DEFAULT_MAX_WAITING, DEFAULT_MAX_WAIT);
+  public String model() {
+    return model;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public double headerTimeout() {
+    return headerTimeout;
+  }
+
+  public double idleTimeout() {
+    return idleTimeout;
+  }
+
+  public int minBodyRate() {
+    return minBodyRate;
+  }
+
+  public int maxWaiting() {
+    return maxWaiting;
+  }
+
+  public double maxWait() {
+    return maxWait;
   }
 
   private static void positive(String option, double seconds) {

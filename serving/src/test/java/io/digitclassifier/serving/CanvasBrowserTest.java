@@ -45,7 +45,7 @@ class CanvasBrowserTest {
     assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
         .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
         .isTrue();
-    server = DigitServer.start(new ServeConfig(TestModels.lenet().toString(), "127.0.0.1", 0));
+    server = DigitServer.start(ServeConfig.parse("--model", TestModels.lenet().toString(), "--port", "0"));
     profile = Files.createTempDirectory("serve-e2e-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());

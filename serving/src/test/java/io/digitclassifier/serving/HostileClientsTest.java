@@ -1,5 +1,6 @@
 package io.digitclassifier.serving;
 
+import io.digitclassifier.image.CanvasSample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestModels;
@@ -38,9 +39,9 @@ class HostileClientsTest {
 
   @BeforeAll
   static void startServer() {
-    server = DigitServer.start(new ServeConfig(TestModels.lenet().toString(), "127.0.0.1", 0,
-        ServeConfig.DEFAULT_MAX_CONNECTIONS, HEADER_TIMEOUT, IDLE_TIMEOUT, ServeConfig.DEFAULT_MIN_BODY_RATE,
-        MAX_WAITING, 2));
+    server = DigitServer.start(ServeConfig.parse("--model", TestModels.lenet().toString(), "--port", "0",
+        "--header-timeout", "" + HEADER_TIMEOUT, "--idle-timeout", "" + IDLE_TIMEOUT, "--max-waiting", "" + MAX_WAITING,
+        "--max-wait", "2"));
     client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     seven = CanvasSample.seven();
   }

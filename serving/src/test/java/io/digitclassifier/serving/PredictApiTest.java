@@ -46,7 +46,7 @@ class PredictApiTest {
   static void startServer() {
     model = TestModels.lenet();
     digits = TestModels.testDigits(DIGITS);
-    server = DigitServer.start(new ServeConfig(model.toString(), "127.0.0.1", 0));
+    server = DigitServer.start(ServeConfig.parse("--model", model.toString(), "--port", "0"));
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 

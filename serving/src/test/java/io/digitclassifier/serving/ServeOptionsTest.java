@@ -6,6 +6,6 @@ import org.junit.jupiter.api.Test;
 class ServeOptionsTest {
   @Test
   void readmeTableIsTheDeclaredOptions() {
-    ReadmeOptions.assertTableMatches(new ServeOptions(), "## Canvas");
+    ReadmeOptions.assertTableMatches(new ServeConfig(), "## Canvas");
   }
 }

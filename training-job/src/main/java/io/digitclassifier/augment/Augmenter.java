@@ -101,8 +101,4 @@ public final class Augmenter implements Serializable {
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
   }
-
-  public double maxRotationDegrees() { return maxRotationDegrees; }
-  public double zoom() { return zoom; }
-  public double shift() { return shift; }
 }

@@ -28,11 +28,4 @@ public enum LearningRateSchedule {
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
-
-  public static LearningRateSchedule parse(String name) {
-    for (LearningRateSchedule s : values()) {
-      if (s.cliName().equalsIgnoreCase(name.trim())) return s;
-    }
-    throw new IllegalArgumentException("Cannot use --lr-schedule '" + name + "': expected constant, cosine or exponential");
-  }
 }

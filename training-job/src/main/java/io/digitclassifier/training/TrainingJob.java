@@ -77,8 +77,7 @@ public final class TrainingJob {
   }
 
   static int execute(String[] args) {
-    TrainingOptions options = new TrainingOptions();
-    return JobMain.execute(args, options, "training", "digitclassifier-train", options::toConfig, config -> { },
+    return JobMain.execute(args, new TrainingConfig(), "training", "digitclassifier-train", config -> { },
         (config, spark) -> {
           TrainingMetrics metrics = run(config, spark);
           return String.format("Trained %s: test accuracy %.4f on %d images; model in %s", config.model().cliName(),
@@ -341,7 +340,7 @@ public final class TrainingJob {
   }
 
   /** Normalised minibatches without augmentation (evaluation). */
-  static JavaRDD<DataSet> toBatches(JavaRDD<DigitRecord> records, int batchSize) {
+  public static JavaRDD<DataSet> toBatches(JavaRDD<DigitRecord> records, int batchSize) {
     return records.mapPartitions((Iterator<DigitRecord> it) -> new Iterator<DataSet>() {
       @Override
       public boolean hasNext() {

@@ -11,8 +11,8 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 
-/** How the job configures dl4j-spark's parameter averaging. */
-final class TrainingMasters {
+/** How the job (and the training benchmark) configures dl4j-spark's parameter averaging. */
+public final class TrainingMasters {
   private TrainingMasters() {}
 
   /**
@@ -21,7 +21,7 @@ final class TrainingMasters {
    * epoch ({@code storageLevel(null)}): the master would otherwise persist every epoch's RDD and never release it.
    * Every minibatch of the RDD is fitted: see {@link EveryMinibatch}.
    */
-  static ParameterAveragingTrainingMaster parameterAveraging(TrainingConfig config, int workers, TrainingHook... hooks) {
+  public static ParameterAveragingTrainingMaster parameterAveraging(TrainingConfig config, int workers, TrainingHook... hooks) {
     return new EveryMinibatch(new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
         .batchSizePerWorker(config.batchSize())
         .averagingFrequency(config.averagingFrequency())

@@ -23,9 +23,9 @@ class LearningRateScheduleTest {
   }
 
   @Test
-  void parsesCliNamesAndNamesTheChoicesOnError() {
-    assertThat(LearningRateSchedule.parse(" Cosine ")).isEqualTo(LearningRateSchedule.COSINE);
-    assertThatThrownBy(() -> LearningRateSchedule.parse("linear"))
-        .hasMessageContaining("'linear'").hasMessageContaining("constant, cosine or exponential");
+  void theOptionTakesCliNamesInAnyCaseAndNamesTheChoicesOnError() {
+    assertThat(TrainingConfig.parse("--lr-schedule", "Cosine").lrSchedule()).isEqualTo(LearningRateSchedule.COSINE);
+    assertThatThrownBy(() -> TrainingConfig.parse("--lr-schedule", "linear"))
+        .hasMessageContaining("'linear'").hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
   }
 }

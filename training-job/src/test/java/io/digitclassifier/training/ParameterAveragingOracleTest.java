@@ -32,8 +32,9 @@ class ParameterAveragingOracleTest extends SparkTestBase {
   }
 
   private static TrainingConfig config(int batch, int averagingFrequency) {
-    return new TrainingConfig("x", null, null, 0.4, 0, 0, 0, 0, NetworkKind.LENET, 1, batch, averagingFrequency, 1, 0,
-        0.05, 1, 0, "unused", false, false, 0, 64, false, LearningRateSchedule.CONSTANT, 1);
+    return TrainingConfig.parse("--model", "lenet", "--epochs", "1", "--batch-size", "" + batch,
+        "--averaging-frequency", "" + averagingFrequency, "--workers", "1", "--prefetch", "0", "--learning-rate", "0.05",
+        "--lr-schedule", "constant");
   }
 
   private static DataSet batch(long seed, int n) {

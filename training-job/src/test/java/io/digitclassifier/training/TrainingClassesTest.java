@@ -10,7 +10,6 @@ import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.net.NetworkKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +40,9 @@ class TrainingClassesTest extends SparkTestBase {
   }
 
   private static TrainingConfig config(String data, long limit, Path output) {
-    return new TrainingConfig(data, null, null, 0.4, 0, 10, 0.1, 0.1, NetworkKind.LENET, 1, 32, 5, 2, 2, 0.001, 42,
-        limit, output.toString(), true, false, 5, 256, true, LearningRateSchedule.CONSTANT, 0.9);
+    return TrainingConfig.parse("--data", data, "--augment-copies", "0", "--model", "lenet", "--epochs", "1",
+        "--batch-size", "32", "--averaging-frequency", "5", "--workers", "2", "--limit", "" + limit,
+        "--output", output.toString(), "--overwrite", "--progress-seconds", "5", "--lr-schedule", "constant");
   }
 
   @ParameterizedTest

@@ -11,7 +11,6 @@ import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.net.NetworkKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +33,12 @@ class TrainingJobTest extends SparkTestBase {
   @TempDir static Path dir;
 
   private static TrainingConfig config(Path output, int epochs, boolean overwrite, boolean resume) {
-    return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, epochs,
-        32, 5, 2, 2, 0.001, 42, 2000, output.toString(), overwrite, resume, 5, 256, true,
-        LearningRateSchedule.COSINE, 0.9);
+    List<String> args = new ArrayList<>(List.of("--data", TestModels.mnist().toString(), "--model", "lenet",
+        "--epochs", "" + epochs, "--batch-size", "32", "--averaging-frequency", "5", "--workers", "2", "--limit", "2000",
+        "--output", output.toString(), "--progress-seconds", "5"));
+    if (overwrite) args.add("--overwrite");
+    if (resume) args.add("--resume");
+    return TrainingConfig.parse(args.toArray(String[]::new));
   }
 
   @Test

@@ -1,11 +1,16 @@
 package io.digitclassifier.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.digitclassifier.config.ConfFileDefaults;
+import io.digitclassifier.io.DataFormat;
+import io.digitclassifier.model.Json;
 import io.digitclassifier.net.NetworkKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;
@@ -21,7 +26,7 @@ class TrainingOptionsTest {
 
   @Test
   void helpListsEveryOptionWithItsDefault() {
-    CommandLine cmd = new CommandLine(new TrainingOptions());
+    CommandLine cmd = new TrainingConfig().commandLine();
     String help = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF);
     for (OptionSpec o : cmd.getCommandSpec().options()) {
       assertThat(help).contains(o.negatable() ? "--[no-]" + o.longestName().substring(2) : o.longestName());
@@ -32,40 +37,36 @@ class TrainingOptionsTest {
 
   @Test
   void readmeTableIsTheDeclaredOptions() {
-    io.digitclassifier.ReadmeOptions.assertTableMatches(new TrainingOptions(), "## Training");
+    io.digitclassifier.ReadmeOptions.assertTableMatches(new TrainingConfig(), "## Training");
   }
 
   @Test
   void builtInDefaultsAreTheShippedRecipe() {
-    TrainingOptions builtIn = new TrainingOptions();
-    new CommandLine(builtIn).parseArgs();
-    TrainingOptions shipped = new TrainingOptions();
-    CommandLine cmd = new CommandLine(shipped);
+    TrainingConfig builtIn = TrainingConfig.parse();
+    TrainingConfig shipped = new TrainingConfig();
+    CommandLine cmd = shipped.commandLine();
     cmd.setDefaultValueProvider(new ConfFileDefaults(shippedConf()));
     cmd.parseArgs();
-    assertThat(builtIn.toConfig()).isEqualTo(shipped.toConfig());
+    assertThat(builtIn).isEqualTo(shipped);
   }
 
   @Test
   void noFreshAugmentationKeepsTheSameCopiesEveryEpoch() {
-    TrainingOptions options = new TrainingOptions();
-    new CommandLine(options).parseArgs("--no-fresh-augmentation", "--augment-copies", "8");
-    assertThat(options.toConfig().copyOffset(3)).isZero();
-    TrainingOptions fresh = new TrainingOptions();
-    new CommandLine(fresh).parseArgs("--augment-copies", "8");
-    assertThat(fresh.toConfig().copyOffset(1)).isZero();
-    assertThat(fresh.toConfig().copyOffset(3)).isEqualTo(16);
+    assertThat(TrainingConfig.parse("--no-fresh-augmentation", "--augment-copies", "8").copyOffset(3)).isZero();
+    TrainingConfig fresh = TrainingConfig.parse("--augment-copies", "8");
+    assertThat(fresh.copyOffset(1)).isZero();
+    assertThat(fresh.copyOffset(3)).isEqualTo(16);
   }
 
   @Test
   void shippedConfFileNamesOnlyRealOptionsAndResolves() {
-    TrainingOptions options = new TrainingOptions();
-    CommandLine cmd = new CommandLine(options);
+    TrainingConfig config = new TrainingConfig();
+    CommandLine cmd = config.commandLine();
     ConfFileDefaults defaults = new ConfFileDefaults(shippedConf());
     cmd.setDefaultValueProvider(defaults);
     cmd.parseArgs("--epochs", "3");
     defaults.checkKeys(cmd);
-    TrainingConfig config = options.toConfig();
+    config.validate();
     assertThat(config.epochs()).isEqualTo(3);
     assertThat(config.model()).isEqualTo(NetworkKind.VGG);
     assertThat(config.augmentCopies()).isEqualTo(1);
@@ -73,5 +74,26 @@ class TrainingOptionsTest {
     assertThat(config.lrSchedule()).isEqualTo(LearningRateSchedule.COSINE);
     assertThat(config.averagingFrequency()).isEqualTo(10);
     assertThat(config.testFraction()).isEqualTo(0.4);
+  }
+
+  @Test
+  void enumOptionsTakeAnyCaseAndRangesAreChecked() {
+    TrainingConfig config = TrainingConfig.parse("--model", "LeNet", "--data-format", "CSV", "--lr-schedule", "exponential");
+    assertThat(config.model()).isEqualTo(NetworkKind.LENET);
+    assertThat(config.dataFormat()).isEqualTo(DataFormat.CSV);
+    assertThat(config.lrSchedule()).isEqualTo(LearningRateSchedule.EXPONENTIAL);
+    assertThatThrownBy(() -> TrainingConfig.parse("--model", "resnet"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Invalid value for option '--model': expected one of [SEED, LENET, VGG] (case-insensitive) but was 'resnet'");
+    assertThatThrownBy(() -> TrainingConfig.parse("--overwrite", "--resume"))
+        .hasMessage("Cannot train: --overwrite and --resume exclude each other");
+  }
+
+  @Test
+  void metricsJsonKeysAreTheFieldNames() {
+    Map<String, Object> json = Json.MAPPER.convertValue(TrainingConfig.parse("--model", "lenet", "--epochs", "3"),
+        new TypeReference<Map<String, Object>>() {});
+    assertThat(json).containsEntry("model", "lenet").containsEntry("epochs", 3).containsEntry("lrSchedule", "cosine")
+        .containsKeys("data", "testData", "dataFormat", "freshAugmentation", "evalBatchSize").hasSize(25);
   }
 }

@@ -8,7 +8,6 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.net.NetworkKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +23,9 @@ class TrainingReportWriterTest extends SparkTestBase {
   @TempDir Path dir;
 
   private TrainingConfig config() {
-    return new TrainingConfig(TestModels.mnist().toString(), null, null, 0.4, 1, 10, 0.1, 0.1, NetworkKind.LENET, 1,
-        32, 5, 2, 2, 0.001, 42, 2000, dir.toString(), false, false, 5, 100, true,
-        LearningRateSchedule.CONSTANT, 1);
+    return TrainingConfig.parse("--data", TestModels.mnist().toString(), "--model", "lenet", "--epochs", "1",
+        "--batch-size", "32", "--averaging-frequency", "5", "--workers", "2", "--limit", "2000", "--output", dir.toString(),
+        "--progress-seconds", "5", "--eval-batch-size", "100", "--lr-schedule", "constant");
   }
 
   private Path modelDir() throws Exception {

@@ -1,5 +1,9 @@
-package io.digitclassifier.training;
+package io.digitclassifier.benchmarks;
 
+import io.digitclassifier.training.ProgressHook;
+import io.digitclassifier.training.TrainingConfig;
+import io.digitclassifier.training.TrainingJob;
+import io.digitclassifier.training.TrainingMasters;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
@@ -33,20 +37,19 @@ import picocli.CommandLine.Option;
 @Command(name = "benchmark-training", mixinStandardHelpOptions = true, showDefaultValues = true)
 public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--mode", required = true, description = "single or spark") String mode;
-  @Option(names = "--model", defaultValue = "lenet", description = "seed, lenet or vgg") String model;
+  @Option(names = "--model", defaultValue = "lenet", description = "seed, lenet or vgg") NetworkKind kind;
   @Option(names = "--images", defaultValue = "6400", description = "Training images timed (the first N of MNIST's training set).") int images;
   @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size (per worker on Spark).") int batchSize;
   @Option(names = "--averaging-frequency", defaultValue = "10", description = "Spark: minibatches between averagings.") int averagingFrequency;
   @Option(names = "--data", defaultValue = "data/mnist", description = "MNIST directory.") String data;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new TrainingBenchmark()).execute(args));
+    System.exit(new CommandLine(new TrainingBenchmark()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
   public Integer call() {
     io.digitclassifier.natives.NativeBuild.select();
-    NetworkKind kind = NetworkKind.parse(model);
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-training");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -66,9 +69,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
       } else if ("spark".equals(mode)) {
         int workers = jsc.defaultParallelism();
         LongAccumulator seen = jsc.sc().longAccumulator();
-        TrainingConfig config = new TrainingConfig(data, null, null, 0.4, 0, 0, 0, 0, kind, 1, batchSize,
-            averagingFrequency, workers, 2, 1e-3, 42, 0, "unused", false, false, 0, 256, false,
-            LearningRateSchedule.CONSTANT, 1);
+        TrainingConfig config = TrainingConfig.parse("--data", data, "--model", kind.cliName(), "--epochs", "1",
+            "--batch-size", "" + batchSize, "--averaging-frequency", "" + averagingFrequency, "--workers", "" + workers,
+            "--augment-copies", "0", "--lr-schedule", "constant");
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config,
             workers, new ProgressHook(seen, jsc.sc().longAccumulator(), jsc.sc().doubleAccumulator())));
         JavaRDD<DataSet> warm = jsc.parallelize(batches.subList(0, Math.min(batches.size(), workers * 3)), workers);

@@ -1,4 +1,4 @@
-package io.digitclassifier.scoring;
+package io.digitclassifier.benchmarks;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;

@@ -1,4 +1,4 @@
-package io.digitclassifier.serving;
+package io.digitclassifier.image;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -13,17 +13,18 @@ import javax.imageio.ImageIO;
 
 /**
  * A digit drawn as the page's canvas draws it (280x280, black, white round strokes 18 pixels wide), encoded as
- * PNG: the warm-up's input and the benchmark's request, so both exercise the same path as a person's drawing.
+ * PNG: the canvas server's warm-up input and the serving benchmark's request, so both exercise the same path as a
+ * person's drawing.
  */
-final class CanvasSample {
+public final class CanvasSample {
   /** The page's canvas size and pen width (index.html uses the same numbers). */
-  static final int SIZE = 280;
-  static final float PEN = 18f;
+  public static final int SIZE = 280;
+  public static final float PEN = 18f;
 
   private CanvasSample() {}
 
   /** A "7": a bar across the top and a slanted stroke down, as one would draw it with a mouse. */
-  static byte[] seven() {
+  public static byte[] seven() {
     Path2D.Double path = new Path2D.Double();
     path.moveTo(75, 60);
     path.lineTo(205, 60);
@@ -31,7 +32,7 @@ final class CanvasSample {
     return png(path);
   }
 
-  static byte[] png(Path2D path) {
+  public static byte[] png(Path2D path) {
     BufferedImage image = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_ARGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

@@ -1,5 +1,6 @@
-package io.digitclassifier.serving;
+package io.digitclassifier.benchmarks;
 
+import io.digitclassifier.image.CanvasSample;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,10 +1,13 @@
-package io.digitclassifier.scoring;
+package io.digitclassifier.benchmarks;
 
+import io.digitclassifier.scoring.ScoringConfig;
+import io.digitclassifier.scoring.ScoringJob;
+import io.digitclassifier.scoring.ScoringSummary;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.io.DigitParquet;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
@@ -39,7 +42,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
   @Option(names = "--mode", required = true, description = "single or spark") String mode;
   @Option(names = "--model", defaultValue = "runs/quickstart", description = "Model directory or model.zip.") Path model;
   @Option(names = "--net", description = "Instead of --model, an untrained network of this kind: seed, lenet or vgg.")
-  String net;
+  NetworkKind net;
   @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.") int rows;
   @Option(names = "--passes", defaultValue = "10", description = "single: passes over the 10,000 test digits.") int passes;
   @Option(names = "--batch-size", defaultValue = "256") int batchSize;
@@ -47,15 +50,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
   @Option(names = "--data", defaultValue = "data/mnist") String data;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ScoringBenchmark()).execute(args));
+    System.exit(new CommandLine(new ScoringBenchmark()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
     io.digitclassifier.natives.NativeBuild.select();
     if (net != null) {
-      model = work.resolve("untrained-" + NetworkKind.parse(net).cliName()).resolve(ModelFiles.MODEL);
-      ModelFiles.save(Networks.build(NetworkKind.parse(net), new Adam(1e-3), 42), model);
+      model = work.resolve("untrained-" + net.cliName()).resolve(ModelFiles.MODEL);
+      ModelFiles.save(Networks.build(net, new Adam(1e-3), 42), model);
     }
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
     try {
@@ -70,13 +73,13 @@ public final class ScoringBenchmark implements Callable<Integer> {
           for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
           batches.add(px);
         }
-        Predictor net = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration());
-        for (int i = 0; i < 5; i++) net.predict(batches.get(i)); // warm-up
+        Predictor predictor = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration());
+        for (int i = 0; i < 5; i++) predictor.predict(batches.get(i)); // warm-up
         long start = System.nanoTime();
         long n = 0;
         for (int p = 0; p < passes; p++) {
           for (List<byte[]> b : batches) {
-            net.predict(b);
+            predictor.predict(b);
             n += b.size();
           }
         }
@@ -103,10 +106,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
             }
             return out.iterator();
           });
-          DigitParquet.write(spark, tiled, input.toString());
+          TestParquet.writeBinary(spark, tiled, input.toString());
         }
-        ScoringConfig config = new ScoringConfig(input.toString(), null, model.toString(), work.resolve("scored").toString(),
-            OutputFormat.PARQUET, false, null, batchSize, BadRecordPolicy.FAIL, true, 0, 0);
+        ScoringConfig config = ScoringConfig.parse("--input", input.toString(), "--model", model.toString(),
+            "--output", work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--overwrite",
+            "--report-samples", "0");
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -126,7 +130,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   private String modelName() {
-    return net != null ? NetworkKind.parse(net).cliName() : model.toString();
+    return net != null ? net.cliName() : model.toString();
   }
 
   private static long peakRssKiB() throws java.io.IOException {
