@@ -17,7 +17,8 @@ import picocli.CommandLine;
  * Option defaults from {@code conf/<job>.properties}: the middle layer of "command line > conf file > built-in".
  * Keys are the long option names without dashes ({@code batch-size=64}). The conf directory is the system
  * property {@code digitclassifier.conf.dir}, else the environment variable {@code DIGITCLASSIFIER_CONF_DIR},
- * else {@code ./conf}; a missing file means built-in defaults only.
+ * else {@code ./conf}; a missing file means built-in defaults only, and so does a key with an empty value
+ * ({@code data-format=}: no default, as if the line were not there).
  */
 public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider {
   private final Path file;
@@ -44,7 +45,7 @@ public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider
   public String defaultValue(ArgSpec argSpec) {
     if (!(argSpec instanceof OptionSpec option)) return null;
     String value = properties.getProperty(key(option));
-    return value == null ? null : value.trim();
+    return value == null || value.isBlank() ? null : value.trim();
   }
 
   /** Fails on keys that name no option, so a typo in a conf file is not silently ignored. */
@@ -65,7 +66,7 @@ public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider
         .append(Files.isRegularFile(file) ? "" : " (not found)").append(" > built-in.%n");
     for (OptionSpec o : cmd.getCommandSpec().options()) {
       String v = properties.getProperty(key(o));
-      if (v != null) {
+      if (v != null && !v.isBlank()) {
         sb.append(String.format("  %-24s %s from %s (built-in: %s)%%n", o.longestName(), v.trim(), file.getFileName(),
             o.defaultValue() == null ? "none" : o.defaultValue()));
       }

@@ -36,6 +36,17 @@ class ConfFileDefaultsTest {
   }
 
   @Test
+  void anEmptyValueIsNoDefault() throws Exception {
+    Path file = Files.writeString(dir.resolve("job.properties"), "model=\nepochs = 4\n");
+    Opts opts = new Opts();
+    CommandLine cmd = new CommandLine(opts);
+    cmd.setDefaultValueProvider(new ConfFileDefaults(file));
+    cmd.parseArgs();
+    assertThat(opts.model).isEqualTo("seed");
+    assertThat(opts.epochs).isEqualTo(4);
+  }
+
+  @Test
   void unknownKeysAreAnError() throws Exception {
     Path file = Files.writeString(dir.resolve("job.properties"), "epochz=3\n");
     CommandLine cmd = new CommandLine(new Opts());
