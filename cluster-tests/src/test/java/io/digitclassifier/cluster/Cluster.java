@@ -2,7 +2,15 @@ package io.digitclassifier.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +28,7 @@ final class Cluster {
   /** Ports apart from bin/cluster's defaults, so a user's own local cluster is left alone. */
   static final int MASTER_PORT = 7177;
   static final String MASTER = "spark://127.0.0.1:" + MASTER_PORT;
+  static final int MASTER_UI_PORT = 18180;
 
   private Cluster() {}
 
@@ -36,7 +45,7 @@ final class Cluster {
     Map<String, String> env = pb.environment();
     env.put("CLUSTER_DIR", DIR.toString());
     env.put("MASTER_PORT", String.valueOf(MASTER_PORT));
-    env.put("MASTER_UI_PORT", "18180");
+    env.put("MASTER_UI_PORT", String.valueOf(MASTER_UI_PORT));
     env.put("WORKER_UI_PORT", "18181");
     env.put("WORKER_MEMORY", "5g");
     return pb;
@@ -55,13 +64,32 @@ final class Cluster {
     return command(List.of(args), log).start();
   }
 
-  /** Waits until the condition holds, or fails after the timeout. */
-  static void await(Duration timeout, String what, java.util.function.BooleanSupplier condition) throws Exception {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waited too long for " + what).isLessThan(end);
-      Thread.sleep(200);
-    }
+  /**
+   * Waits until the Master counts {@code n} workers alive (its web UI's JSON): bin/cluster start gives up waiting
+   * for their registration after a while, and a job submitted before would run on fewer executors.
+   */
+  static void awaitWorkers(int n) throws Exception {
+    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    URI json = URI.create("http://127.0.0.1:" + MASTER_UI_PORT + "/json/");
+    HttpRequest request = HttpRequest.newBuilder(json).timeout(Duration.ofSeconds(10)).build();
+    ObjectMapper mapper = new ObjectMapper();
+    Poll.until(n + " workers alive in the Master (" + json + ")", Duration.ofMinutes(2), Duration.ofMillis(500),
+        List.of(ConnectException.class, HttpTimeoutException.class), () -> {
+          HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() != 200) return Poll.notYet("HTTP %d from the Master's UI", response.statusCode());
+          JsonNode state = mapper.readTree(response.body());
+          int alive = state.path("aliveworkers").asInt();
+          return alive >= n ? Poll.ready(alive) : Poll.notYet("%d workers alive: %s", alive, state.path("workers"));
+        });
+  }
+
+  /** Waits until exactly {@code n} executor JVMs of this test cluster run (see {@link #executors()}), and returns them. */
+  static List<Long> awaitExecutors(int n, String what) throws Exception {
+    return Poll.until(n + " executor JVMs (" + what + ")", Duration.ofMinutes(2), Duration.ofMillis(500), () -> {
+      List<Long> pids = executors();
+      return pids.size() == n ? Poll.ready(pids) : Poll.notYet("%d executor JVMs: %s", pids.size(), pids);
+    });
   }
 
   /** Pids of the executor JVMs that this test cluster's workers launched. */

@@ -1,11 +1,15 @@
 package io.digitclassifier.cluster;
 
+import static io.digitclassifier.cluster.Poll.notYet;
+import static io.digitclassifier.cluster.Poll.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.digitclassifier.storage.LocalFiles;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -36,12 +40,14 @@ class FaultToleranceTest {
     for (String leftover : List.of("resumed", ".resumed.inprogress")) LocalFiles.deleteRecursively(out.resolve(leftover));
     Cluster.run(out.resolve("cluster-stop-before.log"), "bin/cluster", "stop");
     Cluster.run(out.resolve("cluster-start.log"), "bin/cluster", "start", "2");
+    Cluster.awaitWorkers(2);
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
     Cluster.run(out.resolve("cluster-stop.log"), "bin/cluster", "stop");
-    assertThat(Cluster.executors()).isEmpty();
+    // the executors' JVMs take a moment to exit after their workers killed them
+    Cluster.awaitExecutors(0, "none left after bin/cluster stop");
   }
 
   /** A short LeNet training on the cluster: 1 epoch of 3,000 images x 4 (3 augmented copies), unless {@code more} says otherwise. */
@@ -95,19 +101,26 @@ class FaultToleranceTest {
     Path log = out.resolve("disturbed.log");
     Process p = Cluster.start(log, train("disturbed"));
     // kill an executor once a fifth of the epoch is trained: mid-training, with cached minibatches on it
-    Cluster.await(Duration.ofMinutes(5), "training to be 20% done", () -> {
-      Matcher m = PROGRESS.matcher(Cluster.read(log));
+    Poll.until("training to be 20% done (" + log + ")", Duration.ofMinutes(5), Duration.ofMillis(200), () -> {
+      String text = Cluster.read(log);
+      Matcher m = PROGRESS.matcher(text);
       long done = 0;
       long total = 1;
+      String progress = null;
       while (m.find()) {
         done = Long.parseLong(m.group(1));
         total = Long.parseLong(m.group(2));
+        progress = m.group();
       }
-      return done * 5 >= total || !p.isAlive();
+      if (done * 5 >= total) return ready(done);
+      if (!p.isAlive()) {
+        throw new AssertionError(String.format("the training ended (exit %d) before 20%% was done:%n%s", p.exitValue(), text));
+      }
+      return progress == null ? notYet("no progress line yet; the last line: %s", Poll.lastLine(text))
+          : notYet("progress %s", progress);
     });
     assertThat(p.isAlive()).as("training still running when the executor is killed").isTrue();
-    List<Long> executors = Cluster.executors();
-    assertThat(executors).hasSize(2);
+    List<Long> executors = Cluster.awaitExecutors(2, "the disturbed run's, before one is killed");
     Cluster.kill(executors.get(0));
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     String output = Cluster.read(log);
@@ -125,10 +138,24 @@ class FaultToleranceTest {
     Path work = out.resolve(".resumed.inprogress");
     Process p = Cluster.start(log, train("resumed", "--epochs", "2"));
     // after epoch 1's checkpoint and metrics are written, the driver dies
-    Cluster.await(Duration.ofMinutes(5), "epoch 1's checkpoint", () ->
-        Cluster.read(work.resolve("metrics.json")).contains("\"epoch\" : 1") || !p.isAlive());
+    Path workMetrics = work.resolve("metrics.json");
+    JsonNode before = Poll.until("epoch 1's metrics in " + workMetrics, Duration.ofMinutes(5), Duration.ofMillis(200),
+        List.of(NoSuchFileException.class), () -> {
+          if (!p.isAlive()) {
+            throw new AssertionError(String.format("the driver ended (exit %d) before epoch 1's metrics:%n%s",
+                p.exitValue(), Cluster.read(log)));
+          }
+          if (!Files.exists(workMetrics)) return notYet("no %s yet; the driver's last line: %s", workMetrics,
+              Poll.lastLine(Cluster.read(log)));
+          String text = Files.readString(workMetrics);
+          if (!text.contains("\"epoch\" : 1")) return notYet("%s (%d chars) without epoch 1", workMetrics, text.length());
+          try {
+            return ready(JSON.readTree(text));
+          } catch (JsonProcessingException e) {
+            return notYet("%s incomplete (%d chars): %s", workMetrics, text.length(), e.getOriginalMessage());
+          }
+        });
     assertThat(p.isAlive()).isTrue();
-    JsonNode before = JSON.readTree(work.resolve("metrics.json").toFile());
     p.destroyForcibly();
     p.waitFor(1, TimeUnit.MINUTES);
     assertThat(out.resolve("resumed")).doesNotExist();
@@ -161,11 +188,24 @@ class FaultToleranceTest {
     Process p = Cluster.start(log, "bin/score", "--master", Cluster.MASTER, "--input", "data/mnist/t10k-images-idx3-ubyte",
         "--model", out.resolve("model-for-scoring").toString(), "--output", scored.toString(), "--overwrite",
         "--output-format", "csv", "--batch-size", "1", "--partitions", "20");
-    Cluster.await(Duration.ofMinutes(5), "the first scored partitions", () -> committedParts(work) >= 2 || !p.isAlive());
+    // task outputs are renamed as tasks commit: a folder listed may be gone when walked into
+    long parts = Poll.<Long>until("the first scored partitions under " + work, Duration.ofMinutes(5), Duration.ofMillis(200),
+        List.of(NoSuchFileException.class), () -> {
+          if (!p.isAlive()) {
+            throw new AssertionError(String.format("the scoring ended (exit %d) before 2 partitions were scored:%n%s",
+                p.exitValue(), Cluster.read(log)));
+          }
+          long committed = committedParts(work);
+          return committed >= 2 ? ready(committed)
+              : notYet("%d part files; the scoring's last line: %s", committed, Poll.lastLine(Cluster.read(log)));
+        });
     assertThat(p.isAlive()).as(Cluster.read(log)).isTrue();
-    assertThat(committedParts(work)).isLessThan(20);
-    List<Long> executors = Cluster.executors();
-    assertThat(executors).isNotEmpty();
+    assertThat(parts).isLessThan(20);
+    List<Long> executors = Poll.until("an executor of the scoring to kill", Duration.ofMinutes(2), Duration.ofMillis(500),
+        () -> {
+          List<Long> found = Cluster.executors();
+          return found.isEmpty() ? notYet("no executor JVM yet") : ready(found);
+        });
     Cluster.kill(executors.get(0));
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     String output = Cluster.read(log);
@@ -191,13 +231,11 @@ class FaultToleranceTest {
   }
 
   /** Task outputs committed so far under the job's temporary directory. */
-  private static long committedParts(Path work) {
+  private static long committedParts(Path work) throws java.io.IOException {
     Path scored = work.resolve("scored");
     if (!Files.isDirectory(scored)) return 0;
     try (Stream<Path> files = Files.walk(scored)) {
       return files.filter(f -> f.getFileName().toString().startsWith("part-")).count();
-    } catch (Exception e) {
-      return 0;
     }
   }
 }

@@ -1,18 +1,25 @@
 package io.digitclassifier.storage;
 
+import static io.digitclassifier.storage.Poll.notYet;
+import static io.digitclassifier.storage.Poll.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.CannotObtainBlockLengthException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -61,16 +68,27 @@ class HdfsStorageTest {
     Path log = WORK.resolve("train-killed.log");
     Process p = Commands.start(log, train("/runs/model"));
     org.apache.hadoop.fs.Path workMetrics = new org.apache.hadoop.fs.Path("/runs/.model.inprogress/metrics.json");
-    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (!(fs.exists(workMetrics) && read(workMetrics).contains("\"epoch\" : 1")) && p.isAlive()) {
-      assertThat(System.nanoTime()).as("epoch 1's metrics on HDFS in time").isLessThan(end);
-      Thread.sleep(200);
-    }
+    // metrics.json is replaced on HDFS after each epoch (deleted, then written anew): between the two it is missing,
+    // then incomplete; epoch 1's is taken once it is whole
+    JsonNode before = Poll.until("epoch 1's metrics in " + workMetrics + " on HDFS", Duration.ofMinutes(5),
+        Duration.ofMillis(200), List.of(FileNotFoundException.class, CannotObtainBlockLengthException.class), () -> {
+          if (!p.isAlive()) {
+            throw new AssertionError(String.format("the driver ended (exit %d) before epoch 1's metrics were on HDFS:%n%s",
+                p.exitValue(), Files.readString(log)));
+          }
+          if (!fs.exists(workMetrics)) return notYet("no %s yet; the driver's last line: %s", workMetrics, lastLine(log));
+          String text = read(workMetrics);
+          if (!text.contains("\"epoch\" : 1")) return notYet("%s (%d chars) without epoch 1", workMetrics, text.length());
+          try {
+            return ready(JSON.readTree(text));
+          } catch (JsonProcessingException e) {
+            return notYet("%s still being written (%d chars): %s", workMetrics, text.length(), e.getOriginalMessage());
+          }
+        });
     assertThat(p.isAlive()).as("the driver still runs after epoch 1:%n%s", Files.readString(log)).isTrue();
     p.destroyForcibly().waitFor();
     assertThat(fs.exists(new org.apache.hadoop.fs.Path("/runs/.model.inprogress/checkpoints/epoch-1.zip"))).isTrue();
     assertThat(fs.exists(new org.apache.hadoop.fs.Path("/runs/model"))).as("no output before the commit").isFalse();
-    JsonNode before = JSON.readTree(read(workMetrics));
 
     Commands.ok(WORK.resolve("train-resumed.log"), train("/runs/model", "--resume"));
     JsonNode after = JSON.readTree(read(new org.apache.hadoop.fs.Path("/runs/model/metrics.json")));
@@ -109,14 +127,17 @@ class HdfsStorageTest {
     Path log = WORK.resolve("serve.log");
     Process p = Commands.start(log, List.of("bin/serve", "--model", hdfs + "/runs/model", "--port", "0"));
     try {
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      java.util.regex.Matcher ready = null;
-      while (ready == null || !ready.find()) {
-        assertThat(p.isAlive()).as("the server runs:%n%s", Files.readString(log)).isTrue();
-        assertThat(System.nanoTime()).as("the server ready in time").isLessThan(end);
-        Thread.sleep(200);
-        ready = java.util.regex.Pattern.compile("Serving (\\w+) on (\\S+) \\(ready\\)").matcher(Files.readString(log));
-      }
+      java.util.regex.Pattern readyLine = java.util.regex.Pattern.compile("Serving (\\w+) on (\\S+) \\(ready\\)");
+      java.util.regex.Matcher ready = Poll.until("the canvas server's ready line in " + log, Duration.ofSeconds(120),
+          Duration.ofMillis(200), () -> {
+            String text = Files.readString(log);
+            java.util.regex.Matcher m = readyLine.matcher(text);
+            if (m.find()) return ready(m);
+            if (!p.isAlive()) {
+              throw new AssertionError(String.format("the server ended (exit %d) before it was ready:%n%s", p.exitValue(), text));
+            }
+            return notYet("not ready yet; its last line: %s", Poll.lastLine(text));
+          });
       String sha = ready.group(1);
       var client = java.net.http.HttpClient.newHttpClient();
       var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ready.group(2) + "api/health"))
@@ -180,6 +201,7 @@ class HdfsStorageTest {
     Commands.ok(WORK.resolve("cluster-stop-before.log"), List.of("bin/cluster", "stop"), env);
     Commands.ok(WORK.resolve("cluster-start.log"), List.of("bin/cluster", "start", "2"), env);
     try {
+      awaitWorkers(18280, 2);
       Commands.ok(WORK.resolve("train-cluster.log"), List.of("bin/train", "--master", "spark://127.0.0.1:7277",
           "--data", hdfs + "/data/mnist", "--model", "lenet", "--limit", "3000", "--augment-copies", "0", "--epochs",
           "1", "--output", hdfs + "/runs/on-cluster"));
@@ -191,6 +213,34 @@ class HdfsStorageTest {
     assertThat(metrics.at("/cluster/executors").asInt()).isEqualTo(2);
     assertThat(metrics.at("/finalEvaluation/accuracy").asDouble()).isGreaterThan(0.8);
     assertThat(fs.exists(new org.apache.hadoop.fs.Path("/runs/on-cluster/_SUCCESS"))).isTrue();
+  }
+
+  /**
+   * Waits until the standalone Master (web UI on {@code uiPort}) counts {@code n} workers alive: bin/cluster start
+   * gives up waiting for their registration after a while, and a job submitted before would run on fewer executors.
+   */
+  private static void awaitWorkers(int uiPort, int n) throws Exception {
+    var http = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + uiPort + "/json/"))
+        .timeout(Duration.ofSeconds(10)).build();
+    Poll.until(n + " workers alive in the standalone Master (http://127.0.0.1:" + uiPort + "/json/)", Duration.ofMinutes(2),
+        Duration.ofMillis(500), List.of(ConnectException.class, java.net.http.HttpTimeoutException.class), () -> {
+          var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() != 200) return notYet("HTTP %d from the Master's UI", response.statusCode());
+          JsonNode state = JSON.readTree(response.body());
+          int alive = state.path("aliveworkers").asInt();
+          return alive >= n ? ready(alive) : notYet("%d workers alive: %s", alive, state.path("workers"));
+        });
+  }
+
+  /** A log's last line, or what there is instead, for a poll's description. */
+  private static String lastLine(Path log) {
+    try {
+      return Poll.lastLine(Files.readString(log));
+    } catch (IOException e) {
+      return "(" + log + " unreadable: " + e.getMessage() + ")";
+    }
   }
 
   private static String read(org.apache.hadoop.fs.Path p) throws IOException {

@@ -9,12 +9,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,16 +62,17 @@ class S3StorageTest {
     proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
         System.getProperty("s3proxy.jar"), "--properties", props.toString())
         .redirectErrorStream(true).redirectOutput(WORK.resolve("s3proxy.log").toFile()).start();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try (Socket ignored = new Socket("127.0.0.1", port)) {
-        break;
-      } catch (IOException e) {
-        assertThat(proxy.isAlive()).as("S3Proxy runs: %s", Files.readString(WORK.resolve("s3proxy.log"))).isTrue();
-        assertThat(System.nanoTime()).as("S3Proxy listening in time").isLessThan(end);
-        Thread.sleep(200);
-      }
-    }
+    // refused connections while S3Proxy starts up
+    Poll.until("S3Proxy listening on " + endpoint, Duration.ofSeconds(60), Duration.ofMillis(200),
+        List.of(SocketException.class), () -> {
+          if (!proxy.isAlive()) {
+            throw new AssertionError(String.format("S3Proxy ended (exit %d) before it listened: %s", proxy.exitValue(),
+                Files.readString(WORK.resolve("s3proxy.log"))));
+          }
+          try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return Poll.ready(port);
+          }
+        });
     Files.write(objects.resolve(BUCKET).resolve("test.csv"), kaggleCsv(2000, -1));
     Files.write(objects.resolve(BUCKET).resolve("bad.csv"), kaggleCsv(300, 250));
   }

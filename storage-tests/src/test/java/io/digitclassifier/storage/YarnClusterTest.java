@@ -1,5 +1,7 @@
 package io.digitclassifier.storage;
 
+import static io.digitclassifier.storage.Poll.notYet;
+import static io.digitclassifier.storage.Poll.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,14 +19,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.NodeReport;
+import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException;
+import org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException;
+import org.apache.hadoop.yarn.exceptions.ContainerNotFoundException;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +55,12 @@ class YarnClusterTest {
   private static final Path WORK = Commands.ROOT.resolve("storage-tests/target/yarn");
   private static final Path TEMPLATE = Commands.ROOT.resolve("conf/templates/spark-defaults.yarn.conf");
   private static final Pattern PROGRESS = Pattern.compile("Epoch 1/1: (\\d+)/(\\d+) images");
+  /**
+   * What the ResourceManager answers about an application, attempt or container it has no report for yet (or no
+   * longer), and a container log file gone between listing and reading: states in between while polling.
+   */
+  private static final List<Class<? extends Throwable>> YARN_TRANSIENT = List.of(ApplicationNotFoundException.class,
+      ApplicationAttemptNotFoundException.class, ContainerNotFoundException.class, NoSuchFileException.class);
   private static MiniHdfs hdfs;
   private static MiniYARNCluster yarn;
   private static YarnClient client;
@@ -76,12 +93,20 @@ class YarnClusterTest {
     yarn = new MiniYARNCluster("YarnClusterTest", 1, 1, 1);
     yarn.init(conf);
     yarn.start();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (yarn.getConfig().get(YarnConfiguration.RM_ADDRESS).endsWith(":0")) {
-      assertThat(System.nanoTime()).as("the ResourceManager's port in time").isLessThan(end);
-      Thread.sleep(100);
-    }
-    assertThat(yarn.waitForNodeManagersToConnect(30_000)).isTrue();
+    Poll.until("the ResourceManager's port", Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+      String address = yarn.getConfig().get(YarnConfiguration.RM_ADDRESS);
+      return address == null || address.endsWith(":0") ? notYet("the ResourceManager's address is %s", address)
+          : ready(address);
+    });
+    client = YarnClient.createYarnClient();
+    client.init(yarn.getConfig());
+    client.start();
+    Poll.until("the NodeManager running in the ResourceManager's node list", Duration.ofSeconds(30),
+        Duration.ofMillis(200), YARN_TRANSIENT, () -> {
+          List<NodeReport> nodes = client.getNodeReports();
+          return nodes.stream().anyMatch(n -> n.getNodeState() == NodeState.RUNNING) ? ready(nodes)
+              : notYet("nodes: %s", nodes.stream().map(n -> n.getNodeId() + " " + n.getNodeState()).toList());
+        });
     // the cluster's client configuration, as HADOOP_CONF_DIR for spark-submit (what an edge node has)
     hadoopConf = WORK.resolve("hadoop-conf");
     Files.createDirectories(hadoopConf);
@@ -90,9 +115,6 @@ class YarnClusterTest {
         yarn.getConfig().writeXml(out);
       }
     }
-    client = YarnClient.createYarnClient();
-    client.init(yarn.getConfig());
-    client.start();
   }
 
   @AfterAll
@@ -163,20 +185,75 @@ class YarnClusterTest {
     return apps.get(0);
   }
 
-  /** The driver's log in cluster mode: its container's stdout and stderr, from the NodeManager's log directory. */
-  private static String driverLog(ApplicationReport app) throws Exception {
-    if (app.getCurrentApplicationAttemptId() == null) return "";
-    var am = client.getApplicationAttemptReport(app.getCurrentApplicationAttemptId()).getAMContainerId();
-    if (am == null) return ""; // not launched yet
-    String amContainer = am.toString();
+  /**
+   * One look at the driver's log in cluster mode: its container's stdout and stderr, from the NodeManager's log
+   * directory. Not there yet while the application has no attempt registered (YARN reports a placeholder attempt,
+   * id -1, that the ResourceManager has no report for), the attempt no AM container, or the container no log file.
+   */
+  private static Poll.Look<String> driverLog(ApplicationReport app) throws Exception {
+    String where = app.getApplicationId() + " (" + app.getYarnApplicationState()
+        + (app.getDiagnostics() == null || app.getDiagnostics().isBlank() ? "" : ": " + app.getDiagnostics().strip()) + ")";
+    ApplicationAttemptId attempt = app.getCurrentApplicationAttemptId();
+    if (attempt == null || attempt.getAttemptId() <= 0) {
+      return notYet("%s has no attempt registered yet (current attempt %s)", where, attempt);
+    }
+    ContainerId am = client.getApplicationAttemptReport(attempt).getAMContainerId();
+    if (am == null) return notYet("%s: attempt %s has no AM container yet", where, attempt);
     StringBuilder out = new StringBuilder();
-    for (String dir : yarn.getNodeManager(0).getConfig().getStrings(YarnConfiguration.NM_LOG_DIRS)) {
-      Path container = Path.of(dir, app.getApplicationId().toString(), amContainer);
+    boolean any = false;
+    List<String> dirs = List.of(yarn.getNodeManager(0).getConfig().getStrings(YarnConfiguration.NM_LOG_DIRS));
+    for (String dir : dirs) {
+      Path container = Path.of(dir, app.getApplicationId().toString(), am.toString());
       for (String f : List.of("stdout", "stderr")) {
-        if (Files.isRegularFile(container.resolve(f))) out.append(Files.readString(container.resolve(f)));
+        if (Files.isRegularFile(container.resolve(f))) {
+          out.append(Files.readString(container.resolve(f)));
+          any = true;
+        }
       }
     }
-    return out.toString();
+    if (!any) return notYet("%s: the driver's container %s has no stdout or stderr in %s yet", where, am, dirs);
+    return ready(out.toString());
+  }
+
+  /** The driver's log for a message or a check after the run: the log, or (without failing) why there is none. */
+  private static String driverLogNow(ApplicationReport app) throws Exception {
+    Poll.Look<String> log = Poll.once(YARN_TRANSIENT, () -> driverLog(app));
+    return log.done() ? log.value() : "(no driver log: " + log.seen() + ")";
+  }
+
+  /** An application as the ResourceManager reports it, and its driver's log as far as written. */
+  private record Driver(ApplicationReport app, String log) {}
+
+  /** One look at the driver of the application tagged {@code tag}. */
+  private static Poll.Look<Driver> driver(String tag) throws Exception {
+    List<ApplicationReport> apps = client.getApplications(null, EnumSet.allOf(YarnApplicationState.class), Set.of(tag));
+    if (apps.isEmpty()) return notYet("no application tagged %s in the ResourceManager yet", tag);
+    ApplicationReport app = apps.get(0);
+    Poll.Look<String> log = driverLog(app);
+    return log.done() ? ready(new Driver(app, log.value())) : notYet(log.seen());
+  }
+
+  /**
+   * Polls the driver of the application tagged {@code tag}, submitted by {@code submitter} (its output in
+   * {@code submitLog}), until its log satisfies {@code until}, or the submitter has ended: then the last look is
+   * returned for the caller to check (and fails here only if there is no driver log at all).
+   */
+  private static Driver awaitDriver(String tag, Process submitter, Path submitLog, String what, Duration deadline,
+      Predicate<String> until) throws Exception {
+    return Poll.until(what + " (the driver's log of the application tagged " + tag + ")", deadline,
+        Duration.ofMillis(500), YARN_TRANSIENT, () -> {
+          boolean ended = !submitter.isAlive(); // before looking: that look sees all the driver wrote
+          Poll.Look<Driver> look = ended ? Poll.once(YARN_TRANSIENT, () -> driver(tag)) : driver(tag);
+          if (look.done() && (ended || until.test(look.value().log()))) return look;
+          if (ended) {
+            throw new AssertionError(String.format("the submission ended (exit %d) before %s; last saw: %s; its output:%n%s",
+                submitter.exitValue(), what, look.seen(), Files.readString(submitLog)));
+          }
+          if (!look.done()) return look;
+          ApplicationReport app = look.value().app();
+          return notYet("%s (%s): the driver's log (%d chars) ends with: %s", app.getApplicationId(),
+              app.getYarnApplicationState(), look.value().log().length(), Poll.lastLine(look.value().log()));
+        });
   }
 
   @Test
@@ -184,7 +261,7 @@ class YarnClusterTest {
   void trainsAndScoresInClusterModeOnHdfsWithTheTemplatesSizing() throws Exception {
     Commands.Result trained = Commands.run(WORK.resolve("train.log"), train("cluster", "train-cluster", "/runs/model"), env());
     ApplicationReport app = application("train-cluster");
-    assertThat(trained.exit()).as(trained.output() + driverLog(app)).isZero();
+    assertThat(trained.exit()).as(trained.output() + driverLogNow(app)).isZero();
     assertThat(app.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
     JsonNode metrics = JSON.readTree(hdfs.read("/runs/model/metrics.json"));
     undisturbed = metrics.at("/finalEvaluation/accuracy").asDouble();
@@ -194,7 +271,7 @@ class YarnClusterTest {
     for (String f : List.of("model.zip", "report.html", "_SUCCESS")) {
       assertThat(hdfs.exists("/runs/model/" + f)).as(f).isTrue();
     }
-    assertThat(driverLog(app)).as("the driver ran in its container").contains("Trained");
+    assertThat(driverLogNow(app)).as("the driver ran in its container").contains("Trained");
 
     // scoring in cluster mode with bin/score, and in client mode with plain spark-submit and the shaded jar: the
     // same model, the same answers
@@ -239,7 +316,7 @@ class YarnClusterTest {
     assertThat(r.exit()).as(r.output()).isNotZero();
     assertThat(app.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.FAILED);
     String reason = "Scoring failed: Cannot read " + hdfs.uri + "/data/bad.csv: line 152, column pixel9: value 'oops'";
-    assertThat(driverLog(app)).as("the one-line reason in the driver's container log").contains(reason);
+    assertThat(driverLogNow(app)).as("the one-line reason in the driver's container log").contains(reason);
     assertThat(app.getDiagnostics()).as("and in YARN's diagnostics").contains(reason);
     assertThat(hdfs.exists("/scored-bad")).as("no output").isFalse();
   }
@@ -254,15 +331,9 @@ class YarnClusterTest {
         "--conf", "spark.executor.extraJavaOptions=-Xms1g -XX:+AlwaysPreTouch -Dorg.bytedeco.javacpp.maxphysicalbytes=0",
         "--conf", "spark.yarn.jars=" + localSparkJars()), env());
     String killed = "Container killed by YARN for exceeding physical memory limits";
-    long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    String driver = "";
-    while (!driver.contains(killed) && p.isAlive()) {
-      assertThat(System.nanoTime()).as("an executor killed by YARN in time").isLessThan(end);
-      Thread.sleep(1000);
-      List<ApplicationReport> apps = client.getApplications(null, EnumSet.allOf(YarnApplicationState.class),
-          Set.of("train-overhead"));
-      if (!apps.isEmpty()) driver = driverLog(apps.get(0));
-    }
+    // the application may also end by itself (too many executors lost): then its last driver log is checked below
+    String driver = awaitDriver("train-overhead", p, log, "an executor killed by YARN", Duration.ofMinutes(5),
+        text -> text.contains(killed)).log();
     ApplicationReport app = application("train-overhead");
     // Spark asks YARN for new executors, which go the same way: the operator stops the application
     client.killApplication(app.getApplicationId());
@@ -282,30 +353,18 @@ class YarnClusterTest {
     Path log = WORK.resolve("train-killed.log");
     Process p = Commands.start(log, train("cluster", "train-killed", "/runs/killed", "--conf",
         "spark.yarn.jars=" + localSparkJars()), env());
-    long end = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-    ApplicationReport app = null;
-    while (p.isAlive()) {
-      assertThat(System.nanoTime()).as("a fifth of the epoch trained in time").isLessThan(end);
-      Thread.sleep(500);
-      List<ApplicationReport> apps = client.getApplications(null, EnumSet.allOf(YarnApplicationState.class),
-          Set.of("train-killed"));
-      if (apps.isEmpty() || apps.get(0).getCurrentApplicationAttemptId() == null) continue;
-      app = apps.get(0);
-      Matcher m = PROGRESS.matcher(driverLog(app));
-      long done = 0;
-      long total = 1;
-      while (m.find()) {
-        done = Long.parseLong(m.group(1));
-        total = Long.parseLong(m.group(2));
-      }
-      if (done * 5 >= total) break;
-    }
+    ApplicationReport app = awaitDriver("train-killed", p, log, "a fifth of the epoch trained", Duration.ofMinutes(8),
+        YarnClusterTest::aFifthTrained).app();
     assertThat(p.isAlive()).as("training still running when the executor is killed: %s", Files.readString(log)).isTrue();
-    List<ProcessHandle> executors = executors(app);
-    assertThat(executors).hasSize(2);
+    List<ProcessHandle> executors = Poll.until("both executor JVMs of " + app.getApplicationId(), Duration.ofMinutes(2),
+        Duration.ofMillis(500), () -> {
+          List<ProcessHandle> found = executors(app);
+          return found.size() == 2 ? ready(found)
+              : notYet("%d executor JVMs: %s", found.size(), found.stream().map(ProcessHandle::pid).toList());
+        });
     executors.get(0).destroyForcibly();
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    String driver = driverLog(application("train-killed"));
+    String driver = driverLogNow(application("train-killed"));
     assertThat(p.exitValue()).as(Files.readString(log) + driver).isZero();
     assertThat(application("train-killed").getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
     assertThat(driver).as("Spark saw the executor go").containsPattern("(?i)lost executor|ExecutorLostFailure|Exit status: 137");
@@ -326,6 +385,18 @@ class YarnClusterTest {
     assertThat(p.waitFor()).as(out).isEqualTo(2);
     assertThat(out.trim()).isEqualTo("score: --master yarn needs HADOOP_CONF_DIR (or YARN_CONF_DIR): the directory "
         + "with the cluster's core-site.xml and yarn-site.xml");
+  }
+
+  /** Whether the driver's last progress line says a fifth of the epoch's images are trained. */
+  private static boolean aFifthTrained(String driverLog) {
+    Matcher m = PROGRESS.matcher(driverLog);
+    long done = 0;
+    long total = 1;
+    while (m.find()) {
+      done = Long.parseLong(m.group(1));
+      total = Long.parseLong(m.group(2));
+    }
+    return done * 5 >= total;
   }
 
   /** The executor JVMs of an application: YARN containers running Spark's executor backend for that app id. */
