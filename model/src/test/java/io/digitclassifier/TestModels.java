@@ -62,13 +62,31 @@ public final class TestModels {
 
   /** A model directory (model.zip) with a LeNet trained on MNIST, cached in the module's target/test-model. */
   public static synchronized Path lenet() {
-    Path dir = Path.of("target/test-model").toAbsolutePath();
+    return trained(NetworkKind.LENET, 8000, Path.of("target/test-model"));
+  }
+
+  /**
+   * A model directory with {@code kind} trained on MNIST's first {@code images} training digits (one pass,
+   * minibatches of 64, seed 42), cached in {@code dir}: enough training for batch normalisation's statistics and
+   * every weight to have moved from their initial values.
+   */
+  public static synchronized Path trained(NetworkKind kind, int images, Path dir) {
+    dir = dir.toAbsolutePath();
     Path zip = dir.resolve(ModelFiles.MODEL);
     if (Files.isRegularFile(zip)) return dir;
-    List<DigitRecord> train = idx("train", 8000);
-    ComputationGraph net = Networks.build(NetworkKind.LENET, new Adam(1e-3), 42);
+    List<DigitRecord> train = idx("train", images);
+    ComputationGraph net = Networks.build(kind, new Adam(1e-3), 42);
     for (org.nd4j.linalg.dataset.DataSet batch : Digits.batches(train, 64)) net.fit(batch);
     ModelFiles.save(net, zip);
     return dir;
+  }
+
+  /** {@link #trained} for every network, each in target/test-model-NAME (LeNet in {@link #lenet()}'s). */
+  public static Path trained(NetworkKind kind) {
+    return switch (kind) {
+      case LENET -> lenet();
+      case VGG -> trained(kind, 2000, Path.of("target/test-model-vgg"));
+      case SEED -> trained(kind, 1500, Path.of("target/test-model-seed"));
+    };
   }
 }

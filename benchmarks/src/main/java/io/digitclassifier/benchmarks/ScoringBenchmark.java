@@ -8,6 +8,7 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.TestParquet;
+import io.digitclassifier.model.Engine;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * Scoring throughput: {@code single} runs DL4J's {@code output()} over MNIST's 10,000 test digits in batches,
+ * Scoring throughput on either engine ({@code --engine}: ONNX Runtime or DL4J): {@code single} runs
+ * {@link Predictor} over MNIST's 10,000 test digits in batches,
  * {@code passes} times, in one JVM; {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set
  * tiled, written once as Parquet) to Parquet, in this JVM (local mode: driver and executors are this process),
  * and reports peak memory. One {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model,
@@ -46,6 +48,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
   @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.") int rows;
   @Option(names = "--passes", defaultValue = "10", description = "single: passes over the 10,000 test digits.") int passes;
   @Option(names = "--batch-size", defaultValue = "256") int batchSize;
+  @Option(names = "--engine", defaultValue = "onnx", description = "onnx (ONNX Runtime) or dl4j.") Engine engine;
+  @Option(names = "--threads", defaultValue = "0",
+      description = "single, onnx: ONNX Runtime's intra-op threads (0: every core); dl4j uses OMP_NUM_THREADS.") int threads;
   @Option(names = "--work", defaultValue = "target/benchmark-scoring", description = "Scratch directory.") Path work;
   @Option(names = "--data", defaultValue = "data/mnist") String data;
 
@@ -73,7 +78,8 @@ public final class ScoringBenchmark implements Callable<Integer> {
           for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
           batches.add(px);
         }
-        Predictor predictor = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration());
+        int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        Predictor predictor = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration(), engine, intraOp);
         for (int i = 0; i < 5; i++) predictor.predict(batches.get(i)); // warm-up
         long start = System.nanoTime();
         long n = 0;
@@ -84,9 +90,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=single model=%s images=%d batch=%d threads=%d natives=%s seconds=%.2f "
-                + "imagesPerSec=%.1f%n", modelName(), n, batchSize, Nd4j.getEnvironment().maxThreads(),
-            io.digitclassifier.natives.LoadedNatives.build(), s, n / s);
+        System.out.printf("RESULT mode=single engine=%s model=%s images=%d batch=%d threads=%d natives=%s seconds=%.2f "
+                + "imagesPerSec=%.1f%n", engine.label(), modelName(), n, batchSize,
+            engine == Engine.ONNX ? intraOp : Nd4j.getEnvironment().maxThreads(), natives(), s, n / s);
       } else {
         Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
         if (!Files.isDirectory(input)) {
@@ -109,7 +115,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           TestParquet.writeBinary(spark, tiled, input.toString());
         }
         ScoringConfig config = ScoringConfig.parse("--input", input.toString(), "--model", model.toString(),
-            "--output", work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--overwrite",
+            "--output", work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--engine", engine.name(), "--overwrite",
             "--report-samples", "0");
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);
@@ -118,15 +124,21 @@ public final class ScoringBenchmark implements Callable<Integer> {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
           if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getUsed();
         }
-        System.out.printf("RESULT mode=spark model=%s images=%d batch=%d natives=%s seconds=%.2f imagesPerSec=%.1f "
-                + "jobImagesPerSec=%.1f peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", modelName(), s.scored(), batchSize,
-            io.digitclassifier.natives.LoadedNatives.build(), seconds, s.scored() / seconds,
+        System.out.printf("RESULT mode=spark engine=%s model=%s images=%d batch=%d natives=%s seconds=%.2f imagesPerSec=%.1f "
+                + "jobImagesPerSec=%.1f peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", engine.label(), modelName(), s.scored(),
+            batchSize, natives(), seconds, s.scored() / seconds,
             s.imagesPerSecond(), peakRssKiB() / 1024, heapPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
       }
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  /** ND4J's loaded build for DL4J; ONNX Runtime's version for it (ND4J then runs only the job's readers, if at all). */
+  private String natives() {
+    return engine == Engine.DL4J ? io.digitclassifier.natives.LoadedNatives.build()
+        : "onnxruntime-" + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
   }
 
   private String modelName() {

@@ -15,6 +15,14 @@ public final class Digits {
 
   /** Features of shape [n, 1, 28, 28] (NCHW), each pixel divided by 255. */
   public static INDArray toFeatures(List<byte[]> images) {
+    return Nd4j.create(toFloats(images), new long[] {images.size(), 1, SIDE, SIDE}, 'c');
+  }
+
+  /**
+   * The network's input for a batch, flat: each image's 784 pixels scaled from 0-255 to [0,1], row-major, images
+   * one after another (NCHW with one channel, as {@link #toFeatures} shapes it and ONNX Runtime takes it).
+   */
+  public static float[] toFloats(List<byte[]> images) {
     float[] data = new float[images.size() * PIXELS];
     int k = 0;
     for (byte[] image : images) {
@@ -22,7 +30,7 @@ public final class Digits {
         data[k++] = (image[i] & 0xFF) / 255f;
       }
     }
-    return Nd4j.create(data, new long[] {images.size(), 1, SIDE, SIDE}, 'c');
+    return data;
   }
 
   /** One-hot labels of shape [n, 10]. */

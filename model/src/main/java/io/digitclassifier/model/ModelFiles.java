@@ -17,6 +17,8 @@ import org.deeplearning4j.util.ModelSerializer;
  */
 public final class ModelFiles {
   public static final String MODEL = "model.zip";
+  /** The same network exported for ONNX Runtime, the prediction engine. */
+  public static final String ONNX = "model.onnx";
   public static final String METRICS = "metrics.json";
   public static final String CHECKPOINTS = "checkpoints";
 
@@ -25,6 +27,16 @@ public final class ModelFiles {
   /** Writes a graph with its updater state, through a temporary file renamed into place. */
   public static void save(ComputationGraph net, Path file) {
     io.digitclassifier.storage.LocalFiles.writeAtomically(file, tmp -> ModelSerializer.writeModel(net, tmp.toFile(), true));
+  }
+
+  /**
+   * Writes {@code model.onnx} beside a saved {@code model.zip} in {@code dir}: the same network exported for ONNX
+   * Runtime, recording the zip's SHA-256 (the model's identity) so a reader can tell it belongs to that zip.
+   */
+  public static void saveOnnx(ComputationGraph net, Path dir) {
+    String sha = sha256(dir);
+    byte[] onnx = io.digitclassifier.onnx.OnnxExport.export(net, sha);
+    io.digitclassifier.storage.LocalFiles.writeAtomically(dir.resolve(ONNX), onnx);
   }
 
   /** The model file for a local directory or {@code .zip} path. */

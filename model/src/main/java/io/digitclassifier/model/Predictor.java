@@ -1,50 +1,104 @@
 package io.digitclassifier.model;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.storage.Hashing;
-import io.digitclassifier.storage.Storage;
+import io.digitclassifier.onnx.OnnxExport;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A trained network that names digits: the project's one prediction path. Scoring's executors, training's
  * report (its most confident mistakes), the canvas server and the benchmarks all predict through here, so a
  * model is loaded, checked and run one way.
  *
- * <p>An instance is not safe for two threads at once (DL4J keeps activations and workspaces in the network):
- * share one through a {@link PredictorPool}, or {@link #copy} it.
+ * <p>Two engines ({@link Engine}). ONNX Runtime (the default) runs the model's ONNX export; its sessions are
+ * safe for many threads, so one session per model and thread count serves the whole JVM (an executor's task
+ * threads share it) and {@link #copy} returns the same instance. DL4J runs the network itself: an instance is
+ * not safe for two threads at once (DL4J keeps activations and workspaces in the network), so share one through
+ * a {@link PredictorPool}, or {@link #copy} it.
  */
-public final class Predictor {
-  private final ComputationGraph net;
+public final class Predictor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+  /** This JVM's ONNX Runtime sessions, by the ONNX file's SHA-256 and the intra-op thread count. */
+  private static final Map<String, OrtSession> SESSIONS = new ConcurrentHashMap<>();
+
+  private final Forward forward;
+  private final Engine engine;
   private final String sha256;
+  private final String onnxSha256;
   private final String source;
 
-  private Predictor(ComputationGraph net, String sha256, String source) {
-    this.net = net;
-    this.sha256 = sha256;
-    this.source = source;
+  private Predictor(Forward forward, Engine engine, ModelArtifacts model) {
+    this.forward = forward;
+    this.engine = engine;
+    this.sha256 = model.zipSha256();
+    this.onnxSha256 = model.onnxSha256();
+    this.source = model.source();
+  }
+
+  /** {@link #load(String, Configuration, Engine, int)} on ONNX Runtime with one intra-op thread. */
+  public static Predictor load(String dirOrZip, Configuration conf) {
+    return load(dirOrZip, conf, Engine.ONNX, 1);
   }
 
   /**
    * Loads a training output directory or its {@code model.zip} from any Hadoop filesystem and checks it; a
    * missing, incomplete, corrupt or unsuitable model is an {@link IllegalArgumentException} naming the file.
+   * {@code threads} is ONNX Runtime's intra-op thread count (one forward pass on that many cores).
    */
-  public static Predictor load(String dirOrZip, Configuration conf) {
-    String file = Storage.display(new org.apache.hadoop.fs.Path(ModelFiles.modelFile(dirOrZip, conf)));
-    return fromBytes(ModelFiles.readBytes(dirOrZip, conf), file);
+  public static Predictor load(String dirOrZip, Configuration conf, Engine engine, int threads) {
+    return of(ModelArtifacts.read(dirOrZip, conf, engine), threads);
   }
 
   /**
-   * A predictor from a {@code model.zip}'s bytes, checked to take one 28x28 grey digit and give ten class
-   * probabilities; {@code source} names where the bytes came from, in errors and logs.
+   * A predictor for artifacts read by {@link ModelArtifacts}, on the engine they were read for (ONNX Runtime when
+   * they hold ONNX bytes, DL4J otherwise), checked to take one 28x28 grey digit and give ten finite class
+   * probabilities.
    */
-  public static Predictor fromBytes(byte[] modelZip, String source) {
-    Predictor p = new Predictor(ModelFiles.fromBytes(modelZip, false, source), Hashing.sha256(modelZip), source);
-    p.check();
+  public static Predictor of(ModelArtifacts model, int threads) {
+    return of(model, threads, true);
+  }
+
+  /**
+   * {@link #of(ModelArtifacts, int)} with a session of its own on ONNX Runtime, released by {@link #close}: for
+   * a model used once and dropped (training's report), which a JVM-wide session would keep for the JVM's life.
+   */
+  public static Predictor ownSession(ModelArtifacts model, int threads) {
+    return of(model, threads, false);
+  }
+
+  private static Predictor of(ModelArtifacts model, int threads, boolean shared) {
+    Predictor p;
+    if (model.onnx() != null) {
+      OrtSession session = shared ? SESSIONS.computeIfAbsent(model.onnxSha256() + ":" + threads,
+          k -> session(model, threads)) : session(model, threads);
+      p = new Predictor(new OnnxForward(session, !shared), Engine.ONNX, model);
+    } else {
+      p = new Predictor(new Dl4jForward(ModelFiles.fromBytes(model.zip(), false, model.source())), Engine.DL4J, model);
+    }
+    try {
+      p.check();
+    } catch (RuntimeException e) {
+      p.close();
+      throw e;
+    }
     return p;
+  }
+
+  /** Releases a session of its own ({@link #ownSession}); shared sessions and DL4J networks stay. */
+  @Override
+  public void close() {
+    forward.close();
   }
 
   /** The model's identity: the SHA-256 of its {@code model.zip}, as training and scoring record it. */
@@ -52,18 +106,24 @@ public final class Predictor {
     return sha256;
   }
 
+  /** The SHA-256 of the ONNX bytes ONNX Runtime runs, or null on the DL4J engine. */
+  public String onnxSha256() {
+    return onnxSha256;
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
   /** Where the model came from (a path or URI as shown to users). */
   public String source() {
     return source;
   }
 
-  public long parameters() {
-    return net.numParams();
-  }
-
-  /** Another instance of the same model, for another thread. */
+  /** Another instance of the same model, for another thread (the same one on ONNX Runtime, which is thread-safe). */
   public Predictor copy() {
-    return new Predictor(net.clone(), sha256, source);
+    Forward f = forward.copy();
+    return f == forward ? this : new Predictor(f, engine, new ModelArtifacts(source, sha256, null, onnxSha256, null, null));
   }
 
   /**
@@ -72,8 +132,7 @@ public final class Predictor {
    */
   public Predictions predict(List<byte[]> images) {
     if (images.isEmpty()) return new Predictions(new float[0]);
-    INDArray out = net.outputSingle(false, Digits.toFeatures(images));
-    return new Predictions(out.data().asFloat());
+    return new Predictions(forward.run(images));
   }
 
   /** The prediction for one digit. */
@@ -84,7 +143,7 @@ public final class Predictor {
   private void check() {
     float[] out;
     try {
-      out = net.outputSingle(false, Digits.toFeatures(List.of(new byte[Digits.PIXELS]))).data().asFloat();
+      out = forward.run(List.of(new byte[Digits.PIXELS]));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("Cannot use model " + source + ": it does not take a 28x28x1 digit ("
           + e.getMessage() + ")", e);
@@ -92,6 +151,101 @@ public final class Predictor {
     if (out.length != Digits.CLASSES) {
       throw new IllegalArgumentException("Cannot use model " + source + ": it has " + out.length
           + " outputs, expected " + Digits.CLASSES + " class probabilities (one per digit)");
+    }
+    for (float f : out) {
+      if (!Float.isFinite(f)) {
+        throw new IllegalArgumentException("Cannot use model " + source + ": its parameters are not finite (a blank "
+            + "digit gives probabilities " + Arrays.toString(out) + "); the training that wrote it diverged");
+      }
+    }
+  }
+
+  private static OrtSession session(ModelArtifacts model, int threads) {
+    if (threads < 1) throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
+    {
+      long start = System.nanoTime();
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        options.setIntraOpNumThreads(threads);
+        options.setInterOpNumThreads(1);
+        options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        OrtSession s = env.createSession(model.onnx(), options);
+        LOG.info("ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {} ms", env.getVersion(),
+            model.source(), model.onnxOrigin(), model.onnxSha256().substring(0, 12), threads,
+            (System.nanoTime() - start) / 1_000_000);
+        return s;
+      } catch (OrtException e) {
+        throw new IllegalArgumentException("Cannot use model " + model.source() + ": ONNX Runtime refuses its ONNX "
+            + "export (" + e.getMessage() + ")", e);
+      }
+    }
+  }
+
+  /** One engine's forward pass: ten probabilities per image, flat. */
+  private interface Forward {
+    float[] run(List<byte[]> images);
+
+    Forward copy();
+
+    default void close() {}
+  }
+
+  private static final class Dl4jForward implements Forward {
+    private final ComputationGraph net;
+
+    Dl4jForward(ComputationGraph net) {
+      this.net = net;
+    }
+
+    @Override
+    public float[] run(List<byte[]> images) {
+      return net.outputSingle(false, Digits.toFeatures(images)).data().asFloat();
+    }
+
+    @Override
+    public Forward copy() {
+      return new Dl4jForward(net.clone());
+    }
+  }
+
+  private static final class OnnxForward implements Forward {
+    private final OrtSession session;
+    private final boolean own;
+
+    OnnxForward(OrtSession session, boolean own) {
+      this.session = session;
+      this.own = own;
+    }
+
+    @Override
+    public void close() {
+      if (!own) return;
+      try {
+        session.close();
+      } catch (OrtException e) {
+        LOG.warn("Cannot close an ONNX Runtime session: {}", e.getMessage());
+      }
+    }
+
+    @Override
+    public float[] run(List<byte[]> images) {
+      FloatBuffer in = FloatBuffer.wrap(Digits.toFloats(images));
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      try (OnnxTensor x = OnnxTensor.createTensor(env, in, new long[] {images.size(), 1, Digits.SIDE, Digits.SIDE});
+          OrtSession.Result r = session.run(Map.of(OnnxExport.INPUT, x))) {
+        FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
+        float[] flat = new float[out.remaining()];
+        out.get(flat);
+        return flat;
+      } catch (OrtException e) {
+        throw new IllegalStateException("Cannot predict: ONNX Runtime failed (" + e.getMessage() + ")", e);
+      }
+    }
+
+    @Override
+    public Forward copy() {
+      return this;
     }
   }
 
@@ -121,7 +275,7 @@ public final class Predictor {
     }
 
     /** The index of the highest probability; the lowest index among equals. */
-    private static int top(float[] p) {
+    static int top(float[] p) {
       int best = 0;
       for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
       return best;

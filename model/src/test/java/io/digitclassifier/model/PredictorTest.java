@@ -82,11 +82,11 @@ class PredictorTest {
     AtomicInteger loads = new AtomicInteger();
     Predictor a = pool.borrowOrLoad(() -> {
       loads.incrementAndGet();
-      return Predictor.fromBytes(zip, "a");
+      return Predictor.of(ModelArtifacts.fromZip(zip, "a", Engine.DL4J), 1);
     });
     Predictor b = pool.borrowOrLoad(() -> {
       loads.incrementAndGet();
-      return Predictor.fromBytes(zip, "b");
+      return Predictor.of(ModelArtifacts.fromZip(zip, "b", Engine.DL4J), 1);
     });
     pool.giveBack(a);
     Predictor again = pool.borrowOrLoad(() -> {
@@ -100,7 +100,7 @@ class PredictorTest {
 
   @Test
   void aModelThatIsNotADigitClassifierIsRefusedWithItsName() throws Exception {
-    assertThatThrownBy(() -> Predictor.fromBytes("not a zip".getBytes(), "junk.zip"))
+    assertThatThrownBy(() -> ModelArtifacts.fromZip("not a zip".getBytes(), "junk.zip", Engine.ONNX))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Cannot load model junk.zip");
     // a network for 784 inputs with 3 outputs: loads, then fails the check
     ComputationGraph three = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()

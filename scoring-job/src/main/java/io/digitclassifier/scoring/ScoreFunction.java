@@ -1,6 +1,7 @@
 package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.model.PredictorPool;
 import java.util.ArrayDeque;
@@ -26,12 +27,12 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ScoreFunction.class);
 
-  private final Broadcast<byte[]> model;
+  private final Broadcast<ModelArtifacts> model;
   private final String sha256;
   private final int batchSize;
   private final LongAccumulator modelLoads;
 
-  ScoreFunction(Broadcast<byte[]> model, String sha256, int batchSize, LongAccumulator modelLoads) {
+  ScoreFunction(Broadcast<ModelArtifacts> model, String sha256, int batchSize, LongAccumulator modelLoads) {
     this.model = model;
     this.sha256 = sha256;
     this.batchSize = batchSize;
@@ -87,13 +88,16 @@ final class ScoreFunction implements FlatMapFunction<Iterator<DigitRecord>, Row>
   }
 
   /**
-   * A new instance from the broadcast bytes, when every instance this executor has is in use: once per core at
-   * most, never per partition; {@code modelLoads} counts them.
+   * A new instance from the broadcast model, when every instance this executor has is in use: once per core at
+   * most, never per partition; {@code modelLoads} counts them. On ONNX Runtime the instances share the
+   * executor's one session, whose intra-op threads are the task's cores ({@code spark.task.cpus}).
    */
   private Predictor load() {
-    Predictor p = Predictor.fromBytes(model.value(), "model " + sha256.substring(0, 12));
+    TaskContext task = TaskContext.get();
+    int threads = task == null ? 1 : Math.max(1, task.cpus());
+    Predictor p = Predictor.of(model.value(), threads);
     modelLoads.add(1);
-    LOG.info("Loaded model {} on this executor (instance {})", sha256.substring(0, 12),
+    LOG.info("Loaded model {} on this executor ({}, instance {})", sha256.substring(0, 12), p.engine().label(),
         PredictorPool.forModel(sha256).size() + 1);
     return p;
   }

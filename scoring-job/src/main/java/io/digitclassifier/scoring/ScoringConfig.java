@@ -3,6 +3,7 @@ package io.digitclassifier.scoring;
 import io.digitclassifier.config.CommandOptions;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
+import io.digitclassifier.model.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +41,10 @@ public final class ScoringConfig extends CommandOptions {
 
   @Option(names = "--batch-size", defaultValue = "256", description = "Images per forward pass.")
   private int batchSize;
+
+  @Option(names = "--engine", defaultValue = "onnx",
+      description = "onnx: the model's ONNX export through ONNX Runtime; dl4j: the DL4J network itself (the reference).")
+  private Engine engine;
 
   @Option(names = "--on-bad-record", defaultValue = "fail",
       description = "fail: stop at the first bad record, write nothing; quarantine: score the rest, write bad ones under _rejected/.")
@@ -99,6 +104,10 @@ public final class ScoringConfig extends CommandOptions {
 
   public int batchSize() {
     return batchSize;
+  }
+
+  public Engine engine() {
+    return engine;
   }
 
   public BadRecordPolicy onBadRecord() {

@@ -11,6 +11,7 @@ import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.spark.JobMain;
 import io.digitclassifier.spark.NativesPlugin;
@@ -73,13 +74,13 @@ public final class ScoringJob {
   /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */
   static int execute(String[] args) {
     return JobMain.execute(args, new ScoringConfig(), "scoring", "digitclassifier-score",
-        config -> Predictor.load(config.model(), Storage.conf()),
+        config -> Predictor.load(config.model(), Storage.conf(), config.engine(), 1),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    Predictor.load(config.model(), spark.sparkContext().hadoopConfiguration());
+    Predictor.load(config.model(), spark.sparkContext().hadoopConfiguration(), config.engine(), 1);
     return new ScoringJob(config, spark).run();
   }
 
@@ -117,8 +118,8 @@ public final class ScoringJob {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path work = output.local();
     String modelFile = ModelFiles.modelFile(config.model(), conf);
-    byte[] modelBytes = ModelFiles.readBytes(config.model(), conf);
-    String sha = Hashing.sha256(modelBytes); // the bytes just read, not a second read of the file
+    ModelArtifacts modelFiles = ModelArtifacts.read(config.model(), conf, config.engine());
+    String sha = modelFiles.zipSha256(); // the bytes just read, not a second read of the file
     DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input(), conf);
     boolean images = format == DataFormat.IMAGES;
     JavaRDD<DigitRecord> read = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
@@ -130,7 +131,7 @@ public final class ScoringJob {
     // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.
     JavaRDD<DigitRecord> records = quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
 
-    Broadcast<byte[]> model = jsc.broadcast(modelBytes);
+    Broadcast<ModelArtifacts> model = jsc.broadcast(modelFiles);
     LongAccumulator loads = jsc.sc().longAccumulator("modelLoads");
     long start = System.nanoTime();
     Stages.run(spark.sparkContext(), GROUP, "2 score: " + config.input() + " -> " + config.outputFormat().sparkName(), () -> {
@@ -171,7 +172,8 @@ public final class ScoringJob {
     ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
         Storage.display(output.target()), config.outputFormat().sparkName(),
         scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
-        loads.value(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, modelMetrics, Versions.all(),
+        loads.value(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, config.engine().label(),
+        modelFiles.onnxSha256(), modelFiles.onnxOrigin(), modelMetrics, Versions.all(),
         NativesPlugin.describe(), evaluation,
         config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)));
     Json.write(summary, work.resolve(SUMMARY));

@@ -99,6 +99,30 @@ class ScoringJobTest extends SparkTestBase {
   }
 
   @Test
+  void onnxRuntimeAndDl4jScoreTheSameLabelsAndTheSummarySaysWhichRan() throws Exception {
+    Path idx = TestDigits.writeIdx(Files.createDirectories(dir.resolve("engines")), "t10k", digits, false).images();
+    ScoringSummary onnx = ScoringJob.run(config(idx.toString(), "engine-onnx", OutputFormat.PARQUET, null,
+        BadRecordPolicy.FAIL), spark);
+    ScoringConfig dl4jConfig = ScoringConfig.parse("--input", idx.toString(), "--model", model.toString(),
+        "--output", dir.resolve("engine-dl4j").toString(), "--batch-size", "64", "--engine", "dl4j");
+    ScoringSummary dl4j = ScoringJob.run(dl4jConfig, spark);
+    assertThat(predictions(dir.resolve("engine-onnx"), OutputFormat.PARQUET))
+        .isEqualTo(predictions(dir.resolve("engine-dl4j"), OutputFormat.PARQUET));
+    assertThat(confidences(dir.resolve("engine-onnx"), OutputFormat.PARQUET))
+        .containsExactly(confidences(dir.resolve("engine-dl4j"), OutputFormat.PARQUET), org.assertj.core.data.Offset.offset(1e-4));
+    // the model's identity is its model.zip whatever runs it; the summary names the engine and the ONNX bytes
+    ScoringSummary fromDisk = Json.read(dir.resolve("engine-onnx/_summary.json"), ScoringSummary.class);
+    assertThat(fromDisk.modelSha256()).isEqualTo(dl4j.modelSha256());
+    assertThat(fromDisk.engine()).isEqualTo("onnxruntime");
+    assertThat(fromDisk.onnxSha256()).matches("[0-9a-f]{64}");
+    assertThat(fromDisk.onnxOrigin()).isIn(io.digitclassifier.model.ModelArtifacts.EXPORTED,
+        io.digitclassifier.model.ModelArtifacts.FROM_FILE);
+    assertThat(onnx.engine()).isEqualTo("onnxruntime");
+    assertThat(dl4j.engine()).isEqualTo("dl4j");
+    assertThat(dl4j.onnxSha256()).isNull();
+  }
+
+  @Test
   void kaggleSubmissionMatchesTheGoldenFile() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("test.csv"), TestDigits.withoutLabels(digits.subList(0, 8)), false);
     Path kaggle = dir.resolve("submission.csv");

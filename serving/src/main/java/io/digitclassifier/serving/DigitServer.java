@@ -3,6 +3,7 @@ package io.digitclassifier.serving;
 import io.digitclassifier.image.CanvasSample;
 import com.sun.net.httpserver.HttpServer;
 import io.digitclassifier.image.ImagePreprocessor;
+import io.digitclassifier.model.Engine;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.model.PredictorPool;
 import io.digitclassifier.natives.LoadedNatives;
@@ -108,10 +109,12 @@ public final class DigitServer implements AutoCloseable {
     Connections connections = Connections.bind(address, config, 2 * instances);
     try {
       long loading = System.nanoTime();
-      Predictor first = Predictor.load(config.model(), Storage.conf());
+      // ONNX Runtime: one session of one intra-op thread, shared by the requests at work (its run is thread-safe);
+      // DL4J: one network copy per request at work
+      Predictor first = Predictor.load(config.model(), Storage.conf(), config.engine(), 1);
       PredictorPool model = PredictorPool.of(first, instances);
-      LOG.info("Loaded model {} ({}, {} parameters) as {} instance(s) in {} ms", first.sha256().substring(0, 12),
-          first.source(), first.parameters(), instances, (System.nanoTime() - loading) / 1_000_000);
+      LOG.info("Loaded model {} ({}) on {} for {} request(s) at once in {} ms", first.sha256().substring(0, 12),
+          first.source(), first.engine().label(), instances, (System.nanoTime() - loading) / 1_000_000);
       warmUp(model);
       HttpServer http = connections.http;
       http.createContext("/api/predict", new PredictHandler(model));
@@ -126,8 +129,11 @@ public final class DigitServer implements AutoCloseable {
           Map<String, Object> health = new LinkedHashMap<>();
           health.put("status", "ready");
           health.put("model", first.sha256());
+          health.put("engine", first.engine().label());
+          if (first.onnxSha256() != null) health.put("onnxSha256", first.onnxSha256());
           health.put("instances", model.size());
-          health.put("natives", LoadedNatives.describe());
+          // ND4J's natives only where ND4J runs the model: on ONNX Runtime the server never loads them
+          if (first.engine() == Engine.DL4J) health.put("natives", LoadedNatives.describe());
           Exchanges.json(exchange, 200, health);
         } finally {
           exchange.close();

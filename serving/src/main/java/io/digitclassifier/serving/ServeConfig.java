@@ -1,6 +1,7 @@
 package io.digitclassifier.serving;
 
 import io.digitclassifier.config.CommandOptions;
+import io.digitclassifier.model.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,6 +18,10 @@ public final class ServeConfig extends CommandOptions {
 
   @Option(names = "--model", description = "A training output directory or its model.zip (required; a local path or a Hadoop URI: hdfs://, s3a://).")
   private String model;
+
+  @Option(names = "--engine", defaultValue = "onnx",
+      description = "onnx: the model's ONNX export through ONNX Runtime; dl4j: the DL4J network itself (the reference).")
+  private Engine engine;
 
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address to listen on; 0.0.0.0 makes the page reachable from other machines.")
@@ -71,6 +76,10 @@ public final class ServeConfig extends CommandOptions {
 
   public String model() {
     return model;
+  }
+
+  public Engine engine() {
+    return engine;
   }
 
   public String host() {

@@ -114,6 +114,35 @@ class PredictApiTest {
   }
 
   @Test
+  void theDl4jEngineGivesTheSameLabelsAndReportsItsNatives() throws Exception {
+    try (DigitServer dl4j = DigitServer.start(ServeConfig.parse("--model", model.toString(), "--port", "0",
+        "--engine", "dl4j"))) {
+      JsonNode health = Json.MAPPER.readTree(send(HttpRequest.newBuilder(dl4j.uri().resolve("/api/health")).GET()
+          .build()).body());
+      assertThat(health.get("engine").textValue()).isEqualTo("dl4j");
+      assertThat(health.get("model").textValue()).isEqualTo(server.modelSha256());
+      assertThat(health.has("onnxSha256")).isFalse();
+      // the natives the server loaded, chosen from this CPU, and whether they have oneDNN
+      assertThat(health.at("/natives/build").textValue()).startsWith("linux-x86_64")
+          .isEqualTo(io.digitclassifier.natives.LoadedNatives.build());
+      assertThat(health.at("/natives/oneDnn").booleanValue()).isEqualTo(io.digitclassifier.natives.LoadedNatives.hasOneDnn());
+      assertThat(health.at("/natives/selected").textValue()).startsWith("chosen from the CPU, ");
+      for (DigitRecord digit : digits) {
+        JsonNode onnx = json(post("image/png", canvasPng(digit)));
+        HttpResponse<String> reference = client.send(HttpRequest.newBuilder(dl4j.uri().resolve("/api/predict"))
+            .header("Content-Type", "image/png").POST(BodyPublishers.ofByteArray(canvasPng(digit))).build(),
+            BodyHandlers.ofString());
+        JsonNode ref = json(reference);
+        assertThat(onnx.get("label").intValue()).isEqualTo(ref.get("label").intValue());
+        for (int k = 0; k < 10; k++) {
+          assertThat(onnx.get("probabilities").get(k).doubleValue())
+              .isCloseTo(ref.get("probabilities").get(k).doubleValue(), org.assertj.core.data.Offset.offset(1e-4));
+        }
+      }
+    }
+  }
+
+  @Test
   void dataUrlInJsonAnswersAsRawPng() throws Exception {
     byte[] png = canvasPng(digits.get(1));
     HttpResponse<String> raw = post("image/png", png);
@@ -274,11 +303,10 @@ class PredictApiTest {
     assertThat(health.get("status").textValue()).isEqualTo("ready");
     // the identity training and scoring record (core's Hashing, through Hadoop) is what the server reports
     assertThat(health.get("model").textValue()).isEqualTo(ModelFiles.sha256(model)).isEqualTo(server.modelSha256());
-    // the natives the server loaded, chosen from this CPU, and whether they have oneDNN
-    assertThat(health.at("/natives/build").textValue()).startsWith("linux-x86_64")
-        .isEqualTo(io.digitclassifier.natives.LoadedNatives.build());
-    assertThat(health.at("/natives/oneDnn").booleanValue()).isEqualTo(io.digitclassifier.natives.LoadedNatives.hasOneDnn());
-    assertThat(health.at("/natives/selected").textValue()).startsWith("chosen from the CPU, ");
+    // ONNX Runtime answers, with the ONNX export's identity beside the model's; ND4J's natives only on DL4J
+    assertThat(health.get("engine").textValue()).isEqualTo("onnxruntime");
+    assertThat(health.get("onnxSha256").textValue()).matches("[0-9a-f]{64}");
+    assertThat(health.has("natives")).isFalse();
 
     assertRefused(send(HttpRequest.newBuilder(server.uri().resolve("/nope")).GET().build()), 404,
         "Cannot find /nope: the page is at / and the API at /api/predict");

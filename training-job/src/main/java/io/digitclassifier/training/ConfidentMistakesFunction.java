@@ -1,6 +1,7 @@
 package io.digitclassifier.training;
 
 import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.model.Predictor;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,17 +11,17 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * For the training report, inside one partition of the held-out set: scores the digits in batches with the
- * final network (broadcast as its {@code model.zip} bytes) and keeps only the {@code k} most confident mistakes,
+ * final network (broadcast as its ONNX export) and keeps only the {@code k} most confident mistakes,
  * so the driver collects at most {@code k} per partition and never the set itself.
  */
 final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitRecord>, Mistake> {
   private static final long serialVersionUID = 1L;
 
-  private final Broadcast<byte[]> model;
+  private final Broadcast<ModelArtifacts> model;
   private final int batchSize;
   private final int k;
 
-  ConfidentMistakesFunction(Broadcast<byte[]> model, int batchSize, int k) {
+  ConfidentMistakesFunction(Broadcast<ModelArtifacts> model, int batchSize, int k) {
     this.model = model;
     this.batchSize = batchSize;
     this.k = k;
@@ -29,9 +30,11 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
   @Override
   public Iterator<Mistake> call(Iterator<DigitRecord> records) {
     if (!records.hasNext()) return List.<Mistake>of().iterator();
-    // Loaded per partition and dropped after (a few per run): kept in an executor-wide pool as scoring does, every
-    // trained model would stay in the JVM of a notebook or a test for its life.
-    return mistakes(Predictor.fromBytes(model.value(), "the final model"), records).iterator();
+    // Loaded per partition and dropped after (a few per run), with a session of its own: kept executor-wide as
+    // scoring's is, every trained model would stay in the JVM of a notebook or a test for its life.
+    try (Predictor net = Predictor.ownSession(model.value(), 1)) {
+      return mistakes(net, records).iterator();
+    }
   }
 
   private List<Mistake> mistakes(Predictor net, Iterator<DigitRecord> records) {

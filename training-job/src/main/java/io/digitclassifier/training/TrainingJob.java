@@ -209,11 +209,13 @@ public final class TrainingJob {
     train.unpersist(false);
 
     ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.MODEL));
+    ModelFiles.saveOnnx(sparkNet.getNetwork(), work); // the prediction engine's copy, beside it
     TrainingMetrics metrics = metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, last, wallStart);
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
     TrainingReportWriter.write(spark, config, metrics, train, test, work);
     output.commit();
-    LOG.info("Wrote {} and {} to {}", ModelFiles.MODEL, ModelFiles.METRICS, Storage.display(output.target()));
+    LOG.info("Wrote {}, {} and {} to {}", ModelFiles.MODEL, ModelFiles.ONNX, ModelFiles.METRICS,
+        Storage.display(output.target()));
     return metrics;
   }
 

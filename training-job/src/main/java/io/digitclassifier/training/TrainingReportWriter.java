@@ -2,6 +2,8 @@ package io.digitclassifier.training;
 
 import io.digitclassifier.augment.Augmenter;
 import io.digitclassifier.data.DigitRecord;
+import io.digitclassifier.model.Engine;
+import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Files;
@@ -79,13 +81,9 @@ final class TrainingReportWriter {
 
   /** The final network's {@link #MISTAKES} most confident mistakes: at most that many per partition collected. */
   static List<Mistake> mistakes(SparkSession spark, TrainingConfig config, JavaRDD<DigitRecord> test, Path dir) {
-    byte[] model;
-    try {
-      model = Files.readAllBytes(dir.resolve(ModelFiles.MODEL));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Cannot read " + dir.resolve(ModelFiles.MODEL) + ": " + e.getMessage(), e);
-    }
-    Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model);
+    ModelArtifacts model = ModelArtifacts.read(dir.toAbsolutePath().toUri().toString(),
+        new org.apache.hadoop.conf.Configuration(), Engine.ONNX);
+    Broadcast<ModelArtifacts> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model);
     try {
       List<Mistake> perPartition = test.mapPartitions(new ConfidentMistakesFunction(bytes, config.evalBatchSize(),
           MISTAKES)).collect();
