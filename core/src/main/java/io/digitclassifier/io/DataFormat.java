@@ -17,7 +17,7 @@ public enum DataFormat {
   CSV(KaggleCsvDigitReader::new),
   /** Parquet with {@code pixels} (array&lt;int&gt; of 784 or binary of 784 bytes) and optional {@code label}, {@code id}. */
   PARQUET(ParquetDigitReader::new),
-  /** A folder of PNG, JPEG, BMP or GIF images, sub-folders included; a folder named 0-9 gives its images' label. */
+  /** A folder of PNG, JPEG, BMP, GIF, TIFF or WebP images, sub-folders included; a folder named 0-9 gives its images' label. */
   IMAGES(ImageFolderDigitReader::new);
 
   private final Supplier<DigitReader> reader;
@@ -33,8 +33,8 @@ public enum DataFormat {
 
   /**
    * The format a path's name implies: {@code .csv[.gz]} is CSV, {@code .parquet} or a directory of Parquet
-   * files is Parquet, {@code *-ubyte[.gz]} or {@code *.idx*} is IDX, and a directory with images (.png, .jpg, .jpeg,
-   * .bmp, .gif) in it or up to two folders down is an image folder.
+   * files is Parquet, {@code *-ubyte[.gz]} or {@code *.idx*} is IDX, and a directory with images
+   * ({@link ImageFolderDigitReader#EXTENSIONS}) in it or up to two folders down is an image folder.
    */
   public static DataFormat detect(String path) {
     return detect(path, Storage.conf());
@@ -61,8 +61,8 @@ public enum DataFormat {
       }
     }
     throw new IllegalArgumentException("Cannot tell the data format of '" + path
-        + "' from its name: expected .csv, .parquet, an IDX name (*-ubyte, *.idx3), a folder of images (.png, .jpg,"
-        + " .jpeg, .bmp, .gif) or --data-format idx|csv|parquet|images");
+        + "' from its name: expected .csv, .parquet, an IDX name (*-ubyte, *.idx3), a folder of images ("
+        + String.join(", ", ImageFolderDigitReader.EXTENSIONS) + ") or --data-format idx|csv|parquet|images");
   }
 
   private static boolean hasImage(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, int depth)

@@ -44,9 +44,11 @@ public class ImageFolderDigitReader implements DigitReader {
   private static final Logger LOG = LoggerFactory.getLogger(ImageFolderDigitReader.class);
 
   /** The names read, compared in lower case. */
-  static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+  static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp");
   static final String POSITION = "file";
-  static final String EXPECTED = "expected a PNG, JPEG, BMP or GIF image";
+  static final String EXPECTED = "expected a PNG, JPEG, BMP, GIF, TIFF or WebP image";
+  /** Names of skipped files a summary shows, at most. */
+  static final int SKIPPED_EXAMPLES = 5;
   static final String EXPECTED_DIGIT = "expected an image of one handwritten digit";
 
   private static final String PATH = "path";
@@ -162,6 +164,25 @@ public class ImageFolderDigitReader implements DigitReader {
     };
   }
 
+  /**
+   * The files below {@code folder} that are not of a kind this reader reads ({@link #EXTENSIONS}: a {@code .heic},
+   * a {@code .txt}), skipping what Spark skips (names starting with _ or .): they are neither scored nor rejected,
+   * so the job counts them and names a few, rather than letting them vanish.
+   */
+  public static SkippedFiles skippedFiles(SparkSession spark, String folder) {
+    long count = 0;
+    List<String> examples = new ArrayList<>();
+    for (FileStatus f : listFiles(spark, folder)) {
+      if (isImageName(f.getPath().getName())) continue;
+      count++;
+      if (examples.size() < SKIPPED_EXAMPLES) examples.add(f.getPath().toString());
+    }
+    return new SkippedFiles(count, examples);
+  }
+
+  /** Files in an image folder that are not images the reader reads: how many, and the first few paths. */
+  public record SkippedFiles(long count, List<String> examples) implements java.io.Serializable {}
+
   /** Zero-length image files below {@code folder}, skipping what Spark skips (names starting with _ or .). */
   private static List<String> emptyImages(SparkSession spark, String folder) {
     List<String> out = new ArrayList<>();
@@ -174,6 +195,15 @@ public class ImageFolderDigitReader implements DigitReader {
   /** The image files below {@code folder}, skipping what Spark skips (names starting with _ or .), by a listing. */
   private static List<FileStatus> imageFiles(SparkSession spark, String folder) {
     List<FileStatus> out = new ArrayList<>();
+    for (FileStatus f : listFiles(spark, folder)) {
+      if (isImageName(f.getPath().getName())) out.add(f);
+    }
+    return out;
+  }
+
+  /** Every file below {@code folder}, skipping what Spark skips (names starting with _ or .). */
+  private static List<FileStatus> listFiles(SparkSession spark, String folder) {
+    List<FileStatus> out = new ArrayList<>();
     try {
       Path root = new Path(folder);
       FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -181,7 +211,6 @@ public class ImageFolderDigitReader implements DigitReader {
       var it = fs.listFiles(qualifiedRoot, true);
       while (it.hasNext()) {
         var status = it.next();
-        if (!isImageName(status.getPath().getName())) continue;
         String relative = qualifiedRoot.toUri().relativize(status.getPath().toUri()).getPath();
         boolean hidden = Arrays.stream(relative.split("/")).anyMatch(s -> s.startsWith("_") || s.startsWith("."));
         if (!hidden) out.add(status);

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** A folder of digit images read as records: labels from folder names, ids by path, bad files by the policy. */
 class ImageFolderReaderTest extends SparkTestBase {
-  private static final String EXPECTED = "expected a PNG, JPEG, BMP or GIF image";
+  private static final String EXPECTED = "expected a PNG, JPEG, BMP, GIF, TIFF or WebP image";
 
   @TempDir static Path dir;
   private static Path digits;
@@ -168,7 +168,7 @@ class ImageFolderReaderTest extends SparkTestBase {
 
     for (Path folder : List.of(empty, textOnly)) {
       assertThat(failure(() -> read(folder, 0, BadRecordPolicy.QUARANTINE))).isEqualTo("Cannot read " + folder
-          + ": no image files (.png, .jpg, .jpeg, .bmp, .gif) in the folder or its sub-folders");
+          + ": no image files (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp) in the folder or its sub-folders");
     }
   }
 
@@ -188,7 +188,7 @@ class ImageFolderReaderTest extends SparkTestBase {
     TestDigits.writeText(textOnly.resolve("readme.txt"), "hello\n");
     assertThatThrownBy(() -> DataFormat.detect(textOnly.toString()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("a folder of images (.png, .jpg, .jpeg, .bmp, .gif)")
+        .hasMessageContaining("a folder of images (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp)")
         .hasMessageEndingWith("--data-format idx|csv|parquet|images");
   }
 }

@@ -7,18 +7,7 @@ import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns an image of any size and colour into an MNIST-like digit: 784 unsigned bytes, light ink on black, row-major.
@@ -43,7 +32,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImagePreprocessor {
   /** The largest width or height accepted, so that a request cannot make the decoder allocate gigabytes. */
-  public static final int MAX_SIDE = 4096;
+  public static final int MAX_SIDE = ImageDecoder.Budget.DEFAULT.maxSide();
 
   /** MNIST's digits fit a 20x20 box inside the 28x28 image. */
   static final int BOX = 20;
@@ -52,8 +41,6 @@ public final class ImagePreprocessor {
   static final float MIN_INK = 30f;
   /** Pixels above this fraction of the strongest ink count towards the crop, so faint smudges do not widen it. */
   static final float INK_FRACTION = 0.2f;
-
-  private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
 
   /**
    * Steps that can be switched off so that tests can show each one matters; production always uses {@link #MNIST}.
@@ -77,7 +64,7 @@ public final class ImagePreprocessor {
 
   private ImagePreprocessor() {}
 
-  /** Decodes a PNG, JPEG, BMP or GIF (the first frame) and prepares it as {@link #toMnist(BufferedImage)} does. */
+  /** Decodes a PNG, JPEG, BMP, GIF (the first frame), TIFF or WebP ({@link ImageDecoder}) and prepares it as {@link #toMnist(BufferedImage)} does. */
   public static byte[] toMnist(byte[] encodedImage) {
     return toMnist(decode(encodedImage));
   }
@@ -171,62 +158,9 @@ public final class ImagePreprocessor {
     return toMnist(decode(encodedImage), Recipe.CLEAN_ONLY);
   }
 
-  /** Decodes the first image in {@code encoded}, refusing anything larger than {@link #MAX_SIDE} before decoding. */
+  /** Decodes the first image in {@code encoded} under {@link ImageDecoder}'s default budget. */
   public static BufferedImage decode(byte[] encoded) {
-    if (encoded == null || encoded.length == 0) throw new ImageDecodeException("empty file");
-    // A memory-cached stream: ImageIO's default may cache to temporary files, which a web request should not do.
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-      ImageReader reader = readerFor(in);
-      String format = reader.getOriginatingProvider().getFormatNames()[0].toUpperCase(Locale.ROOT);
-      List<String> warnings = new ArrayList<>();
-      try {
-        reader.setInput(in, true, true);
-        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-        checkSize(reader.getWidth(0), reader.getHeight(0));
-        BufferedImage image = reader.read(0);
-        for (String warning : warnings) {
-          // The JPEG reader only warns about a cut-off file and fills the rest with grey: a digit from that is
-          // garbage. A missing end marker alone (its other warning) is harmless, so the data warning decides.
-          if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
-            throw new ImageDecodeException("truncated or corrupt " + format + " (" + warning + ")");
-          }
-        }
-        return image;
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof ImageDecodeException) throw (ImageDecodeException) e;
-        throw new ImageDecodeException("truncated or corrupt " + format + " (" + describe(e) + ")", e);
-      } finally {
-        reader.dispose();
-      }
-    } catch (IOException e) {
-      // Only close() of an in-memory stream is left here, and it does not fail.
-      throw new ImageDecodeException("not an image (" + describe(e) + ")", e);
-    }
-  }
-
-  private static ImageReader readerFor(ImageInputStream in) {
-    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-    if (!readers.hasNext()) throw new ImageDecodeException("not an image");
-    String other = null;
-    while (readers.hasNext()) {
-      ImageReader reader = readers.next();
-      String name = reader.getOriginatingProvider().getFormatNames()[0];
-      if (FORMATS.contains(name.toLowerCase(Locale.ROOT))) return reader;
-      if (other == null) other = name;
-    }
-    throw new ImageDecodeException("unsupported image format " + other.toUpperCase(Locale.ROOT));
-  }
-
-  private static String describe(Exception e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    String outer = text(e);
-    return root == e || outer.equals(text(root)) ? outer : outer + ": " + text(root);
-  }
-
-  private static String text(Throwable t) {
-    String message = t.getMessage();
-    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    return ImageDecoder.decode(encoded);
   }
 
   private static void checkSize(int width, int height) {

@@ -8,6 +8,7 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
+import io.digitclassifier.io.ImageFolderDigitReader;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
@@ -127,6 +128,12 @@ public final class ScoringJob {
     // From the input's header, schema or folders: a first record that was rejected, or an image outside the
     // digit folders, says nothing about the rest.
     boolean labelled = DigitInputs.hasLabels(spark, config.input(), format);
+    ImageFolderDigitReader.SkippedFiles skipped = images ? ImageFolderDigitReader.skippedFiles(spark, config.input()) : null;
+    if (skipped != null && skipped.count() > 0) {
+      LOG.warn("{} file(s) in {} are not of a kind the folder reader reads (PNG, JPEG, BMP, GIF, TIFF, WebP) and are "
+          + "neither scored nor rejected: {}{}", skipped.count(), config.input(), String.join(", ", skipped.examples()),
+          skipped.count() > skipped.examples().size() ? ", ..." : "");
+    }
     boolean quarantine = config.onBadRecord() == BadRecordPolicy.QUARANTINE;
     // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.
     JavaRDD<DigitRecord> records = quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
@@ -175,7 +182,8 @@ public final class ScoringJob {
         loads.value(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, config.engine().label(),
         modelFiles.onnxSha256(), modelFiles.onnxOrigin(), modelMetrics, Versions.all(),
         NativesPlugin.describe(), evaluation,
-        config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)));
+        config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)),
+        skipped);
     Json.write(summary, work.resolve(SUMMARY));
     ScoringReportWriter.write(spark, summary, written, work, rejectedDir, config.reportSamples());
     return summary;

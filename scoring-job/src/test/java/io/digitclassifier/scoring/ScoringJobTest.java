@@ -376,7 +376,65 @@ class ScoringJobTest extends SparkTestBase {
     List<Row> rejected = rows(dir.resolve("mixed-out/_rejected"), OutputFormat.CSV);
     assertThat(rejected).extracting(r -> Path.of(r.<String>getAs("file")).getFileName().toString())
         .containsExactlyInAnyOrder("zero.png", "text.png", "truncated.png");
-    assertThat(rejected).allSatisfy(r -> assertThat(r.<String>getAs("reason")).contains("expected a PNG, JPEG, BMP or GIF image"));
+    assertThat(rejected).allSatisfy(r -> assertThat(r.<String>getAs("reason")).contains("expected a PNG, JPEG, BMP, GIF, TIFF or WebP image"));
+  }
+
+  /** A folder of 6 good digits and the hostile files issue 25 names, plus files of kinds the reader does not read. */
+  private static Path hostileFolder() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("hostile"));
+    if (Files.exists(folder.resolve("bomb-2g.bmp"))) return folder;
+    for (DigitRecord d : digits.subList(0, 6)) {
+      TestDigits.write(folder.resolve(d.getId() + ".png"), TestDigits.encode(TestDigits.digitImage(d.getPixels(), 56, true), "png"));
+    }
+    Files.write(folder.resolve("bomb-2g.bmp"), io.digitclassifier.image.HostileImages.bmp(5, 2L << 30));
+    Files.write(folder.resolve("bomb-768m.bmp"), io.digitclassifier.image.HostileImages.bmp(5, 768L << 20));
+    Files.write(folder.resolve("scans.jpg"), io.digitclassifier.image.HostileImages.progressiveJpegWithScans(4096, 3000));
+    Files.write(folder.resolve("deep.png"), io.digitclassifier.image.HostileImages.png16BitRgba(4096));
+    Files.writeString(folder.resolve("notes.txt"), "not an image");
+    Files.write(folder.resolve("photo.heic"), new byte[] {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c'});
+    return folder;
+  }
+
+  @Test
+  void hostileImagesAmongGoodOnesAreQuarantinedWithTheirReasonAndTheRestScored() throws Exception {
+    Path folder = hostileFolder();
+    ScoringSummary s = ScoringJob.run(config(folder.toString(), "hostile-out", OutputFormat.PARQUET, null,
+        BadRecordPolicy.QUARANTINE), spark);
+    assertThat(s.read()).isEqualTo(10);
+    assertThat(s.scored()).isEqualTo(6);
+    assertThat(s.rejected()).isEqualTo(4);
+    List<Row> rejected = rows(dir.resolve("hostile-out/_rejected"), OutputFormat.PARQUET);
+    java.util.Map<String, String> reasons = new java.util.TreeMap<>();
+    for (Row r : rejected) reasons.put(Path.of(r.<String>getAs("file")).getFileName().toString(), r.getAs("reason"));
+    assertThat(reasons.keySet()).containsExactly("bomb-2g.bmp", "bomb-768m.bmp", "deep.png", "scans.jpg");
+    assertThat(reasons.get("bomb-2g.bmp")).contains("BMP refused: compression 5 embeds a PNG image");
+    assertThat(reasons.get("deep.png")).contains("PNG refused: 4096x4096 pixels at 64 bits each decode to 128 MiB");
+    assertThat(reasons.get("scans.jpg")).contains("JPEG refused: more than 64 progressive scans");
+    // the two files of other kinds are counted and named, neither scored nor rejected
+    assertThat(s.skippedFiles().count()).isEqualTo(2);
+    assertThat(s.skippedFiles().examples()).extracting(p -> Path.of(java.net.URI.create(p)).getFileName().toString())
+        .containsExactlyInAnyOrder("notes.txt", "photo.heic");
+    assertThat(Json.read(dir.resolve("hostile-out/_summary.json"), ScoringSummary.class).skippedFiles().count()).isEqualTo(2);
+    assertThat(Files.readString(dir.resolve("hostile-out/_report.html"))).contains("files not read", "photo.heic");
+  }
+
+  @Test
+  void aHostileImageStopsAFailFastRunNamingTheFileAndWritesNothing() throws Exception {
+    Path folder = hostileFolder();
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = ScoringJob.execute(new String[] {"--input", folder.toString(), "--model", model.toString(),
+          "--output", dir.resolve("hostile-fail").toString()});
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(exit).isEqualTo(1);
+    assertThat(captured.toString(StandardCharsets.UTF_8)).containsPattern(
+        "Scoring failed: Cannot read \\S+/hostile/(bomb-2g\\.bmp|bomb-768m\\.bmp|deep\\.png|scans\\.jpg): ");
+    assertThat(dir.resolve("hostile-fail")).doesNotExist();
   }
 
   @Test

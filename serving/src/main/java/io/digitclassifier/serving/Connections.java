@@ -73,7 +73,8 @@ final class Connections {
     connector.setPort(address.getPort());
     connector.setAcceptQueueSize(64);
     connector.setIdleTimeout(millis(config.idleTimeout()));
-    connector.addBean(new FirstRequestDeadline(connector, millis(config.headerTimeout())));
+    HeaderDeadline headers = new HeaderDeadline(connector, millis(config.headerTimeout()), millis(config.idleTimeout()));
+    connector.addBean(headers);
     jetty.addConnector(connector);
     NetworkConnectionLimit limit = new NetworkConnectionLimit(config.maxConnections(), connector);
     limit.setEndPointIdleTimeout(IDLE_AT_LIMIT_MS);
@@ -85,9 +86,15 @@ final class Connections {
     admission.setMaxSuspendedRequestCount(config.maxWaiting());
     admission.setMaxSuspend(Duration.ofMillis(millis(config.maxWait())));
     admission.setHandler(contexts);
-    // Bodies are read whole before admission, without a thread, at the minimum rate: a slow client holds neither
-    // a thread nor a turn at the model.
-    jetty.setHandler(new BodyFirst(admission, PredictHandler.MAX_BODY, config.minBodyRate()));
+    // Only predictions take turns: the page and /api/health answer while predictions queue.
+    admission.includePath(PredictHandler.PATH);
+    // Outermost first: a foreign Host is refused before anything is read; every request has an overall deadline,
+    // and the next request's headers one after it; bodies are read whole before admission, without a thread, at
+    // the minimum rate (a declared oversize body is refused unread): a slow client holds neither a thread nor a
+    // turn at the model.
+    BodyFirst bodies = new BodyFirst(admission, PredictHandler.MAX_BODY, config.minBodyRate(), connector);
+    RequestDeadline deadline = new RequestDeadline(bodies, connector, millis(config.requestTimeout()), headers);
+    jetty.setHandler(new HostCheck(deadline, HostCheck.allowed(address, config.allowedHosts())));
     String where = address.getHostString() + ":" + address.getPort();
     try {
       connector.open();
@@ -133,33 +140,146 @@ final class Connections {
   }
 
   /**
-   * Closes a connection that has not delivered a complete request line and headers within the deadline after it
-   * opened: a slow-headers client ("slowloris") cannot hold a connection by sending a byte now and then, which the
-   * idle timeout alone would allow. Requests after the first on a kept-alive connection are bounded by the idle
-   * timeout.
+   * Closes a connection whose next request line and headers do not arrive in time: the first within
+   * {@code headerMs} of opening, each later one within {@code idleMs + headerMs} of the previous request's end (a
+   * kept-alive connection may be silent for the idle timeout, then has the header deadline). A slow-headers client
+   * ("slowloris") cannot hold a connection by sending a byte now and then, which the idle timeout alone would
+   * allow, on its first request or any later one. Jetty counts a request in {@link Connection#getMessagesIn()} once
+   * its headers are complete, so "no new request since" is the check.
    */
-  static final class FirstRequestDeadline implements Connection.Listener {
+  static final class HeaderDeadline implements Connection.Listener {
     private final ServerConnector connector;
-    private final long deadlineMs;
+    private final long headerMs;
+    private final long idleMs;
 
-    FirstRequestDeadline(ServerConnector connector, long deadlineMs) {
+    HeaderDeadline(ServerConnector connector, long headerMs, long idleMs) {
       this.connector = connector;
-      this.deadlineMs = deadlineMs;
+      this.headerMs = headerMs;
+      this.idleMs = idleMs;
     }
 
     @Override
     public void onOpened(Connection connection) {
+      watch(connection, headerMs);
+    }
+
+    /** A request on {@code connection} has ended: the next one's headers are due within idle + header time. */
+    void requestEnded(Connection connection) {
+      watch(connection, idleMs + headerMs);
+    }
+
+    private void watch(Connection connection, long ms) {
+      long requestsSoFar = connection.getMessagesIn();
       connector.getScheduler().schedule(() -> {
-        if (connection.getMessagesIn() == 0 && connection.getEndPoint().isOpen()) {
-          LOG.debug("Closing {}: no complete request in {} ms", connection.getEndPoint().getRemoteSocketAddress(),
-              deadlineMs);
+        if (connection.getMessagesIn() == requestsSoFar && connection.getEndPoint().isOpen()) {
+          LOG.debug("Closing {}: no complete request line and headers in {} ms",
+              connection.getEndPoint().getRemoteSocketAddress(), ms);
           connection.getEndPoint().close();
         }
-      }, deadlineMs, TimeUnit.MILLISECONDS);
+      }, ms, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void onClosed(Connection connection) {}
+  }
+
+  /**
+   * Gives every request an overall deadline from its first byte ({@code --request-timeout}): past it the connection
+   * is closed, whatever the request is doing (a body trickling just above the minimum rate, an answer read slowly).
+   * Also tells {@link HeaderDeadline} when a request ends, so the next request's headers get their deadline.
+   */
+  static final class RequestDeadline extends org.eclipse.jetty.server.Handler.Wrapper {
+    private final ServerConnector connector;
+    private final long deadlineMs;
+    private final HeaderDeadline headers;
+
+    RequestDeadline(org.eclipse.jetty.server.Handler next, ServerConnector connector, long deadlineMs,
+        HeaderDeadline headers) {
+      super(next);
+      this.connector = connector;
+      this.deadlineMs = deadlineMs;
+      this.headers = headers;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      Connection connection = request.getConnectionMetaData().getConnection();
+      long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - request.getBeginNanoTime());
+      org.eclipse.jetty.util.thread.Scheduler.Task timer = connector.getScheduler().schedule(() -> {
+        if (connection.getEndPoint().isOpen()) {
+          LOG.debug("Closing {}: its request took longer than {} ms",
+              connection.getEndPoint().getRemoteSocketAddress(), deadlineMs);
+          connection.getEndPoint().close(new java.util.concurrent.TimeoutException("request deadline"));
+        }
+      }, Math.max(0, deadlineMs - elapsedMs), TimeUnit.MILLISECONDS);
+      Request.addCompletionListener(request, failure -> {
+        timer.cancel();
+        headers.requestEnded(connection);
+      });
+      return super.handle(request, response, callback);
+    }
+  }
+
+  /**
+   * Refuses a request whose {@code Host} is not this server's own name or address: a page on another origin that
+   * points its own name at 127.0.0.1 (DNS rebinding) sends its own name, and gets nothing. Allowed: {@code
+   * localhost} and the loopback addresses, the host the server listens on, every local address when it listens on
+   * all of them, and {@code --allowed-hosts}.
+   */
+  static final class HostCheck extends org.eclipse.jetty.server.Handler.Wrapper {
+    private final java.util.Set<String> allowed;
+
+    HostCheck(org.eclipse.jetty.server.Handler next, java.util.Set<String> allowed) {
+      super(next);
+      this.allowed = allowed;
+    }
+
+    /** The names and addresses (lower case, IPv6 without brackets) a request's Host may name. */
+    static java.util.Set<String> allowed(InetSocketAddress address, java.util.List<String> configured) {
+      java.util.Set<String> out = new java.util.TreeSet<>(java.util.List.of("localhost", "127.0.0.1", "::1"));
+      out.add(normalise(address.getHostString()));
+      if (address.getAddress() != null) {
+        out.add(normalise(address.getAddress().getHostAddress()));
+        if (address.getAddress().isAnyLocalAddress()) {
+          try {
+            for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+              for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                out.add(normalise(a.getHostAddress()));
+              }
+            }
+            out.add(normalise(java.net.InetAddress.getLocalHost().getHostName()));
+            out.add(normalise(java.net.InetAddress.getLocalHost().getCanonicalHostName()));
+          } catch (IOException e) {
+            LOG.warn("Cannot list this machine's addresses for the Host check: {}", e.getMessage());
+          }
+        }
+      }
+      for (String host : configured) out.add(normalise(host));
+      return out;
+    }
+
+    static String normalise(String host) {
+      String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+      int zone = h.indexOf('%'); // an IPv6 scope
+      if (zone >= 0) h = h.substring(0, zone);
+      if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+      if (h.endsWith(".")) h = h.substring(0, h.length() - 1);
+      return h;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      String header = request.getHeaders().get(HttpHeader.HOST);
+      String host = header == null ? null : request.getHttpURI().getHost();
+      if (host == null || !allowed.contains(normalise(host))) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        refuse(response, callback, 403, header == null ? "Cannot answer: the request has no Host header"
+            : "Cannot answer: Host '" + header + "' is not this server's name or address (allowed: "
+            + String.join(", ", allowed) + "; add names with --allowed-hosts)", false);
+        return true;
+      }
+      return super.handle(request, response, callback);
+    }
   }
 
   /**
@@ -172,20 +292,27 @@ final class Connections {
     static final long GRACE_NANOS = 1_000_000_000L;
     private final int max;
     private final int minRate;
+    private final ServerConnector connector;
 
-    BodyFirst(org.eclipse.jetty.server.Handler next, int max, int minRate) {
+    BodyFirst(org.eclipse.jetty.server.Handler next, int max, int minRate, ServerConnector connector) {
       super(next);
       this.max = max;
       this.minRate = minRate;
+      this.connector = connector;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       long declared = request.getLength();
-      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))
-          || declared > max) {
-        // no body, or one that the API refuses from its declared length without reading it
-        return super.handle(request, response, callback);
+      if (declared > max) {
+        // refused from its declared length, before admission and before a byte of it is read; the connection is
+        // closed after the answer, so a client cannot go on trickling the body
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        refuse(response, callback, 413, PredictHandler.tooLarge(declared), false);
+        return true;
+      }
+      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+        return super.handle(request, response, callback); // no body
       }
       new Reader(request, response, callback).run();
       return true;

@@ -117,7 +117,7 @@ public final class DigitServer implements AutoCloseable {
           first.source(), first.engine().label(), instances, (System.nanoTime() - loading) / 1_000_000);
       warmUp(model);
       HttpServer http = connections.http;
-      http.createContext("/api/predict", new PredictHandler(model));
+      http.createContext(PredictHandler.PATH, new PredictHandler(model));
       http.createContext("/api/health", exchange -> {
         try {
           String method = exchange.getRequestMethod();

@@ -29,6 +29,7 @@ final class PredictHandler implements HttpHandler {
 
   /** The largest request body accepted: 1 MiB, far more than a 280x280 canvas (10-30 KB as a data URL). */
   static final int MAX_BODY = 1 << 20;
+  static final String PATH = "/api/predict";
 
   static final String PNG = "image/png";
   static final String JSON = "application/json";
@@ -71,13 +72,9 @@ final class PredictHandler implements HttpHandler {
       throw new RequestException(415, "Cannot predict: content type " + (type.isEmpty() ? "missing" : type)
           + ", expected " + PNG + " or " + JSON + " with a PNG data URL");
     }
-    long declared = Exchanges.contentLength(exchange);
-    if (declared > MAX_BODY) {
-      Exchanges.drain(exchange);
-      throw tooLarge(declared + " bytes");
-    }
+    // a body declared over the limit never gets here: Connections.BodyFirst answers it 413 unread
     byte[] body = Exchanges.readBody(exchange, MAX_BODY);
-    if (body == null) throw tooLarge("more than " + MAX_BODY + " bytes");
+    if (body == null) throw new RequestException(413, tooLarge(-1));
     if (body.length == 0) throw new RequestException(400, "Cannot predict: the request body is empty");
     byte[] png = PNG.equals(type) ? body : fromJson(body);
     byte[] pixels;
@@ -89,9 +86,10 @@ final class PredictHandler implements HttpHandler {
     return model.with(p -> p.predict(pixels));
   }
 
-  private static RequestException tooLarge(String size) {
-    return new RequestException(413, "Cannot predict: the request body is " + size + ", larger than the "
-        + MAX_BODY + "-byte (1 MiB) limit");
+  /** The 413 message for a body of {@code declared} bytes (-1: unknown, more than the limit). */
+  static String tooLarge(long declared) {
+    return "Cannot predict: the request body is " + (declared < 0 ? "more than " + MAX_BODY : declared) + " bytes, "
+        + "larger than the " + MAX_BODY + "-byte (1 MiB) limit";
   }
 
   /** The image of {@code {"image": "data:image/png;base64,..."}}. */

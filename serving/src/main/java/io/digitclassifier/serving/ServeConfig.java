@@ -3,6 +3,8 @@ package io.digitclassifier.serving;
 import io.digitclassifier.config.CommandOptions;
 import io.digitclassifier.model.Engine;
 import picocli.CommandLine.Command;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,7 +37,7 @@ public final class ServeConfig extends CommandOptions {
   private int maxConnections;
 
   @Option(names = "--header-timeout", defaultValue = "5",
-      description = "Seconds a new connection has to send its first request's line and headers.")
+      description = "Seconds a connection has to send a request's line and headers: the first from connecting, each later one after the idle timeout.")
   private double headerTimeout;
 
   @Option(names = "--idle-timeout", defaultValue = "15",
@@ -45,6 +47,14 @@ public final class ServeConfig extends CommandOptions {
   @Option(names = "--min-body-rate", defaultValue = "16384",
       description = "Bytes per second a request body must arrive at, at least (0: no minimum).")
   private int minBodyRate;
+
+  @Option(names = "--request-timeout", defaultValue = "30",
+      description = "Seconds a request may take from its first byte to its answer's last; past it the connection is closed.")
+  private double requestTimeout;
+
+  @Option(names = "--allowed-hosts", split = ",", paramLabel = "HOST",
+      description = "Names the Host header may carry besides localhost, the loopback addresses and the address listened on (DNS rebinding protection).")
+  private List<String> allowedHosts = new ArrayList<>();
 
   @Option(names = "--max-waiting", defaultValue = "32",
       description = "Requests waiting for a model instance at most; more are refused at once with 503 and Retry-After.")
@@ -70,12 +80,21 @@ public final class ServeConfig extends CommandOptions {
     positive("--header-timeout", headerTimeout);
     positive("--idle-timeout", idleTimeout);
     positive("--max-wait", maxWait);
+    positive("--request-timeout", requestTimeout);
     if (minBodyRate < 0) throw new IllegalArgumentException("Cannot serve: --min-body-rate must be >= 0, got " + minBodyRate);
     if (maxWaiting < 0) throw new IllegalArgumentException("Cannot serve: --max-waiting must be >= 0, got " + maxWaiting);
   }
 
   public String model() {
     return model;
+  }
+
+  public double requestTimeout() {
+    return requestTimeout;
+  }
+
+  public List<String> allowedHosts() {
+    return allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
   }
 
   public Engine engine() {

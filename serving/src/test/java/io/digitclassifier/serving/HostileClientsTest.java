@@ -32,6 +32,7 @@ class HostileClientsTest {
   static final double HEADER_TIMEOUT = 2;
   static final double IDLE_TIMEOUT = 1.5;
   static final int MAX_WAITING = 4;
+  static final double REQUEST_TIMEOUT = 4;
 
   private static DigitServer server;
   private static HttpClient client;
@@ -41,7 +42,7 @@ class HostileClientsTest {
   static void startServer() {
     server = DigitServer.start(ServeConfig.parse("--model", TestModels.lenet().toString(), "--port", "0",
         "--header-timeout", "" + HEADER_TIMEOUT, "--idle-timeout", "" + IDLE_TIMEOUT, "--max-waiting", "" + MAX_WAITING,
-        "--max-wait", "2"));
+        "--max-wait", "2", "--request-timeout", "" + REQUEST_TIMEOUT));
     client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     seven = CanvasSample.seven();
   }
@@ -226,6 +227,150 @@ class HostileClientsTest {
     assertThat(refused).as("refused at once rather than queued").isGreaterThan(0);
     // and the server is itself again at once
     assertThat(timedPredict()).isLessThan(1000);
+  }
+
+  /** The status line, head and body of one response read from {@code socket} (by its Content-Length). */
+  private static String readResponse(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    int c;
+    while (!head.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0) head.append((char) c);
+    String h = head.toString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(h);
+    byte[] body = m.find() ? in.readNBytes(Integer.parseInt(m.group(1))) : new byte[0];
+    return h + new String(body, StandardCharsets.UTF_8);
+  }
+
+  /** The {@code error} of a raw response's JSON body. */
+  private static String errorOf(String response) throws IOException {
+    return io.digitclassifier.model.Json.MAPPER.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
+        .get("error").asText();
+  }
+
+  private static HttpResponse<String> health() throws Exception {
+    return client.send(HttpRequest.newBuilder(server.uri().resolve("api/health")).timeout(Duration.ofSeconds(5)).GET()
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void bodiesDeclaredOverTheLimitAre413AtOnceUnreadAndClosedWhileOthersAreAnswered() throws Exception {
+    // more of them than there are requests at work and waiting: before, each took a turn and held it for ever
+    int n = 2 * 4 + MAX_WAITING + 2;
+    long started = System.nanoTime();
+    List<Socket> oversize = openSending(n, postHeaders(2_000_000), new byte[0]);
+    try {
+      Thread trickle = trickle(oversize, new byte[] {'x'}, 10, 500);
+      for (Socket s : oversize) {
+        String answer = readResponse(s);
+        assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
+        assertThat(errorOf(answer)).isEqualTo("Cannot predict: the request body is 2000000 bytes, larger than the "
+            + "1048576-byte (1 MiB) limit");
+      }
+      assertThat((System.nanoTime() - started) / 1e9).as("every 413, seconds").isLessThan(3);
+      for (int i = 0; i < 3; i++) assertThat(timedPredict()).as("a drawn digit meanwhile").isLessThan(1000);
+      assertThat(health().statusCode()).isEqualTo(200);
+      for (Socket s : oversize) assertThat(secondsUntilClosed(s, started, 5)).as("closed after its 413").isLessThan(5);
+      trickle.interrupt();
+      trickle.join();
+    } finally {
+      for (Socket s : oversize) s.close();
+    }
+  }
+
+  @Test
+  void slowHeadersOfALaterRequestOnAKeptAliveConnectionAreCutOff() throws Exception {
+    try (Socket s = open()) {
+      OutputStream out = s.getOutputStream();
+      out.write("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readResponse(s)).startsWith("HTTP/1.1 200");
+      long answered = System.nanoTime();
+      // the second request's headers, a line every 300 ms: the idle timeout alone never trips
+      out.write("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      Thread trickle = trickle(List.of(s), "X-A: b\r\n".getBytes(StandardCharsets.US_ASCII), 40, 300);
+      double closedAfter = secondsUntilClosed(s, answered, IDLE_TIMEOUT + HEADER_TIMEOUT + 4);
+      trickle.interrupt();
+      trickle.join();
+      assertThat(closedAfter).as("closed after the idle + header timeouts (%s s)", IDLE_TIMEOUT + HEADER_TIMEOUT)
+          .isBetween((IDLE_TIMEOUT + HEADER_TIMEOUT) * 0.9, IDLE_TIMEOUT + HEADER_TIMEOUT + 2);
+    }
+  }
+
+  @Test
+  void aBodyAboveTheMinimumRateIsStillCutOffAtTheRequestDeadline() throws Exception {
+    long started = System.nanoTime();
+    List<Socket> slow = openSending(4, postHeaders(1_000_000), new byte[0]);
+    try {
+      // 20 KB/s, above the 16 KB/s minimum: 50 s for the megabyte, past the 4 s request deadline
+      Thread trickle = trickle(slow, new byte[2000], 100, 100);
+      for (int i = 0; i < 3; i++) assertThat(timedPredict()).as("a drawn digit meanwhile").isLessThan(1000);
+      for (Socket s : slow) {
+        assertThat(secondsUntilClosed(s, started, REQUEST_TIMEOUT + 4)).as("closed at the request deadline")
+            .isBetween(REQUEST_TIMEOUT * 0.9, REQUEST_TIMEOUT + 2);
+      }
+      trickle.interrupt();
+      trickle.join();
+    } finally {
+      for (Socket s : slow) s.close();
+    }
+  }
+
+  @Test
+  void aForeignHostIsRefusedBeforeAnythingIsRead() throws Exception {
+    int port = server.uri().getPort();
+    for (String host : List.of("evil.example:" + port, "evil.example", "127.0.0.1.nip.io:" + port)) {
+      try (Socket s = open()) {
+        s.getOutputStream().write(("POST /api/predict HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: image/png\r\n"
+            + "Content-Length: 2000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String answer = readResponse(s);
+        assertThat(answer).startsWith("HTTP/1.1 403");
+        assertThat(errorOf(answer)).startsWith("Cannot answer: Host '" + host + "' is not this server's name or address");
+        assertThat(answer).doesNotContain("Exception", "\tat ");
+      }
+    }
+    for (String host : List.of("127.0.0.1:" + port, "localhost:" + port, "LOCALHOST", "[::1]:" + port)) {
+      try (Socket s = open()) {
+        s.getOutputStream().write(("GET /api/health HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(s)).as(host).startsWith("HTTP/1.1 200");
+      }
+    }
+  }
+
+  @Test
+  void hostileImagesAre400WithinTheirLimitsWhileADrawnDigitIsAnswered() throws Exception {
+    byte[] deep = io.digitclassifier.image.HostileImages.png16BitRgba(4096);
+    List<HttpRequest> hostile = new ArrayList<>();
+    for (int i = 0; i < 8; i++) hostile.add(post("image/png", deep)); // the 16-bit 4096x4096 RGBA PNG, 8 at once
+    byte[] bomb = io.digitclassifier.image.HostileImages.bmp(5, 2L << 30);
+    hostile.add(post("image/png", bomb));
+    hostile.add(post("image/png", io.digitclassifier.image.HostileImages.bmp(5, 768L << 20)));
+    hostile.add(post("application/json", ("{\"image\": \"data:image/png;base64,"
+        + java.util.Base64.getEncoder().encodeToString(bomb) + "\"}").getBytes(StandardCharsets.US_ASCII)));
+    hostile.add(post("image/png", io.digitclassifier.image.HostileImages.progressiveJpegWithScans(4096, 3000)));
+    long started = System.nanoTime();
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (HttpRequest r : hostile) sent.add(client.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
+    long drawn = timedPredict();
+    CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertThat(drawn).as("a drawn digit among them, ms").isLessThan(1000);
+    for (CompletableFuture<HttpResponse<String>> f : sent) {
+      HttpResponse<String> r = f.get();
+      assertThat(r.statusCode()).as(r.body()).isIn(400, 503);
+      assertThat(io.digitclassifier.model.Json.MAPPER.readTree(r.body()).has("error")).as(r.body()).isTrue();
+      assertThat(r.body()).doesNotContain("Exception", "\tat ");
+      if (r.statusCode() == 400) {
+        assertThat(r.body()).containsAnyOf("PNG refused: 4096x4096 pixels at 64 bits", "BMP refused: compression 5",
+            "JPEG refused: more than 64 progressive scans");
+      }
+    }
+    assertThat(seconds).as("all of them answered, seconds").isLessThan(5);
+  }
+
+  private static HttpRequest post(String type, byte[] body) {
+    return HttpRequest.newBuilder(server.uri().resolve("api/predict")).timeout(Duration.ofSeconds(15))
+        .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
   }
 
   @Test
