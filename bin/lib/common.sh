@@ -3,7 +3,10 @@
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 find_java() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; return 0; fi
+  if command -v java >/dev/null; then command -v java; return 0; fi
+  echo "$(basename "$0"): cannot find java: install a Java 17 JDK (apt-get install -y openjdk-17-jdk) or set JAVA_HOME" >&2
+  return 1
 }
 
 # HADOOP_CONF_DIR and YARN_CONF_DIR (core-site.xml, hdfs-site.xml, yarn-site.xml) at the front of a classpath, as

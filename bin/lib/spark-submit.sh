@@ -5,6 +5,32 @@
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# Every flag of Spark 3.5's spark-submit (SparkSubmitOptionParser's opts and switches; a test in storage-tests
+# holds this list to Spark's own): those that take a value, and switches. --class is the launcher's own; --help
+# and --version go to the job (bin/train --help prints the job's options); --usage-error is Spark's internal one.
+SPARK_VALUE_FLAGS=(--master --remote --deploy-mode --name --jars --packages --exclude-packages --repositories
+  --py-files --files --archives --conf -c --properties-file --driver-memory --driver-java-options
+  --driver-library-path --driver-class-path --driver-cores --executor-memory --executor-cores
+  --total-executor-cores --num-executors --proxy-user --principal --keytab --queue --kill --status)
+SPARK_SWITCHES=(--verbose -v --supervise)
+
+# Whether $1 is one of the remaining arguments: in_list WORD LIST...
+in_list() {
+  local word=$1; shift
+  local w
+  for w in "$@"; do [ "$w" = "$word" ] && return 0; done
+  return 1
+}
+
+# Whether a master runs everything on this machine (local mode, or this machine's bin/cluster): only then does the
+# driver bind to loopback; on a real cluster the executors must reach it at this host's address.
+is_loopback_master() {
+  case "$1" in
+    local|local\[*|local-cluster\[*|spark://127.*|spark://localhost:*|spark://localhost) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 spark_submit() {
   local module=$1 main=$2; shift 2
   build_if_missing "$project_dir/$module/target/*-app.jar" "$project_dir/spark-runtime/target/spark-classpath.txt"
@@ -13,28 +39,47 @@ spark_submit() {
   local jar; jar=$(ls "$target"/*-app.jar | head -n 1)
   local spark_args=() job_args=() master="" driver_memory="${DRIVER_MEMORY:-4g}" deploy_mode="" files="" props=""
   # Spark's own flags go before the application jar, everything else is the job's.
+  local flag value
   while [ $# -gt 0 ]; do
-    case "$1" in
-      --master) master=$2; shift 2 ;;
-      --master=*) master=${1#*=}; shift ;;
-      --driver-memory) driver_memory=$2; spark_args+=("$1" "$2"); shift 2 ;;
-      --driver-memory=*) driver_memory=${1#*=}; spark_args+=("$1"); shift ;;
-      --deploy-mode) deploy_mode=$2; spark_args+=("$1" "$2"); shift 2 ;;
-      --properties-file) props=$2; spark_args+=("$1" "$2"); shift 2 ;;
-      --files) files=$2; shift 2 ;;
-      --conf|--executor-memory|--executor-cores|--total-executor-cores|--num-executors|--name|\
-      --jars|--driver-java-options|--driver-cores|--queue|--packages)
-        spark_args+=("$1" "$2"); shift 2 ;;
-      --verbose|--supervise) spark_args+=("$1"); shift ;;
-      *) job_args+=("$1"); shift ;;
+    flag=$1
+    if [[ "$flag" == --*=* ]] && in_list "${flag%%=*}" "${SPARK_VALUE_FLAGS[@]}"; then
+      value=${flag#*=}; flag=${flag%%=*}; shift
+    elif in_list "$flag" "${SPARK_VALUE_FLAGS[@]}"; then
+      if [ $# -lt 2 ]; then echo "$(basename "$0"): $flag needs a value" >&2; exit 2; fi
+      value=$2; shift 2
+    elif in_list "$flag" "${SPARK_SWITCHES[@]}"; then
+      spark_args+=("$flag"); shift; continue
+    else
+      job_args+=("$flag"); shift; continue
+    fi
+    case "$flag" in
+      --master) master=$value ;;
+      --files) files=$value ;;
+      --driver-memory) driver_memory=$value; spark_args+=("$flag" "$value") ;;
+      --deploy-mode) deploy_mode=$value; spark_args+=("$flag" "$value") ;;
+      --properties-file) props=$value; spark_args+=("$flag" "$value") ;;
+      *) spark_args+=("$flag" "$value") ;;
     esac
   done
-  # Loopback by default, for local[*] and this machine's bin/cluster; not on YARN, where a client-mode driver must
-  # be reachable from the NodeManagers' hosts (Spark then binds to this host's address).
-  if [[ "${master:-}" != yarn* ]]; then export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}; fi
   export SPARK_CONF_DIR=${SPARK_CONF_DIR:-$project_dir/conf}
   export DIGITCLASSIFIER_CONF_DIR=${DIGITCLASSIFIER_CONF_DIR:-$project_dir/conf}
-  if [[ "${master:-}" == yarn* ]]; then
+  # The master: --master, else spark.master from --conf, the properties file or spark-defaults.conf (Spark reads
+  # those itself), else local[*]. Only the first and the last are passed on as --master.
+  local pass_master=1
+  if [ -z "$master" ]; then
+    local defaults=${props:-$SPARK_CONF_DIR/spark-defaults.conf} i
+    for ((i = 0; i < ${#spark_args[@]}; i++)); do
+      if [[ "${spark_args[$i]}" == --conf || "${spark_args[$i]}" == -c ]] && [[ "${spark_args[$((i + 1))]:-}" == spark.master=* ]]; then
+        master=${spark_args[$((i + 1))]#spark.master=}
+      fi
+    done
+    [ -z "$master" ] && master=$(spark_conf_value spark.master "$defaults")
+    if [ -n "$master" ]; then pass_master=0; else master="local[*]"; fi
+  fi
+  # Loopback for local masters and this machine's bin/cluster only: on YARN, Kubernetes or another host's
+  # standalone master the executors must reach the driver at this host's address.
+  if is_loopback_master "$master"; then export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}; fi
+  if [[ "$master" == yarn* ]]; then
     if [ -z "${HADOOP_CONF_DIR:-}" ] && [ -z "${YARN_CONF_DIR:-}" ]; then
       echo "$(basename "$0"): --master yarn needs HADOOP_CONF_DIR (or YARN_CONF_DIR): the directory with the cluster's core-site.xml and yarn-site.xml" >&2
       exit 2
@@ -58,12 +103,25 @@ spark_submit() {
   if [ -n "$files" ]; then spark_args+=(--files "$files"); fi
   # One OpenMP thread per Spark task: local[N] runs N tasks at once, more threads oversubscribe the cores.
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+  # JAVA_OPTS as Spark splits its Java options: on whitespace, quotes grouping, no globbing or expansion.
+  local java_opts=()
+  if [ -n "${JAVA_OPTS:-}" ]; then mapfile -t java_opts < <(printf '%s' "$JAVA_OPTS" | xargs -n 1 printf '%s\n'); fi
+  local master_args=()
+  [ "$pass_master" = 1 ] && master_args=(--master "$master")
   # In client mode this JVM is the driver: --driver-memory becomes its heap; ND4J's off-heap limits follow it.
   # shellcheck disable=SC2046
-  exec "$java" $(cat "$runtime/java17.options") -Xmx"$driver_memory" \
-    -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-8G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-16G}" \
-    -Dlog4j2.configurationFile="$SPARK_CONF_DIR/log4j2.properties" -Dorg.eclipse.deeplearning4j.helpers.disable=false \
-    ${JAVA_OPTS:-} \
-    -cp "$(hadoop_conf_classpath)$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
-    --class "$main" --master "${master:-local[*]}" "${spark_args[@]}" "$jar" "${job_args[@]}"
+  local command=("$java" $(cat "$runtime/java17.options") -Xmx"$driver_memory"
+    -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-8G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-16G}"
+    -Dlog4j2.configurationFile="$SPARK_CONF_DIR/log4j2.properties" -Dorg.eclipse.deeplearning4j.helpers.disable=false
+    "${java_opts[@]}"
+    -cp "$(hadoop_conf_classpath)$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit
+    --class "$main" "${master_args[@]}" "${spark_args[@]}" "$jar" "${job_args[@]}")
+  # DIGITCLASSIFIER_PRINT_COMMAND=1: print SPARK_LOCAL_IP and the command, one argument a line, instead of running
+  # it (the launcher tests check what it builds)
+  if [ "${DIGITCLASSIFIER_PRINT_COMMAND:-}" = 1 ]; then
+    echo "SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-}"
+    printf '%s\n' "${command[@]}"
+    return 0
+  fi
+  exec "${command[@]}"
 }

@@ -16,16 +16,22 @@ import org.apache.hadoop.fs.Path;
  *   <li>Filesystems that rename a directory atomically (HDFS, local disks): everything is written into a sibling
  *       work directory, {@code .NAME.inprogress}, renamed onto {@code NAME} when the job succeeds. During the
  *       write and after a crash a reader sees the old output or none, never a partial one.
- *   <li>Object stores (S3 through s3a, and the like), which have no rename: the job writes in place and writes
- *       {@value #SUCCESS} last. An output without that marker is incomplete (being written, or a crash's leftover);
- *       the project's readers of a model refuse it, and a scheduler waits for the marker as it does for Spark's.
- *       With overwrite the old output is deleted first, so a reader never mixes old and new files.
+ *   <li>Object stores (S3 through s3a, and the like), which have no atomic rename: the job writes into the same
+ *       sibling work prefix, so the old output stays whole and readable through every failed run; only at commit
+ *       is the old output deleted and the new one moved (copied) into place, and {@value #SUCCESS} written last.
+ *       An output without that marker is incomplete (being committed, or a crash's leftover); the project's
+ *       readers of a model refuse it, and a scheduler waits for the marker as it does for Spark's.
  * </ul>
+ * A crash inside {@link #commit} on a renaming filesystem leaves the old output in {@code .NAME.old} and the new one
+ * in the work directory: the next {@code begin} puts the old one back (or, when the new one was already in place,
+ * drops the old), so a reader sees the old output or the new one. One run at a time writes an output
+ * ({@link OutputLock}).
  * Spark writes its part files straight into {@link #work()}. The job's own files (model, metrics, reports) are
  * written with java.nio into {@link #local()}: the work directory itself on a local disk, otherwise a local staging
  * directory whose files {@link #publish(String)} and {@link #commit()} copy up.
  */
 public final class AtomicOutput {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AtomicOutput.class);
   /** The completion marker, written last (Spark's committers write the same name). */
   public static final String SUCCESS = "_SUCCESS";
 
@@ -33,15 +39,14 @@ public final class AtomicOutput {
   private final FileSystem fs;
   private final Path target;
   private final Path work;
-  private final boolean inPlace;
   private final java.nio.file.Path local;
+  private OutputLock lock;
 
   private AtomicOutput(Path target, Configuration conf) throws IOException {
     this.conf = conf;
     this.target = target;
     this.fs = Storage.fs(target, conf);
-    this.inPlace = !Storage.renamesAtomically(target);
-    this.work = inPlace ? target : new Path(target.getParent(), "." + target.getName() + ".inprogress");
+    this.work = new Path(target.getParent(), "." + target.getName() + ".inprogress");
     this.local = "file".equals(work.toUri().getScheme()) ? java.nio.file.Path.of(work.toUri())
         : Files.createTempDirectory("digitclassifier-" + target.getName() + "-");
   }
@@ -58,6 +63,16 @@ public final class AtomicOutput {
    * @throws IllegalArgumentException when the target exists and neither overwrite nor resume allows it
    */
   public static AtomicOutput begin(String target, Configuration conf, boolean overwrite, boolean keepWork) {
+    return begin(target, conf, overwrite, keepWork, OutputLock.describe("a run"));
+  }
+
+  /**
+   * {@link #begin(String, Configuration, boolean, boolean)} holding the output's lease ({@link OutputLock}) for
+   * {@code holder} until {@link #commit}, {@link #abort} or {@link #release}: a second run into the same output
+   * fails at once with an {@link IllegalStateException} naming this one.
+   */
+  public static AtomicOutput begin(String target, Configuration conf, boolean overwrite, boolean keepWork,
+      String holder) {
     Path t = Storage.qualify(target, conf);
     AtomicOutput out;
     try {
@@ -66,21 +81,22 @@ public final class AtomicOutput {
       throw new StorageException("Cannot prepare " + target + ": " + Storage.oneLine(e), e);
     }
     String shown = Storage.display(t);
+    out.lock = OutputLock.acquire(out.fs, t, holder);
     try {
+      out.recoverInterruptedCommit();
       if (out.fs.exists(t) && !overwrite && !keepWork) {
         throw new IllegalArgumentException("Cannot write to " + shown + ": it already exists; pass --overwrite to "
             + "replace it");
       }
-      if (out.inPlace) {
-        if (overwrite) out.fs.delete(t, true); // a reader must never mix old files with new ones
-        else out.fs.delete(new Path(t, SUCCESS), false); // resuming: incomplete until the next commit
-      } else if (!keepWork) {
-        out.fs.delete(out.work, true);
-      }
+      if (!keepWork) out.fs.delete(out.work, true);
       out.fs.mkdirs(out.work);
       if (keepWork) out.download();
     } catch (IOException e) {
+      out.release();
       throw new StorageException("Cannot create " + Storage.display(out.work) + ": " + Storage.oneLine(e), e);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
     }
     return out;
   }
@@ -133,8 +149,16 @@ public final class AtomicOutput {
    * thread pool and was seen to hang for minutes on a small file.
    */
   private void upload(java.nio.file.Path from, Path to) throws IOException {
-    try (var out = fs.create(to, true)) {
+    // into a hidden sibling renamed into place where the filesystem renames, so a kill mid-upload never leaves a
+    // truncated file that looks whole (a checkpoint --resume would then fail on); an object store shows an object
+    // only once its upload is complete
+    Path tmp = Storage.renamesAtomically(to) ? new Path(to.getParent(), "." + to.getName() + ".tmp") : to;
+    try (var out = fs.create(tmp, true)) {
       Files.copy(from, out);
+    }
+    if (tmp != to) {
+      fs.delete(to, false);
+      if (!fs.rename(tmp, to)) throw new IOException("rename of " + tmp + " failed");
     }
   }
 
@@ -151,28 +175,79 @@ public final class AtomicOutput {
           }
         }
       }
-      fs.create(new Path(work, SUCCESS), true).close();
-      if (!inPlace) {
-        Path old = new Path(target.getParent(), "." + target.getName() + ".old");
+      if (Storage.renamesAtomically(target)) {
+        fs.create(new Path(work, SUCCESS), true).close();
+        Path old = old();
         fs.delete(old, true);
         if (fs.exists(target) && !fs.rename(target, old)) throw new IOException("cannot move the old output aside");
+        hook("renamed-old");
         if (!fs.rename(work, target)) throw new IOException("rename failed");
+        hook("renamed-new");
         fs.delete(old, true);
+      } else {
+        // an object store: the old output goes only now that the new one is complete; the marker comes last
+        fs.delete(target, true);
+        hook("deleted-old");
+        if (!fs.rename(work, target)) throw new IOException("rename failed");
+        hook("renamed-new");
+        fs.create(new Path(target, SUCCESS), true).close();
       }
       if (!isLocal()) LocalFiles.deleteRecursively(local);
     } catch (IOException e) {
       throw new StorageException("Cannot move " + Storage.display(work) + " to " + Storage.display(target) + ": "
           + Storage.oneLine(e), e);
+    } finally {
+      release();
     }
   }
 
-  /** Removes the work directory (in place: the output) after a failure, so nothing half-written is left. */
+  private Path old() {
+    return new Path(target.getParent(), "." + target.getName() + ".old");
+  }
+
+  /**
+   * Finishes or undoes a commit that a crash interrupted (a renaming filesystem): the old output moved aside and
+   * the new one not yet in place is undone (the old output back); both in place is finished (the old one dropped).
+   */
+  private void recoverInterruptedCommit() throws IOException {
+    Path old = old();
+    if (!fs.exists(old)) return;
+    if (fs.exists(target)) {
+      LOG.warn("Removing {}: a commit of {} was interrupted after the new output was in place",
+          Storage.display(old), Storage.display(target));
+      fs.delete(old, true);
+    } else {
+      LOG.warn("Restoring {} from {}: a commit was interrupted before the new output was in place",
+          Storage.display(target), Storage.display(old));
+      if (!fs.rename(old, target)) throw new IOException("cannot restore " + Storage.display(old));
+    }
+  }
+
+  /**
+   * A fault test's kill point: the JVM halts here when the system property {@code digitclassifier.test.haltAt}
+   * names {@code point} (renamed-old, renamed-new, deleted-old). Nothing else reads it.
+   */
+  private static void hook(String point) {
+    if (point.equals(System.getProperty("digitclassifier.test.haltAt"))) Runtime.getRuntime().halt(137);
+  }
+
+  /** Gives up the output's lease without committing or removing anything (a failed run that keeps its checkpoints). */
+  public void release() {
+    if (lock != null) {
+      lock.close();
+      lock = null;
+    }
+  }
+
+  /** Removes the work directory after a failure (the old output, if any, stays as it was). */
   public void abort() {
     try {
       fs.delete(work, true);
       if (!isLocal()) LocalFiles.deleteRecursively(local);
     } catch (IOException e) {
       throw new StorageException("Cannot remove " + Storage.display(work) + ": " + Storage.oneLine(e), e);
+    } finally {
+      release();
     }
   }
 
@@ -185,11 +260,10 @@ public final class AtomicOutput {
   }
 
   /**
-   * Copies a finished output's files into the work directory, to resume from its checkpoints; a no-op in place,
-   * where the work directory is the output.
+   * Copies a finished output's files into the work directory, to resume from its checkpoints; the finished output
+   * stays readable until the resumed run commits.
    */
   public void copyTargetIntoWork() {
-    if (inPlace) return;
     try {
       for (FileStatus f : fs.listStatus(target)) {
         if (f.getPath().getName().equals(SUCCESS)) continue;

@@ -102,7 +102,8 @@ public final class ScoringJob {
       throw new IllegalArgumentException("Cannot write Kaggle submission " + config.kaggleSubmission()
           + ": it already exists; pass --overwrite to replace it");
     }
-    AtomicOutput output = AtomicOutput.begin(config.output(), conf, config.overwrite(), false);
+    AtomicOutput output = AtomicOutput.begin(config.output(), conf, config.overwrite(), false,
+        io.digitclassifier.storage.OutputLock.describe("scoring " + spark.sparkContext().applicationId()));
     try {
       ScoringSummary summary = run(output);
       if (config.kaggleSubmission() != null) writeKaggle(output.work().toString(), summary);

@@ -438,6 +438,28 @@ class ScoringJobTest extends SparkTestBase {
   }
 
   @Test
+  void twoRunsIntoOneOutputEndWithOneCompleteOutputAndOneClearError() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("both.csv"), digits, true);
+    Path out = dir.resolve("both-out");
+    java.util.concurrent.CompletableFuture<ScoringSummary> first = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> ScoringJob.run(config(csv.toString(), "both-out", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL), spark));
+    Path lock = dir.resolve(".both-out.lock");
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!Files.exists(lock) && !first.isDone() && System.nanoTime() < deadline) Thread.sleep(20);
+    assertThat(lock).as("the first run's lease").exists();
+    assertThatThrownBy(() -> ScoringJob.run(config(csv.toString(), "both-out", OutputFormat.PARQUET, null,
+        BadRecordPolicy.FAIL), spark))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("Cannot write to " + out + ": another run is writing it: scoring "
+            + spark.sparkContext().applicationId() + " on ");
+    ScoringSummary s = first.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(s.scored()).isEqualTo(300);
+    assertThat(rows(out, OutputFormat.PARQUET)).hasSize(300);
+    assertThat(out.resolve("_SUCCESS")).exists();
+    assertThat(lock).doesNotExist();
+  }
+
+  @Test
   void commandLineExitCodesAndMessages() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("cli.csv"), digits.subList(0, 5), true);
     java.io.PrintStream err = System.err;

@@ -161,6 +161,26 @@ class S3StorageTest {
   }
 
   @Test
+  @Order(3)
+  void aFailedOverwriteLeavesTheOldOutputWhole() throws Exception {
+    Path scored = objects.resolve(BUCKET).resolve("scored");
+    List<String> before;
+    try (Stream<Path> files = Files.walk(scored)) {
+      before = files.filter(Files::isRegularFile).map(f -> scored.relativize(f).toString()).sorted().toList();
+    }
+    assertThat(before).contains("_SUCCESS", "_summary.json");
+    Commands.Result r = Commands.run(WORK.resolve("score-overwrite-missing.log"), command(List.of("bin/score"),
+        s3a(ACCESS_KEY, SECRET), "--input", s3("no-such.csv"), "--model", s3("runs/model"), "--output", s3("scored"),
+        "--overwrite"));
+    assertThat(r.exit()).as(r.output()).isEqualTo(1);
+    List<String> after;
+    try (Stream<Path> files = Files.walk(scored)) {
+      after = files.filter(Files::isRegularFile).map(f -> scored.relativize(f).toString()).sorted().toList();
+    }
+    assertThat(after).as("the old output, every object of it").isEqualTo(before);
+  }
+
+  @Test
   @Order(4)
   void aModelWithoutItsCompletionMarkerIsRefused() throws Exception {
     Path partial = objects.resolve(BUCKET).resolve("runs/partial");

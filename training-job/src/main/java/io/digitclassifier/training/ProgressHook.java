@@ -17,11 +17,19 @@ public final class ProgressHook implements TrainingHook {
   private final LongAccumulator images;
   private final LongAccumulator batches;
   private final DoubleAccumulator lossSum;
+  private final LongAccumulator nonFinite;
 
   public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum) {
+    this(images, batches, lossSum, null);
+  }
+
+  /** {@code nonFinite}, when given, counts the minibatches whose loss is NaN or infinite (a diverging training). */
+  public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum,
+      LongAccumulator nonFinite) {
     this.images = images;
     this.batches = batches;
     this.lossSum = lossSum;
+    this.nonFinite = nonFinite;
   }
 
   @Override
@@ -44,5 +52,6 @@ public final class ProgressHook implements TrainingHook {
     images.add(n);
     batches.add(1);
     lossSum.add(score);
+    if (nonFinite != null && !Double.isFinite(score)) nonFinite.add(1);
   }
 }

@@ -94,7 +94,8 @@ public final class TrainingJob {
   private TrainingMetrics run() {
     LOG.info("Training configuration: {}", config);
     AtomicOutput output = AtomicOutput.begin(config.output(), spark.sparkContext().hadoopConfiguration(),
-        config.overwrite(), config.resume());
+        config.overwrite(), config.resume(),
+        io.digitclassifier.storage.OutputLock.describe("training " + spark.sparkContext().applicationId()));
     try {
       if (config.resume()) prepareResume(output);
       return run(output);
@@ -103,6 +104,7 @@ public final class TrainingJob {
       if (lastCheckpoint(output.local()).isPresent()) {
         LOG.error("Training failed; checkpoints kept in {}: rerun with --resume to continue",
             Storage.display(output.work()));
+        output.release();
       } else {
         output.abort();
       }
@@ -142,13 +144,14 @@ public final class TrainingJob {
     Map<String, String> hashes = Stages.run(spark.sparkContext(), GROUP, "0 hash inputs",
         () -> inputs.sha256(spark.sparkContext().hadoopConfiguration()));
     List<EpochMetrics> history = new ArrayList<>();
-    ComputationGraph net = startingNetwork(work, history);
+    ComputationGraph net = startingNetwork(work, history, hashes);
 
     LongAccumulator images = jsc.sc().longAccumulator("images");
     LongAccumulator batches = jsc.sc().longAccumulator("batches");
     DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("lossSum");
+    LongAccumulator nonFinite = jsc.sc().longAccumulator("nonFiniteLosses");
     SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net,
-        TrainingMasters.parameterAveraging(config, workers, new ProgressHook(images, batches, lossSum)));
+        TrainingMasters.parameterAveraging(config, workers, new ProgressHook(images, batches, lossSum, nonFinite)));
     Augmenter augmenter = new Augmenter(config.rotation(), config.zoom(), config.shift());
 
     EvaluationSummary last = null;
@@ -157,6 +160,7 @@ public final class TrainingJob {
       images.reset();
       batches.reset();
       lossSum.reset();
+      nonFinite.reset();
       double learningRate = config.learningRate(e);
       sparkNet.getNetwork().setLearningRate(learningRate);
       long start = System.nanoTime();
@@ -178,6 +182,8 @@ public final class TrainingJob {
       } finally {
         augmented.unpersist(false);
       }
+      // before evaluating (which fails on NaN predictions with Spark's stack traces) and before any checkpoint
+      Divergence.check(e, learningRate, batches.value(), nonFinite.value(), lossSum.value(), sparkNet.getNetwork());
       double seconds = (System.nanoTime() - start) / 1e9;
       double loss = batches.value() == 0 ? Double.NaN : lossSum.value() / batches.value();
       Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: epoch " + e + " held-out set",
@@ -359,29 +365,69 @@ public final class TrainingJob {
   }
 
   /** A new network, or the last checkpoint's when resuming (its finished epochs go into {@code history}). */
-  private ComputationGraph startingNetwork(Path work, List<EpochMetrics> history) {
+  /**
+   * The network to train: with --resume, the latest checkpoint that loads (a damaged one, such as a kill left half
+   * written, is skipped for the one before, with a warning), after checking that the run it continues had the same
+   * network, seed, batch size and data; otherwise a new one.
+   */
+  private ComputationGraph startingNetwork(Path work, List<EpochMetrics> history, Map<String, String> hashes) {
     if (config.resume()) {
-      Optional<Integer> lastEpoch = lastCheckpoint(work);
-      if (lastEpoch.isPresent()) {
-        int n = lastEpoch.get();
-        Path metricsFile = work.resolve(ModelFiles.METRICS);
-        if (Files.isRegularFile(metricsFile)) {
-          TrainingMetrics before = Json.read(metricsFile, TrainingMetrics.class);
-          Object model = before.configuration().get("model");
-          if (model != null && !config.model().cliName().equals(String.valueOf(model))) {
-            throw new IllegalArgumentException("Cannot resume " + config.output() + ": it trained model "
-                + model + ", not " + config.model().cliName());
-          }
-          before.epochs().stream().filter(m -> m.epoch() <= n).forEach(history::add);
+      List<Integer> epochs = checkpoints(work);
+      Path metricsFile = work.resolve(ModelFiles.METRICS);
+      TrainingMetrics before = epochs.isEmpty() || !Files.isRegularFile(metricsFile) ? null
+          : Json.read(metricsFile, TrainingMetrics.class);
+      if (before != null) checkSameRun(before, hashes);
+      for (int k = epochs.size() - 1; k >= 0; k--) {
+        int n = epochs.get(k);
+        Path file = work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + n + ".zip");
+        ComputationGraph net;
+        try {
+          net = ModelFiles.load(file, true);
+        } catch (IllegalArgumentException damaged) {
+          LOG.warn("Checkpoint {} is damaged ({}): {}", file, damaged.getMessage(),
+              k > 0 ? "resuming from epoch-" + epochs.get(k - 1) + ".zip instead" : "starting from scratch");
+          continue;
         }
+        if (before != null) before.epochs().stream().filter(m -> m.epoch() <= n).forEach(history::add);
         LOG.info("Resuming from checkpoint epoch-{}.zip ({} epochs done)", n, n);
-        ComputationGraph net = ModelFiles.load(work.resolve(ModelFiles.CHECKPOINTS).resolve("epoch-" + n + ".zip"), true);
         while (history.size() < n) history.add(new EpochMetrics(history.size() + 1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, Double.NaN));
         return net;
       }
-      LOG.warn("--resume: no checkpoint in {}; starting from scratch", work);
+      LOG.warn("--resume: no usable checkpoint in {}; starting from scratch", work);
     }
     return Networks.build(config.model(), new Adam(config.learningRate()), config.seed());
+  }
+
+  /** Refuses to continue a run whose network, seed, batch size or data differ from this one's, naming what differs. */
+  private void checkSameRun(TrainingMetrics before, Map<String, String> hashes) {
+    List<String> differences = new ArrayList<>();
+    Map<String, Object> then = before.configuration();
+    Map<String, Object> now = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
+    for (String key : List.of("model", "seed", "batchSize")) {
+      Object a = then.get(key);
+      Object b = now.get(key);
+      if (a != null && !String.valueOf(a).equals(String.valueOf(b))) differences.add(key + " " + a + " then, " + b + " now");
+    }
+    if (before.inputs() != null && !before.inputs().isEmpty()
+        && !new java.util.TreeSet<>(before.inputs().values()).equals(new java.util.TreeSet<>(hashes.values()))) {
+      differences.add("the data's SHA-256 " + before.inputs() + " then, " + hashes + " now");
+    }
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException("Cannot resume " + config.output() + ": this run differs from the one it "
+          + "continues (" + String.join("; ", differences) + "); train into a new --output, or --overwrite");
+    }
+  }
+
+  /** The epochs of the checkpoints in {@code dir}, ascending. */
+  static List<Integer> checkpoints(Path dir) {
+    Path checkpoints = dir.resolve(ModelFiles.CHECKPOINTS);
+    if (!Files.isDirectory(checkpoints)) return List.of();
+    try (Stream<Path> files = Files.list(checkpoints)) {
+      return files.map(p -> CHECKPOINT.matcher(p.getFileName().toString()))
+          .filter(Matcher::matches).map(m -> Integer.parseInt(m.group(1))).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** With --resume: continue an interrupted run's work directory, or a finished output's checkpoints. */
@@ -393,13 +439,7 @@ public final class TrainingJob {
   }
 
   static Optional<Integer> lastCheckpoint(Path dir) {
-    Path checkpoints = dir.resolve(ModelFiles.CHECKPOINTS);
-    if (!Files.isDirectory(checkpoints)) return Optional.empty();
-    try (Stream<Path> files = Files.list(checkpoints)) {
-      return files.map(p -> CHECKPOINT.matcher(p.getFileName().toString()))
-          .filter(Matcher::matches).map(m -> Integer.parseInt(m.group(1))).max(Integer::compare);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<Integer> epochs = checkpoints(dir);
+    return epochs.isEmpty() ? Optional.empty() : Optional.of(epochs.get(epochs.size() - 1));
   }
 }

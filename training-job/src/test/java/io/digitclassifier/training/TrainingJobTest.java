@@ -68,6 +68,9 @@ class TrainingJobTest extends SparkTestBase {
         .hasEntrySatisfying("driver", v -> assertThat((String) v).startsWith(build + ", "));
 
     assertThat(out.resolve("model.zip")).isRegularFile();
+    // the prediction engine's copy beside it, recording the zip it belongs to
+    assertThat(io.digitclassifier.model.ModelArtifacts.read(out.toString(), new org.apache.hadoop.conf.Configuration(),
+        io.digitclassifier.model.Engine.ONNX).onnxOrigin()).isEqualTo(io.digitclassifier.model.ModelArtifacts.FROM_FILE);
     assertThat(out.resolve("checkpoints/epoch-1.zip")).isRegularFile();
     assertThat(out.resolveSibling(".model.inprogress")).doesNotExist();
     TrainingMetrics fromDisk = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
@@ -109,6 +112,57 @@ class TrainingJobTest extends SparkTestBase {
 
   @Test
   @Order(4)
+  void aDamagedLatestCheckpointIsSkippedForTheOneBefore() throws Exception {
+    Path out = dir.resolve("model");
+    Path latest = out.resolve("checkpoints/epoch-2.zip");
+    byte[] whole = Files.readAllBytes(latest);
+    Files.write(latest, java.util.Arrays.copyOf(whole, whole.length / 3)); // as a kill mid-write would leave it
+    TrainingMetrics after = TrainingJob.run(config(out, 2, false, true), spark);
+    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::epoch).containsExactly(1, 2);
+    assertThat(io.digitclassifier.model.ModelFiles.load(latest, false)).as("epoch 2 trained again, whole").isNotNull();
+  }
+
+  @Test
+  @Order(5)
+  void aResumeOfADifferentRunIsRefusedNamingTheDifference() {
+    Path out = dir.resolve("model");
+    List<String> args = new ArrayList<>(List.of("--data", TestModels.mnist().toString(), "--model", "lenet",
+        "--epochs", "3", "--batch-size", "64", "--averaging-frequency", "5", "--workers", "2", "--limit", "2000",
+        "--output", out.toString(), "--resume", "--seed", "7"));
+    assertThatThrownBy(() -> TrainingJob.run(TrainingConfig.parse(args.toArray(String[]::new)), spark))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Cannot resume " + out + ": this run differs from the one it continues (")
+        .hasMessageContaining("seed 42 then, 7 now").hasMessageContaining("batchSize 32 then, 64 now");
+  }
+
+  @Test
+  @Order(6)
+  void aDivergingTrainingExitsOneWithWhatToChangeAndLeavesTheOldModel() throws Exception {
+    Path out = dir.resolve("model");
+    byte[] zip = Files.readAllBytes(out.resolve("model.zip"));
+    byte[] metrics = Files.readAllBytes(out.resolve("metrics.json"));
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = TrainingJob.execute(new String[] {"--data", TestModels.mnist().toString(), "--model", "lenet",
+          "--epochs", "1", "--batch-size", "32", "--workers", "2", "--limit", "600", "--learning-rate", "1e20",
+          "--output", out.toString(), "--overwrite", "--progress-seconds", "60"});
+    } finally {
+      System.setErr(err);
+    }
+    String message = captured.toString(StandardCharsets.UTF_8);
+    assertThat(code).isEqualTo(1);
+    assertThat(message).contains("Training failed: Cannot train: the training diverged in epoch 1 at learning rate "
+        + "1.0E20 (", "minibatches had a loss of NaN or infinity", "Lower --learning-rate");
+    assertThat(message).doesNotContain("Cannot perform evaluation", "\tat ");
+    assertThat(Files.readAllBytes(out.resolve("model.zip"))).as("the old model").isEqualTo(zip);
+    assertThat(Files.readAllBytes(out.resolve("metrics.json"))).isEqualTo(metrics);
+  }
+
+  @Test
+  @Order(7)
   void badInputExitsNonZeroWithAClearMessageAndNoOutput() throws Exception {
     Path csv = dir.resolve("bad.csv");
     StringBuilder sb = new StringBuilder("label");
@@ -137,7 +191,7 @@ class TrainingJobTest extends SparkTestBase {
   }
 
   @Test
-  @Order(5)
+  @Order(8)
   void badUsageExitsWithTwo() {
     assertThat(TrainingJob.execute(new String[] {"--epochs", "0"})).isEqualTo(2);
     assertThat(TrainingJob.execute(new String[] {"--model", "resnet"})).isEqualTo(2);
