@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * One writer per output directory: a lease file {@code .NAME.lock} beside it, created only if absent (an atomic
  * create on HDFS and local disks; on an object store the create checks for an existing object first) and renewed by
  * its holder every {@link #RENEW_MS}. A second run into the same output fails at once with a line naming the holder
- * (who, where, since when); a lease not renewed for {@link #EXPIRY_MS} belongs to a run that died, and is taken over
- * with a warning. Released when the output commits or aborts.
+ * (who, where, since when). A dead run's lease is taken over with a warning: at once when the holder ran on this host
+ * and its process is gone (a killed driver, resumed right after), otherwise once it has not been renewed for
+ * {@link #EXPIRY_MS}. Released when the output commits or aborts.
  */
 public final class OutputLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutputLock.class);
@@ -66,7 +67,7 @@ public final class OutputLock implements AutoCloseable {
 
   /**
    * Takes the lease of {@code target} for {@code holder} ({@link #describe}), or fails with an
-   * {@link IllegalStateException} naming the run that holds it.
+   * {@link IllegalArgumentException} naming the run that holds it (the --output is taken: one line, no trace).
    */
   public static OutputLock acquire(FileSystem fs, Path target, String holder) {
     Path lock = lockOf(target);
@@ -83,8 +84,14 @@ public final class OutputLock implements AutoCloseable {
           continue; // released between our create and our look: try again
         }
         long idle = System.currentTimeMillis() - status.getModificationTime();
+        String dead = deadOnThisHost(other);
+        if (dead != null) {
+          LOG.warn("Taking over {}: its holder ({}) {}", Storage.display(lock), other, dead);
+          fs.delete(lock, false);
+          continue;
+        }
         if (idle < EXPIRY_MS) {
-          throw new IllegalStateException("Cannot write to " + shown + ": another run is writing it: " + other
+          throw new IllegalArgumentException("Cannot write to " + shown + ": another run is writing it: " + other
               + " (lease " + Storage.display(lock) + ", renewed " + idle / 1000 + " s ago); wait for it to end, or "
               + "write elsewhere");
         }
@@ -92,11 +99,30 @@ public final class OutputLock implements AutoCloseable {
             Storage.display(lock), other, idle / 1000);
         fs.delete(lock, false);
       }
-      throw new IllegalStateException("Cannot write to " + shown + ": another run took its lease "
+      throw new IllegalArgumentException("Cannot write to " + shown + ": another run took its lease "
           + Storage.display(lock) + " at the same moment");
     } catch (IOException e) {
       throw new StorageException("Cannot take the lease " + Storage.display(lock) + ": " + Storage.oneLine(e), e);
     }
+  }
+
+  /**
+   * Why a holder ({@link #describe}'s "... on HOST (pid N) ...") is known dead: it ran on this host and its process
+   * is gone (a killed driver, whose lease has not expired yet); null when it may be alive or ran elsewhere.
+   */
+  static String deadOnThisHost(String holder) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(" on (\\S+) \\(pid (\\d+)\\)").matcher(holder);
+    if (!m.find()) return null;
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return null;
+    }
+    if (!host.equals(m.group(1))) return null;
+    long pid = Long.parseLong(m.group(2));
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null
+        : "ran on this host as pid " + pid + ", which is no longer running";
   }
 
   private static boolean create(FileSystem fs, Path lock, String holder) throws IOException {

@@ -21,7 +21,7 @@ class OutputLockTest {
   void aSecondRunIntoAnOutputBeingWrittenFailsAtOnceNamingTheFirst() throws Exception {
     AtomicOutput first = AtomicOutput.begin(target(), new Configuration(), true, false, "scoring app-1 on host-a");
     assertThatThrownBy(() -> AtomicOutput.begin(target(), new Configuration(), true, false, "scoring app-2 on host-b"))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Cannot write to " + dir.resolve("out") + ": another run is writing it: scoring app-1 "
             + "on host-a (lease " + dir.resolve(".out.lock") + ", renewed 0 s ago)");
     // the refused run touched nothing of the first's
@@ -45,6 +45,21 @@ class OutputLockTest {
     AtomicOutput out = AtomicOutput.begin(target(), new Configuration(), true, false, "training app-1");
     assertThat(Files.readString(lock)).isEqualTo("training app-1");
     out.abort();
+  }
+
+  @Test
+  void aLeaseOfAProcessGoneFromThisHostIsTakenOverAtOnce() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path lock = dir.resolve(".out.lock");
+    Files.writeString(lock, "training app-9 on " + java.net.InetAddress.getLocalHost().getHostName() + " (pid "
+        + gone.pid() + "), started now");
+    AtomicOutput out = AtomicOutput.begin(target(), new Configuration(), true, false, "training app-10");
+    assertThat(Files.readString(lock)).isEqualTo("training app-10");
+    out.abort();
+    // a live holder on this host keeps it
+    Files.writeString(lock, OutputLock.describe("training app-11"));
+    assertThat(OutputLock.deadOnThisHost(Files.readString(lock))).isNull();
   }
 
   @Test

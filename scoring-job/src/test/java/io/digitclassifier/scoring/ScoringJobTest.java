@@ -449,7 +449,7 @@ class ScoringJobTest extends SparkTestBase {
     assertThat(lock).as("the first run's lease").exists();
     assertThatThrownBy(() -> ScoringJob.run(config(csv.toString(), "both-out", OutputFormat.PARQUET, null,
         BadRecordPolicy.FAIL), spark))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Cannot write to " + out + ": another run is writing it: scoring "
             + spark.sparkContext().applicationId() + " on ");
     ScoringSummary s = first.get(120, java.util.concurrent.TimeUnit.SECONDS);
