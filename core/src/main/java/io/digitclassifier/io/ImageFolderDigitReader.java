@@ -46,6 +46,8 @@ public class ImageFolderDigitReader implements DigitReader {
   /** The names read, compared in lower case. */
   static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp");
   static final String POSITION = "file";
+  /** The kinds of image read, as messages name them. */
+  static final String KINDS = "PNG, JPEG, BMP, GIF, TIFF, WebP";
   static final String EXPECTED = "expected a PNG, JPEG, BMP, GIF, TIFF or WebP image";
   /** Names of skipped files a summary shows, at most. */
   static final int SKIPPED_EXAMPLES = 5;
@@ -181,7 +183,13 @@ public class ImageFolderDigitReader implements DigitReader {
   }
 
   /** Files in an image folder that are not images the reader reads: how many, and the first few paths. */
-  public record SkippedFiles(long count, List<String> examples) implements java.io.Serializable {}
+  public record SkippedFiles(long count, List<String> examples) implements java.io.Serializable {
+    /** For the job's log line and the report: how many, of what, and the first few paths. */
+    public String describe() {
+      return String.format(Locale.ROOT, "%,d file(s) not of a kind the folder reader reads (%s), neither scored nor "
+          + "rejected: %s%s", count, KINDS, String.join(", ", examples), count > examples.size() ? ", ..." : "");
+    }
+  }
 
   /** Zero-length image files below {@code folder}, skipping what Spark skips (names starting with _ or .). */
   private static List<String> emptyImages(SparkSession spark, String folder) {

@@ -39,11 +39,15 @@ public final class Predictor implements AutoCloseable {
   private final String source;
 
   private Predictor(Forward forward, Engine engine, ModelArtifacts model) {
+    this(forward, engine, model.zipSha256(), model.onnxSha256(), model.source());
+  }
+
+  private Predictor(Forward forward, Engine engine, String sha256, String onnxSha256, String source) {
     this.forward = forward;
     this.engine = engine;
-    this.sha256 = model.zipSha256();
-    this.onnxSha256 = model.onnxSha256();
-    this.source = model.source();
+    this.sha256 = sha256;
+    this.onnxSha256 = onnxSha256;
+    this.source = source;
   }
 
   /** {@link #load(String, Configuration, Engine, int)} on ONNX Runtime with one intra-op thread. */
@@ -123,7 +127,7 @@ public final class Predictor implements AutoCloseable {
   /** Another instance of the same model, for another thread (the same one on ONNX Runtime, which is thread-safe). */
   public Predictor copy() {
     Forward f = forward.copy();
-    return f == forward ? this : new Predictor(f, engine, new ModelArtifacts(source, sha256, null, onnxSha256, null, null));
+    return f == forward ? this : new Predictor(f, engine, sha256, onnxSha256, source);
   }
 
   /**
@@ -162,23 +166,21 @@ public final class Predictor implements AutoCloseable {
 
   private static OrtSession session(ModelArtifacts model, int threads) {
     if (threads < 1) throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
-    {
-      long start = System.nanoTime();
-      OrtEnvironment env = OrtEnvironment.getEnvironment();
-      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-        options.setIntraOpNumThreads(threads);
-        options.setInterOpNumThreads(1);
-        options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        OrtSession s = env.createSession(model.onnx(), options);
-        LOG.info("ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {} ms", env.getVersion(),
-            model.source(), model.onnxOrigin(), model.onnxSha256().substring(0, 12), threads,
-            (System.nanoTime() - start) / 1_000_000);
-        return s;
-      } catch (OrtException e) {
-        throw new IllegalArgumentException("Cannot use model " + model.source() + ": ONNX Runtime refuses its ONNX "
-            + "export (" + e.getMessage() + ")", e);
-      }
+    long start = System.nanoTime();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(threads);
+      options.setInterOpNumThreads(1);
+      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      OrtSession s = env.createSession(model.onnx(), options);
+      LOG.info("ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {} ms", env.getVersion(),
+          model.source(), model.onnxOrigin(), model.onnxSha256().substring(0, 12), threads,
+          (System.nanoTime() - start) / 1_000_000);
+      return s;
+    } catch (OrtException e) {
+      throw new IllegalArgumentException("Cannot use model " + model.source() + ": ONNX Runtime refuses its ONNX "
+          + "export (" + e.getMessage() + ")", e);
     }
   }
 

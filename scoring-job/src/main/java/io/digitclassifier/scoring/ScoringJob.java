@@ -131,9 +131,7 @@ public final class ScoringJob {
     boolean labelled = DigitInputs.hasLabels(spark, config.input(), format);
     ImageFolderDigitReader.SkippedFiles skipped = images ? ImageFolderDigitReader.skippedFiles(spark, config.input()) : null;
     if (skipped != null && skipped.count() > 0) {
-      LOG.warn("{} file(s) in {} are not of a kind the folder reader reads (PNG, JPEG, BMP, GIF, TIFF, WebP) and are "
-          + "neither scored nor rejected: {}{}", skipped.count(), config.input(), String.join(", ", skipped.examples()),
-          skipped.count() > skipped.examples().size() ? ", ..." : "");
+      LOG.warn("In {}: {}", config.input(), skipped.describe());
     }
     boolean quarantine = config.onBadRecord() == BadRecordPolicy.QUARANTINE;
     // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.

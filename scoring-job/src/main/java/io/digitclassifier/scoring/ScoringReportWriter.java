@@ -112,10 +112,7 @@ final class ScoringReportWriter {
     facts.put("records", String.format(Locale.ROOT, "%,d read = %,d scored + %,d rejected", summary.read(),
         summary.scored(), summary.rejected()));
     if (summary.skippedFiles() != null && summary.skippedFiles().count() > 0) {
-      facts.put("files not read", String.format(Locale.ROOT, "%,d not of a kind the folder reader reads (PNG, JPEG, BMP, "
-          + "GIF, TIFF, WebP), neither scored nor rejected: %s%s", summary.skippedFiles().count(),
-          String.join(", ", summary.skippedFiles().examples()),
-          summary.skippedFiles().count() > summary.skippedFiles().examples().size() ? ", ..." : ""));
+      facts.put("files not read", summary.skippedFiles().describe());
     }
     facts.put("engine", summary.engine() + (summary.onnxSha256() == null ? "" : " (model.onnx SHA-256 "
         + summary.onnxSha256() + ", " + summary.onnxOrigin() + ")"));
