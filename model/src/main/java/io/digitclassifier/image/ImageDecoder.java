@@ -70,8 +70,8 @@ public final class ImageDecoder {
   public record Budget(int maxSide, long maxBytes, long maxMillis, int maxPasses) {
     /**
      * 4096 pixels a side; 64 MiB of raster (a 12-megapixel phone photo in 8-bit RGB is 36 MiB; 4096x4096 in 8-bit
-     * RGBA is exactly 64 MiB, in 16-bit RGBA twice that); 2 s (a 12-megapixel baseline JPEG decodes in
-     * 0.08-0.24 s on one core here); 64 scans (encoders write about 10 for a progressive JPEG).
+     * RGBA is exactly 64 MiB, in 16-bit RGBA twice that); 2 s (far more than a photo's
+     * decode needs); 64 scans (encoders write about 10 for a progressive JPEG).
      */
     public static final Budget DEFAULT = new Budget(4096, 64L << 20, 2_000, 64);
   }
