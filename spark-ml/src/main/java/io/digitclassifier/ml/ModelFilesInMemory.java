@@ -1,0 +1,66 @@
+package io.digitclassifier.ml;
+
+import io.digitclassifier.model.Engine;
+import io.digitclassifier.model.ModelArtifacts;
+import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.storage.Storage;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A model directory's files as a {@link DigitClassifierModel} holds them: {@code model.zip} (the identity, and what
+ * a save writes back), the ONNX export ONNX Runtime runs (the {@code model.onnx} beside the zip, or exported in
+ * memory), and {@code metrics.json} when training wrote one.
+ */
+final class ModelFilesInMemory {
+  private final String source;
+  private final byte[] zip;
+  private final ModelArtifacts onnx;
+  private final String metricsJson;
+
+  private ModelFilesInMemory(String source, byte[] zip, ModelArtifacts onnx, String metricsJson) {
+    this.source = source;
+    this.zip = zip;
+    this.onnx = onnx;
+    this.metricsJson = metricsJson;
+  }
+
+  /** A saved stage's directory, a training output directory or a {@code model.zip}, on any Hadoop filesystem. */
+  static ModelFilesInMemory read(String path, Configuration conf) {
+    byte[] zip = ModelFiles.readBytes(path, conf);
+    ModelArtifacts onnx = ModelArtifacts.read(path, conf, Engine.ONNX);
+    String metricsFile = ModelFiles.metricsFile(path, conf);
+    String metrics = Storage.isFile(metricsFile, conf)
+        ? new String(Storage.readAllBytes(metricsFile, conf), StandardCharsets.UTF_8) : null;
+    return new ModelFilesInMemory(onnx.source(), zip, onnx, metrics);
+  }
+
+  String source() {
+    return source;
+  }
+
+  String zipSha256() {
+    return onnx.zipSha256();
+  }
+
+  String metricsJson() {
+    return metricsJson;
+  }
+
+  /** What {@code engine} needs to predict: the ONNX export for ONNX Runtime, the zip for DL4J. */
+  ModelArtifacts artifacts(Engine engine) {
+    return engine == Engine.DL4J ? ModelArtifacts.fromZip(zip, source, Engine.DL4J) : onnx;
+  }
+
+  /** Writes {@code model.zip}, {@code model.onnx} and {@code metrics.json} (when known) into {@code dir}. */
+  void writeTo(String dir, Configuration conf) {
+    write(dir, ModelFiles.MODEL, zip, conf);
+    write(dir, ModelFiles.ONNX, onnx.onnx(), conf);
+    if (metricsJson != null) write(dir, ModelFiles.METRICS, metricsJson.getBytes(StandardCharsets.UTF_8), conf);
+  }
+
+  private static void write(String dir, String name, byte[] bytes, Configuration conf) {
+    Storage.writeAtomically(new Path(dir, name).toString(), conf, true, out -> out.write(bytes));
+  }
+}
