@@ -9,6 +9,7 @@ import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.io.ImageFolderDigitReader;
+import io.digitclassifier.ml.DigitClassifierModel;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.model.ModelFiles;
@@ -31,17 +32,12 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,13 +133,14 @@ public final class ScoringJob {
     // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.
     JavaRDD<DigitRecord> records = quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
 
-    Broadcast<ModelArtifacts> model = jsc.broadcast(modelFiles);
-    LongAccumulator loads = jsc.sc().longAccumulator("modelLoads");
+    // the Spark ML stage's own transform: the same batches, engine and once-per-executor model as from Spark code
+    DigitClassifierModel model = DigitClassifierModel.of(modelFiles).setFeaturesCol("pixels")
+        .setBatchSize(config.batchSize()).setRawPredictionCol("");
     long start = System.nanoTime();
     Stages.run(spark.sparkContext(), GROUP, "2 score: " + config.input() + " -> " + config.outputFormat().sparkName(), () -> {
-      JavaRDD<Row> rows = records.filter(r -> !r.isRejected())
-          .mapPartitions(new ScoreFunction(model, sha, config.batchSize(), loads));
-      Dataset<Row> scored = spark.createDataFrame(rows, ScoringSchema.SCORED)
+      Dataset<Row> digits = spark.createDataFrame(records.filter(r -> !r.isRejected()).map(ScoringSchema::digit),
+          ScoringSchema.DIGITS);
+      Dataset<Row> scored = ScoringSchema.scored(model.transform(digits))
           .select(ScoringSchema.scoredColumns(images, config.probabilities(), labelled, config.outputFormat())
               .toArray(new Column[0]));
       write(scored, output.work(SCORED_DIR));
@@ -157,7 +154,6 @@ public final class ScoringJob {
       });
       records.unpersist(false);
     }
-    model.destroy();
     flatten(output, SCORED_DIR);
 
     // the output directory's own files start with _ or ., so Spark's reader of the directory skips them
@@ -178,7 +174,7 @@ public final class ScoringJob {
     ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
         Storage.display(output.target()), config.outputFormat().sparkName(),
         scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
-        loads.value(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, config.engine().label(),
+        model.modelLoads(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, config.engine().label(),
         modelFiles.onnxSha256(), modelFiles.onnxOrigin(), modelMetrics, Versions.all(),
         NativesPlugin.describe(), evaluation,
         config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)),

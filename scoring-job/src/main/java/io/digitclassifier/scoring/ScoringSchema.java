@@ -2,10 +2,10 @@ package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.model.Predictor;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
@@ -14,14 +14,12 @@ import org.apache.spark.sql.types.StructType;
 
 /** The columns of scoring output and of {@code _rejected/}. */
 final class ScoringSchema {
-  /** Every scored row as computed; {@link #scoredColumns} picks what is written. */
-  static final StructType SCORED = new StructType()
+  /** The digits to score, as {@code DigitClassifierModel} takes them (784 pixel bytes). */
+  static final StructType DIGITS = new StructType()
       .add("id", DataTypes.LongType, false)
       .add("source", DataTypes.StringType, true)
-      .add("label", DataTypes.IntegerType, false)
-      .add("confidence", DataTypes.FloatType, false)
-      .add("probabilities", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-      .add("trueLabel", DataTypes.IntegerType, true);
+      .add("trueLabel", DataTypes.IntegerType, true)
+      .add("pixels", DataTypes.BinaryType, false);
 
   /** A rejected record: its position in the input, where it was and why. */
   static final StructType REJECTED = new StructType()
@@ -32,8 +30,21 @@ final class ScoringSchema {
 
   private ScoringSchema() {}
 
-  static Row scored(DigitRecord r, Predictor.Prediction p) {
-    return RowFactory.create(r.getId(), r.getSource(), p.label(), p.confidence(), p.probabilities(), r.getLabel());
+  static Row digit(DigitRecord r) {
+    return RowFactory.create(r.getId(), r.getSource(), r.getLabel(), r.getPixels());
+  }
+
+  /**
+   * The job's columns from the Spark ML stage's: {@code label} (int) from {@code prediction}, {@code probabilities}
+   * (ten floats) from the {@code probability} vector, {@code confidence} the predicted label's; {@link #scoredColumns}
+   * picks what is written.
+   */
+  static Dataset<Row> scored(Dataset<Row> transformed) {
+    Column probabilities = org.apache.spark.ml.functions.vector_to_array(functions.col("probability"), "float32");
+    Column label = functions.col("prediction").cast(DataTypes.IntegerType);
+    return transformed.select(functions.col("id"), functions.col("source"), label.as("label"),
+        functions.element_at(probabilities, label.plus(1)).as("confidence"), probabilities.as("probabilities"),
+        functions.col("trueLabel"));
   }
 
   static Row rejected(DigitRecord r) {

@@ -33,6 +33,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import scala.Option;
 
 /**
@@ -68,6 +69,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   private transient ScoreRowsFunction.ModelHandle handle;
   private transient SparkContext handleContext;
   private transient Engine handleEngine;
+  private transient LongAccumulator loads;
 
   private final Param<String> featuresCol;
   private final Param<String> labelCol;
@@ -321,8 +323,9 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     SparkContext sc = spark.sparkContext();
     if (handle == null || handleContext != sc || handleEngine != e || sc.isStopped()) {
       ModelArtifacts artifacts = files().artifacts(e);
+      if (loads == null || handleContext != sc) loads = sc.longAccumulator("digitclassifier.modelLoads");
       handle = new ScoreRowsFunction.ModelHandle(JavaSparkContext.fromSparkContext(sc).broadcast(artifacts),
-          artifacts.zipSha256(), e);
+          artifacts.zipSha256(), e, loads);
       handleContext = sc;
       handleEngine = e;
     }
@@ -376,6 +379,25 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   /** Spark ML's reader, found by {@code Pipeline.load} and {@code PipelineModel.load} through reflection. */
   public static MLReader<DigitClassifierModel> read() {
     return new Reader();
+  }
+
+  /**
+   * A model over artifacts already read for one engine ({@code ModelArtifacts.read}), with that engine set: the
+   * scoring job's way in, which has read and checked the model before Spark starts.
+   */
+  public static DigitClassifierModel of(ModelArtifacts artifacts) {
+    DigitClassifierModel m = new DigitClassifierModel(Identifiable$.MODULE$.randomUID("digitClassifierModel"),
+        ModelFilesInMemory.of(artifacts));
+    return m.setEngine(artifacts.onnx() != null ? "onnx" : "dl4j");
+  }
+
+  /**
+   * Models this stage has loaded on executors so far, over all its transforms and SQL calls in this application:
+   * one per concurrent task slot at most, never one per partition (an executor that already holds the model loads
+   * nothing).
+   */
+  public long modelLoads() {
+    return loads == null ? 0 : loads.value();
   }
 
   /**

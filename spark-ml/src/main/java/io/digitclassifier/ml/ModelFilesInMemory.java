@@ -15,12 +15,14 @@ import org.apache.hadoop.fs.Path;
  */
 final class ModelFilesInMemory {
   private final String source;
+  private final String zipSha256;
   private final byte[] zip;
   private final ModelArtifacts onnx;
   private final String metricsJson;
 
-  private ModelFilesInMemory(String source, byte[] zip, ModelArtifacts onnx, String metricsJson) {
+  private ModelFilesInMemory(String source, String zipSha256, byte[] zip, ModelArtifacts onnx, String metricsJson) {
     this.source = source;
+    this.zipSha256 = zipSha256;
     this.zip = zip;
     this.onnx = onnx;
     this.metricsJson = metricsJson;
@@ -33,7 +35,19 @@ final class ModelFilesInMemory {
     String metricsFile = ModelFiles.metricsFile(path, conf);
     String metrics = Storage.isFile(metricsFile, conf)
         ? new String(Storage.readAllBytes(metricsFile, conf), StandardCharsets.UTF_8) : null;
-    return new ModelFilesInMemory(onnx.source(), zip, onnx, metrics);
+    return new ModelFilesInMemory(onnx.source(), onnx.zipSha256(), zip, onnx, metrics);
+  }
+
+  /** Artifacts already read for one engine (the scoring job's): the zip for DL4J, the ONNX export for ONNX Runtime. */
+  static ModelFilesInMemory of(ModelArtifacts artifacts) {
+    return new ModelFilesInMemory(artifacts.source(), artifacts.zipSha256(), artifacts.zip(),
+        artifacts.onnx() != null ? artifacts : null, null);
+  }
+
+  /** A network fitted in this JVM: its zip bytes, exported to ONNX now. */
+  static ModelFilesInMemory ofZip(byte[] zip, String source, String metricsJson) {
+    ModelArtifacts onnx = ModelArtifacts.fromZip(zip, source, Engine.ONNX);
+    return new ModelFilesInMemory(source, onnx.zipSha256(), zip, onnx, metricsJson);
   }
 
   String source() {
@@ -41,7 +55,7 @@ final class ModelFilesInMemory {
   }
 
   String zipSha256() {
-    return onnx.zipSha256();
+    return zipSha256;
   }
 
   String metricsJson() {
@@ -50,13 +64,22 @@ final class ModelFilesInMemory {
 
   /** What {@code engine} needs to predict: the ONNX export for ONNX Runtime, the zip for DL4J. */
   ModelArtifacts artifacts(Engine engine) {
-    return engine == Engine.DL4J ? ModelArtifacts.fromZip(zip, source, Engine.DL4J) : onnx;
+    if (engine == Engine.ONNX && onnx != null) return onnx;
+    if (zip == null) {
+      throw new IllegalStateException("Cannot use model " + source + " on " + engine.label() + ": it was read for "
+          + "ONNX Runtime only; load it again with DigitClassifierModel.load");
+    }
+    return ModelArtifacts.fromZip(zip, source, engine);
   }
 
   /** Writes {@code model.zip}, {@code model.onnx} and {@code metrics.json} (when known) into {@code dir}. */
   void writeTo(String dir, Configuration conf) {
+    if (zip == null) {
+      throw new IllegalStateException("Cannot save model " + source + ": it was read for ONNX Runtime only, without "
+          + "its model.zip; load it with DigitClassifierModel.load to save it");
+    }
     write(dir, ModelFiles.MODEL, zip, conf);
-    write(dir, ModelFiles.ONNX, onnx.onnx(), conf);
+    write(dir, ModelFiles.ONNX, artifacts(Engine.ONNX).onnx(), conf);
     if (metricsJson != null) write(dir, ModelFiles.METRICS, metricsJson.getBytes(StandardCharsets.UTF_8), conf);
   }
 

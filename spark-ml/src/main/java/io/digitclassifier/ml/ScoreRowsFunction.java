@@ -10,13 +10,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +30,6 @@ import org.slf4j.LoggerFactory;
 final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ScoreRowsFunction.class);
-  /** Models loaded in this JVM by any transform or SQL call: once per concurrent task at most, never per partition. */
-  static final AtomicLong LOADS = new AtomicLong();
 
   private final ModelHandle model;
   private final int featuresIndex;
@@ -153,11 +151,13 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
     private final Broadcast<ModelArtifacts> artifacts;
     private final String key;
     private final Engine engine;
+    private final LongAccumulator loads;
 
-    ModelHandle(Broadcast<ModelArtifacts> artifacts, String sha256, Engine engine) {
+    ModelHandle(Broadcast<ModelArtifacts> artifacts, String sha256, Engine engine, LongAccumulator loads) {
       this.artifacts = artifacts;
       this.key = "spark-ml:" + engine + ":" + sha256;
       this.engine = engine;
+      this.loads = loads;
     }
 
     PredictorPool pool() {
@@ -170,7 +170,7 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
         if (engine == Engine.DL4J) io.digitclassifier.spark.ExecutorSetup.ensure();
         int threads = task == null ? 1 : Math.max(1, task.cpus());
         Predictor p = Predictor.of(artifacts.value(), threads);
-        LOADS.incrementAndGet();
+        loads.add(1);
         LOG.info("Loaded model {} in this JVM for Spark ML ({}, instance {})", p.sha256().substring(0, 12),
             p.engine().label(), pool().size() + 1);
         return p;
