@@ -1,9 +1,9 @@
 package io.digitclassifier.benchmarks;
 
-import io.digitclassifier.training.ProgressHook;
+import io.digitclassifier.ml.fit.ProgressHook;
 import io.digitclassifier.training.TrainingConfig;
-import io.digitclassifier.training.TrainingJob;
-import io.digitclassifier.training.TrainingMasters;
+import io.digitclassifier.ml.fit.DigitFit;
+import io.digitclassifier.ml.fit.TrainingMasters;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
@@ -72,7 +72,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
         TrainingConfig config = TrainingConfig.parse("--data", data, "--model", kind.cliName(), "--epochs", "1",
             "--batch-size", "" + batchSize, "--averaging-frequency", "" + averagingFrequency, "--workers", "" + workers,
             "--augment-copies", "0", "--lr-schedule", "constant");
-        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config,
+        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config.fitSettings(),
             workers, new ProgressHook(seen, jsc.sc().longAccumulator(), jsc.sc().doubleAccumulator())));
         JavaRDD<DataSet> warm = jsc.parallelize(batches.subList(0, Math.min(batches.size(), workers * 3)), workers);
         sparkNet.fit(warm);
@@ -80,7 +80,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
         // partitions), not with parallelize: a parallelized list travels inside every task of every averaging round
         // (40 MB a task for LeNet's 25,600 images), which cost 0.8 s a round and halved the measured Spark rate.
         long limit = this.images;
-        JavaRDD<DataSet> rdd = TrainingJob.toBatches(DigitInputs.read(spark, images, null, BadRecordPolicy.FAIL, workers)
+        JavaRDD<DataSet> rdd = DigitFit.toBatches(DigitInputs.read(spark, images, null, BadRecordPolicy.FAIL, workers)
             .zipWithIndex().filter(t -> t._2() < limit).map(t -> t._1()).repartition(workers), batchSize)
             .persist(StorageLevel.MEMORY_ONLY());
         rdd.count();

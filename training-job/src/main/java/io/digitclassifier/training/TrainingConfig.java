@@ -1,6 +1,8 @@
 package io.digitclassifier.training;
 
 import io.digitclassifier.config.CommandOptions;
+import io.digitclassifier.ml.fit.FitSettings;
+import io.digitclassifier.ml.fit.LearningRateSchedule;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.net.NetworkKind;
 import picocli.CommandLine.Command;
@@ -223,14 +225,16 @@ public final class TrainingConfig extends CommandOptions {
     return evalBatchSize;
   }
 
-  /** Adam's learning rate in {@code epoch} (1-based). */
-  public double learningRate(int epoch) {
-    return lrSchedule.rate(learningRate, epoch, epochs, lrDecay);
+  /** What the fit itself needs of these options (the same record a {@code DigitClassifier}'s params give). */
+  public FitSettings fitSettings() {
+    return new FitSettings(model, epochs, batchSize, averagingFrequency, workers, prefetch, augmentCopies,
+        freshAugmentation, rotation, zoom, shift, learningRate, lrSchedule, lrDecay, seed, evalBatchSize,
+        progressSeconds);
   }
 
-  /** Added to the copy numbers (1..augmentCopies) of {@code epoch}: fresh copies continue the count. */
-  public int copyOffset(int epoch) {
-    return freshAugmentation ? (epoch - 1) * augmentCopies : 0;
+  /** Adam's learning rate in {@code epoch} (1-based). */
+  public double learningRate(int epoch) {
+    return fitSettings().learningRate(epoch);
   }
 
   private static void require(boolean ok, String message) {

@@ -1,7 +1,6 @@
 package io.digitclassifier.training;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.digitclassifier.augment.Augmenter;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
@@ -19,13 +18,15 @@ import io.digitclassifier.spark.Versions;
 import io.digitclassifier.storage.AtomicOutput;
 import io.digitclassifier.storage.Hashing;
 import io.digitclassifier.storage.Storage;
-import io.digitclassifier.training.TrainingMetrics.EpochMetrics;
+import io.digitclassifier.ml.fit.DigitFit;
+import io.digitclassifier.ml.fit.EpochMetrics;
+import io.digitclassifier.ml.fit.LabelCounts;
+import io.digitclassifier.ml.fit.StratifiedSample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,21 +34,15 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.DoubleAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * The training job: read -> split -> normalize -> augment (in partitions) -> parameter-averaged fit -> evaluate
@@ -57,9 +52,8 @@ import scala.Tuple2;
 public final class TrainingJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d+)\\.zip");
-  /** Un-augmented training images used to measure training accuracy each epoch. */
-  static final int TRAIN_EVAL_SAMPLE = 10_000;
-  static final String GROUP = "training";
+  static final int TRAIN_EVAL_SAMPLE = DigitFit.TRAIN_EVAL_SAMPLE;
+  static final String GROUP = DigitFit.GROUP;
 
   private final TrainingConfig config;
   private final SparkSession spark;
@@ -131,13 +125,13 @@ public final class TrainingJob {
     long trainCount = trainLabels.total();
 
     JavaRDD<DataSet> testBatches = Stages.run(spark.sparkContext(), GROUP, "2 normalize: held-out set",
-        () -> toBatches(test, config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY()));
+        () -> DigitFit.toBatches(test, config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY()));
     // a stratified sample, not the first images: the training set may be ordered by label
-    JavaRDD<DataSet> trainSample = toBatches(StratifiedSample.sample(spark, train, trainLabels, TRAIN_EVAL_SAMPLE,
+    JavaRDD<DataSet> trainSample = DigitFit.toBatches(StratifiedSample.sample(spark, train, trainLabels, TRAIN_EVAL_SAMPLE,
         config.seed() + 1), config.evalBatchSize()).persist(StorageLevel.MEMORY_ONLY());
     long testCount = Stages.run(spark.sparkContext(), GROUP, "2 normalize: count held-out images",
         () -> testBatches.map(DataSet::numExamples).fold(0, Integer::sum).longValue());
-    long perEpoch = trainCount * (1 + config.augmentCopies());
+    long perEpoch = config.fitSettings().imagesPerEpoch(trainCount);
     LOG.info("Data: {} training images (x{} with augmentation = {} per epoch), {} held out, {} workers",
         trainCount, 1 + config.augmentCopies(), perEpoch, testCount, workers);
 
@@ -146,77 +140,27 @@ public final class TrainingJob {
     List<EpochMetrics> history = new ArrayList<>();
     ComputationGraph net = startingNetwork(work, history, hashes);
 
-    LongAccumulator images = jsc.sc().longAccumulator("images");
-    LongAccumulator batches = jsc.sc().longAccumulator("batches");
-    DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("lossSum");
-    LongAccumulator nonFinite = jsc.sc().longAccumulator("nonFiniteLosses");
-    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net,
-        TrainingMasters.parameterAveraging(config, workers, new ProgressHook(images, batches, lossSum, nonFinite)));
-    Augmenter augmenter = new Augmenter(config.rotation(), config.zoom(), config.shift());
-
-    EvaluationSummary last = null;
-    for (int epoch = history.size() + 1; epoch <= config.epochs(); epoch++) {
-      final int e = epoch;
-      images.reset();
-      batches.reset();
-      lossSum.reset();
-      nonFinite.reset();
-      double learningRate = config.learningRate(e);
-      sparkNet.getNetwork().setLearningRate(learningRate);
-      long start = System.nanoTime();
-      JavaRDD<DataSet> augmented = Stages.run(spark.sparkContext(), GROUP,
-          "3 augment: epoch " + e + ", " + perEpoch + " images in minibatches of " + config.batchSize(),
-          () -> {
-            JavaRDD<DataSet> rdd = shuffled(train, workers, e)
-                .mapPartitionsWithIndex(new AugmentAndBatchFunction(augmenter, config.augmentCopies(),
-                    config.copyOffset(e), config.batchSize(), config.seed(), e), true)
-                .persist(StorageLevel.MEMORY_ONLY());
-            rdd.count();
-            return rdd;
-          });
-      try (ProgressReporter progress = new ProgressReporter("Epoch " + e + "/" + config.epochs(), perEpoch, images,
-          batches, lossSum, config.progressSeconds())) {
-        Stages.run(spark.sparkContext(), GROUP, "4 fit: epoch " + e + " (parameter averaging, " + workers
-            + " workers, every " + config.averagingFrequency() + " minibatches)", () -> sparkNet.fit(augmented));
-        progress.report();
-      } finally {
-        augmented.unpersist(false);
-      }
-      // before evaluating (which fails on NaN predictions with Spark's stack traces) and before any checkpoint
-      Divergence.check(e, learningRate, batches.value(), nonFinite.value(), lossSum.value(), sparkNet.getNetwork());
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double loss = batches.value() == 0 ? Double.NaN : lossSum.value() / batches.value();
-      Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: epoch " + e + " held-out set",
-          () -> sparkNet.doEvaluation(testBatches, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
-      Evaluation trainEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: epoch " + e + " training sample",
-          () -> sparkNet.doEvaluation(trainSample, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
-      last = EvaluationSummary.of(testEval);
-      EpochMetrics m = new EpochMetrics(e, loss, trainEval.accuracy(), testEval.accuracy(), seconds,
-          images.value() / seconds, images.value(), learningRate);
-      history.add(m);
-      LOG.info("Epoch {}/{}: learning rate {}, loss {}, train accuracy {}, test accuracy {}, {} s, {} img/s", e,
-          config.epochs(), String.format("%.6f", learningRate), String.format("%.4f", loss), String.format("%.4f", m.trainAccuracy()),
-          String.format("%.4f", m.testAccuracy()), String.format("%.1f", seconds),
-          String.format("%.1f", m.imagesPerSecond()));
-      String checkpoint = ModelFiles.CHECKPOINTS + "/epoch-" + e + ".zip";
-      ModelFiles.save(sparkNet.getNetwork(), work.resolve(checkpoint));
-      Json.write(metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart), work.resolve(ModelFiles.METRICS));
-      // on a remote filesystem the checkpoint must be there, not only on this machine, for --resume
-      output.publish(checkpoint);
-      output.publish(ModelFiles.METRICS);
-    }
-    if (last == null) {
-      Evaluation testEval = Stages.run(spark.sparkContext(), GROUP, "5 evaluate: held-out set",
-          () -> sparkNet.doEvaluation(testBatches, new Evaluation(Digits.CLASSES), config.evalBatchSize()));
-      last = EvaluationSummary.of(testEval);
-    }
+    DigitFit.Result fitted = DigitFit.fit(spark, config.fitSettings(), workers, net, train, trainCount, testBatches,
+        trainSample, history, (m, network) -> {
+          // a checkpoint per epoch, and the metrics so far: on a remote filesystem they must be there, not only on
+          // this machine, for --resume
+          String checkpoint = ModelFiles.CHECKPOINTS + "/epoch-" + m.epoch() + ".zip";
+          ModelFiles.save(network, work.resolve(checkpoint));
+          history.add(m);
+          Json.write(metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart),
+              work.resolve(ModelFiles.METRICS));
+          output.publish(checkpoint);
+          output.publish(ModelFiles.METRICS);
+        });
+    ComputationGraph trained = fitted.network();
     testBatches.unpersist(false);
     trainSample.unpersist(false);
     train.unpersist(false);
 
-    ModelFiles.save(sparkNet.getNetwork(), work.resolve(ModelFiles.MODEL));
-    ModelFiles.saveOnnx(sparkNet.getNetwork(), work); // the prediction engine's copy, beside it
-    TrainingMetrics metrics = metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, last, wallStart);
+    ModelFiles.save(trained, work.resolve(ModelFiles.MODEL));
+    ModelFiles.saveOnnx(trained, work); // the prediction engine's copy, beside it
+    TrainingMetrics metrics = metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, fitted.epochs(),
+        fitted.heldOut(), wallStart);
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
     TrainingReportWriter.write(spark, config, metrics, train, test, work);
     output.commit();
@@ -337,31 +281,6 @@ public final class TrainingJob {
     @SuppressWarnings("unchecked")
     JavaRDD<DigitRecord>[] result = new JavaRDD[] {train, test};
     return result;
-  }
-
-  /** A fresh random order for the epoch, seeded from (seed, epoch, id): a cheap shuffle of the small byte records. */
-  private JavaRDD<DigitRecord> shuffled(JavaRDD<DigitRecord> train, int partitions, int epoch) {
-    long s = Augmenter.mix(config.seed() * 1_000_003L + epoch);
-    return train.mapToPair(r -> new Tuple2<>(Augmenter.mix(s ^ r.getId()), r))
-        .repartitionAndSortWithinPartitions(new HashPartitioner(partitions))
-        .values();
-  }
-
-  /** Normalised minibatches without augmentation (evaluation). */
-  public static JavaRDD<DataSet> toBatches(JavaRDD<DigitRecord> records, int batchSize) {
-    return records.mapPartitions((Iterator<DigitRecord> it) -> new Iterator<DataSet>() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public DataSet next() {
-        List<DigitRecord> batch = new ArrayList<>(batchSize);
-        while (batch.size() < batchSize && it.hasNext()) batch.add(it.next());
-        return Digits.toDataSet(batch);
-      }
-    });
   }
 
   /** A new network, or the last checkpoint's when resuming (its finished epochs go into {@code history}). */

@@ -27,15 +27,6 @@ public record TrainingMetrics(
     long[] testImagesPerLabel,
     long augmentedImagesPerEpoch,
     int workers,
-    List<EpochMetrics> epochs,
+    List<io.digitclassifier.ml.fit.EpochMetrics> epochs,
     EvaluationSummary finalEvaluation,
-    double wallSeconds) {
-
-  /**
-   * One epoch. {@code loss} is the mean training minibatch loss (dropout on, augmented data);
-   * {@code trainAccuracy} is measured on up to 10,000 un-augmented training images; {@code learningRate} is
-   * Adam's rate in the epoch.
-   */
-  public record EpochMetrics(int epoch, double loss, double trainAccuracy, double testAccuracy, double seconds,
-      double imagesPerSecond, long images, double learningRate) {}
-}
+    double wallSeconds) {}

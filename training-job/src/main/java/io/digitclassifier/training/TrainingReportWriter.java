@@ -1,6 +1,6 @@
 package io.digitclassifier.training;
 
-import io.digitclassifier.augment.Augmenter;
+import io.digitclassifier.ml.fit.Augmenter;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.model.Engine;
 import io.digitclassifier.model.ModelArtifacts;
@@ -127,7 +127,7 @@ final class TrainingReportWriter {
     }
 
     List<TrainingReport.Epoch> epochs = new ArrayList<>();
-    for (TrainingMetrics.EpochMetrics e : metrics.epochs()) {
+    for (io.digitclassifier.ml.fit.EpochMetrics e : metrics.epochs()) {
       epochs.add(new TrainingReport.Epoch(e.epoch(), e.loss(), e.trainAccuracy(), e.testAccuracy(), e.seconds(),
           e.imagesPerSecond()));
     }

@@ -1,5 +1,7 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.ml.fit.ProgressHook;
+import io.digitclassifier.ml.fit.TrainingMasters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
@@ -47,7 +49,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
     ComputationGraph forSpark = Networks.build(NetworkKind.LENET, new Sgd(0.05), 12345);
     assertThat(forSpark.params()).isEqualTo(local.params());
     SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, forSpark,
-        TrainingMasters.parameterAveraging(config(BATCH), 1));
+        TrainingMasters.parameterAveraging(config(BATCH).fitSettings(), 1));
     for (long step = 1; step <= 3; step++) {
       DataSet ds = batch(step, BATCH);
       local.fit(ds);
@@ -71,7 +73,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
     LongAccumulator images = jsc.sc().longAccumulator();
     LongAccumulator batches = jsc.sc().longAccumulator();
     SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, Networks.build(NetworkKind.LENET, new Sgd(0.05), 7),
-        TrainingMasters.parameterAveraging(config(8, 2), 2, new ProgressHook(images, batches, jsc.sc().doubleAccumulator())));
+        TrainingMasters.parameterAveraging(config(8, 2).fitSettings(), 2, new ProgressHook(images, batches, jsc.sc().doubleAccumulator())));
     sparkNet.fit(jsc.parallelize(data, 2));
     assertThat(batches.value()).isEqualTo(minibatches);
     assertThat(images.value()).isEqualTo(minibatches * 8L);
@@ -83,7 +85,7 @@ class ParameterAveragingOracleTest extends SparkTestBase {
     ComputationGraph local = Networks.build(NetworkKind.LENET, new Sgd(0.05), 99);
     ComputationGraph forSpark = Networks.build(NetworkKind.LENET, new Sgd(0.05), 99);
     SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, forSpark,
-        TrainingMasters.parameterAveraging(config(BATCH), 2));
+        TrainingMasters.parameterAveraging(config(BATCH).fitSettings(), 2));
     DataSet a = batch(21, BATCH);
     DataSet b = batch(22, BATCH);
     local.fit(DataSet.merge(List.of(a, b)));

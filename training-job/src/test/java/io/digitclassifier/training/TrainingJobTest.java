@@ -50,7 +50,7 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(m.trainImages()).isEqualTo(2000);
     assertThat(m.testImages()).isEqualTo(10_000);
     assertThat(m.epochs()).hasSize(1);
-    TrainingMetrics.EpochMetrics e = m.epochs().get(0);
+    io.digitclassifier.ml.fit.EpochMetrics e = m.epochs().get(0);
     assertThat(e.images()).isBetween(3000L, 4000L);
     assertThat(e.imagesPerSecond()).isPositive();
     assertThat(e.loss()).isPositive().isLessThan(2.3);
@@ -102,10 +102,10 @@ class TrainingJobTest extends SparkTestBase {
     Path out = dir.resolve("model");
     TrainingMetrics before = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
     TrainingMetrics after = TrainingJob.run(config(out, 2, false, true), spark);
-    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::epoch).containsExactly(1, 2);
+    assertThat(after.epochs()).extracting(io.digitclassifier.ml.fit.EpochMetrics::epoch).containsExactly(1, 2);
     assertThat(after.epochs().get(0)).isEqualTo(before.epochs().get(0));
     // cosine over 2 epochs: the base rate, then half of it, set on the driver's network before the epoch
-    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::learningRate).containsExactly(0.001, 0.0005);
+    assertThat(after.epochs()).extracting(io.digitclassifier.ml.fit.EpochMetrics::learningRate).containsExactly(0.001, 0.0005);
     assertThat(out.resolve("checkpoints/epoch-2.zip")).isRegularFile();
     assertThat(io.digitclassifier.model.ModelFiles.load(out, false).getLearningRate("conv1")).isEqualTo(0.0005);
   }
@@ -118,7 +118,7 @@ class TrainingJobTest extends SparkTestBase {
     byte[] whole = Files.readAllBytes(latest);
     Files.write(latest, java.util.Arrays.copyOf(whole, whole.length / 3)); // as a kill mid-write would leave it
     TrainingMetrics after = TrainingJob.run(config(out, 2, false, true), spark);
-    assertThat(after.epochs()).extracting(TrainingMetrics.EpochMetrics::epoch).containsExactly(1, 2);
+    assertThat(after.epochs()).extracting(io.digitclassifier.ml.fit.EpochMetrics::epoch).containsExactly(1, 2);
     assertThat(io.digitclassifier.model.ModelFiles.load(latest, false)).as("epoch 2 trained again, whole").isNotNull();
   }
 

@@ -1,5 +1,6 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.ml.fit.LearningRateSchedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,10 +53,10 @@ class TrainingOptionsTest {
 
   @Test
   void noFreshAugmentationKeepsTheSameCopiesEveryEpoch() {
-    assertThat(TrainingConfig.parse("--no-fresh-augmentation", "--augment-copies", "8").copyOffset(3)).isZero();
+    assertThat(TrainingConfig.parse("--no-fresh-augmentation", "--augment-copies", "8").fitSettings().copyOffset(3)).isZero();
     TrainingConfig fresh = TrainingConfig.parse("--augment-copies", "8");
-    assertThat(fresh.copyOffset(1)).isZero();
-    assertThat(fresh.copyOffset(3)).isEqualTo(16);
+    assertThat(fresh.fitSettings().copyOffset(1)).isZero();
+    assertThat(fresh.fitSettings().copyOffset(3)).isEqualTo(16);
   }
 
   @Test
@@ -95,5 +96,13 @@ class TrainingOptionsTest {
         new TypeReference<Map<String, Object>>() {});
     assertThat(json).containsEntry("model", "lenet").containsEntry("epochs", 3).containsEntry("lrSchedule", "cosine")
         .containsKeys("data", "testData", "dataFormat", "freshAugmentation", "evalBatchSize").hasSize(25);
+  }
+
+  @Test
+  void theScheduleOptionTakesCliNamesInAnyCaseAndNamesTheChoicesOnError() {
+    assertThat(TrainingConfig.parse("--lr-schedule", "Cosine").lrSchedule())
+        .isEqualTo(LearningRateSchedule.COSINE);
+    assertThatThrownBy(() -> TrainingConfig.parse("--lr-schedule", "linear"))
+        .hasMessageContaining("'linear'").hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
   }
 }

@@ -3,7 +3,7 @@ package io.digitclassifier.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestDigits;
-import io.digitclassifier.augment.Augmenter;
+import io.digitclassifier.ml.fit.Augmenter;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.report.ReportPages;

@@ -1,5 +1,6 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.ml.fit.AugmentAndBatchFunction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
@@ -71,7 +72,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     assertThat(first.copies()).hasSize(TrainingReportWriter.COPIES);
     // copy 1 is exactly what AugmentAndBatchFunction trains on for this seed
     AugmentAndBatchFunction training = new AugmentAndBatchFunction(
-        new io.digitclassifier.augment.Augmenter(10, 0.1, 0.1), 1, 0, 32, 42, 1);
+        new io.digitclassifier.ml.fit.Augmenter(10, 0.1, 0.1), 1, 0, 32, 42, 1);
     assertThat(first.copies().get(0)).isEqualTo(training.expand(digits.get(0)).get(1).pixels());
   }
 
@@ -84,7 +85,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"),
         Map.of("master", "local[2]", "applicationId", "local-1", "executors", 1, "totalCores", 2),
         Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), 300, 300,
-        new long[] {30, 31, 29, 30, 30, 30, 30, 30, 30, 30}, new long[] {30, 30, 30, 30, 30, 30, 30, 30, 30, 30}, 600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
+        new long[] {30, 31, 29, 30, 30, 30, 30, 30, 30, 30}, new long[] {30, 30, 30, 30, 30, 30, 30, 30, 30, 30}, 600, 2, List.of(new io.digitclassifier.ml.fit.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 
     TrainingReportWriter.write(spark, config(), metrics, digits, digits, model);

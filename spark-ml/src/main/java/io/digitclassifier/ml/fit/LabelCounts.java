@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;

@@ -1,7 +1,6 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -20,12 +19,5 @@ class LearningRateScheduleTest {
   void exponentialMultipliesByTheDecayEachEpoch() {
     assertThat(LearningRateSchedule.EXPONENTIAL.rate(0.01, 3, 10, 0.5)).isCloseTo(0.0025, within(1e-12));
     assertThat(LearningRateSchedule.CONSTANT.rate(0.01, 7, 10, 0.5)).isEqualTo(0.01);
-  }
-
-  @Test
-  void theOptionTakesCliNamesInAnyCaseAndNamesTheChoicesOnError() {
-    assertThat(TrainingConfig.parse("--lr-schedule", "Cosine").lrSchedule()).isEqualTo(LearningRateSchedule.COSINE);
-    assertThatThrownBy(() -> TrainingConfig.parse("--lr-schedule", "linear"))
-        .hasMessageContaining("'linear'").hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
   }
 }

@@ -1,4 +1,4 @@
-package io.digitclassifier.augment;
+package io.digitclassifier.ml.fit;
 
 import io.digitclassifier.data.Digits;
 import java.io.Serializable;

@@ -1,6 +1,5 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
-import io.digitclassifier.augment.Augmenter;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.util.ArrayList;
@@ -40,10 +39,10 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
   }
 
   /** One labelled image of the augmented training set. */
-  record Example(byte[] pixels, int label) {}
+  public record Example(byte[] pixels, int label) {}
 
   /** The original and its copies, as byte images (exposed for tests and the augmentation report). */
-  List<Example> expand(DigitRecord r) {
+  public List<Example> expand(DigitRecord r) {
     List<Example> out = new ArrayList<>(copies + 1);
     out.add(new Example(r.getPixels(), r.getLabel()));
     for (int c = 1; c <= copies; c++) {

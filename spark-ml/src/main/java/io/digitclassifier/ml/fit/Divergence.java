@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 

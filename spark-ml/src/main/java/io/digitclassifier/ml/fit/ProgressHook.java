@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;

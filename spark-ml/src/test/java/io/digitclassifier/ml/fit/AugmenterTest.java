@@ -1,11 +1,11 @@
-package io.digitclassifier.augment;
+package io.digitclassifier.ml.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
-import io.digitclassifier.augment.Augmenter.Transform;
+import io.digitclassifier.ml.fit.Augmenter.Transform;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.util.ArrayList;

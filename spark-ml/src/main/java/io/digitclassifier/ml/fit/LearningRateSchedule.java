@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;

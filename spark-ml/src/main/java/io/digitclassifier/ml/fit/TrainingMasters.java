@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -11,7 +11,7 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 
-/** How the job (and the training benchmark) configures dl4j-spark's parameter averaging. */
+/** How the fit (the job's, the estimator's and the training benchmark's) configures dl4j-spark's parameter averaging. */
 public final class TrainingMasters {
   private TrainingMasters() {}
 
@@ -21,7 +21,8 @@ public final class TrainingMasters {
    * epoch ({@code storageLevel(null)}): the master would otherwise persist every epoch's RDD and never release it.
    * Every minibatch of the RDD is fitted: see {@link EveryMinibatch}.
    */
-  public static ParameterAveragingTrainingMaster parameterAveraging(TrainingConfig config, int workers, TrainingHook... hooks) {
+  public static ParameterAveragingTrainingMaster parameterAveraging(FitSettings config, int workers,
+      TrainingHook... hooks) {
     return new EveryMinibatch(new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
         .batchSizePerWorker(config.batchSize())
         .averagingFrequency(config.averagingFrequency())

@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

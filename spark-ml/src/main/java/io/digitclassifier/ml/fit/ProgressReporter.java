@@ -1,4 +1,4 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import java.io.PrintStream;
 import java.time.Duration;

@@ -1,8 +1,7 @@
-package io.digitclassifier.training;
+package io.digitclassifier.ml.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitclassifier.augment.Augmenter;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.util.List;
