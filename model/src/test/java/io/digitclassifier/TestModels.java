@@ -31,6 +31,11 @@ public final class TestModels {
     return idx("t10k", n);
   }
 
+  /** The first {@code n} MNIST training digits, as the IDX reader gives them. */
+  public static List<DigitRecord> trainDigits(int n) {
+    return idx("train", n);
+  }
+
   /** The first {@code n} MNIST test digits' pixels (784 bytes each). */
   public static List<byte[]> testPixels(int n) {
     List<byte[]> out = new ArrayList<>(n);

@@ -70,6 +70,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   private transient SparkContext handleContext;
   private transient Engine handleEngine;
   private transient LongAccumulator loads;
+  private transient DigitClassifierTrainingSummary summary;
 
   private final Param<String> featuresCol;
   private final Param<String> labelCol;
@@ -246,6 +247,24 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     return files().zipSha256();
   }
 
+  /** Whether this model came from {@code DigitClassifier.fit} in this application (summaries are not saved). */
+  public boolean hasSummary() {
+    return summary != null;
+  }
+
+  /** What the fit that made this model did: per-epoch loss, accuracies, seconds and images/s. */
+  public DigitClassifierTrainingSummary summary() {
+    if (summary == null) {
+      throw new IllegalStateException("Cannot give a training summary: DigitClassifierModel " + uid + " was loaded, "
+          + "not fitted here; its metricsJson() holds what training recorded");
+    }
+    return summary;
+  }
+
+  void setSummary(DigitClassifierTrainingSummary summary) {
+    this.summary = summary;
+  }
+
   /** Where the model was loaded from. */
   public String source() {
     return files().source();
@@ -366,6 +385,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   @Override
   public DigitClassifierModel copy(ParamMap extra) {
     DigitClassifierModel copy = copyValues(new DigitClassifierModel(uid, files), extra);
+    copy.summary = summary;
     return copy.setParent(parent());
   }
 

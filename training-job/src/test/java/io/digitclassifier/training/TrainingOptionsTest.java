@@ -105,4 +105,10 @@ class TrainingOptionsTest {
     assertThatThrownBy(() -> TrainingConfig.parse("--lr-schedule", "linear"))
         .hasMessageContaining("'linear'").hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
   }
+
+  @Test
+  void theSparkMlEstimatorsDefaultsAreTheJobs() {
+    assertThat(new io.digitclassifier.ml.DigitClassifier().fitSettings()).isEqualTo(TrainingConfig.parse().fitSettings())
+        .isEqualTo(io.digitclassifier.ml.fit.FitSettings.DEFAULTS);
+  }
 }
