@@ -121,6 +121,51 @@ class HdfsStorageTest {
     assertThat(kaggle.get(1)).startsWith("1,");
   }
 
+  /**
+   * A user's own application (spark-ml's {@code UserApplication}, the README's example) submitted with Spark's own
+   * SparkSubmit and one jar beside it ({@code --jars digitclassifier-spark-ml-*-app.jar}): it fits a Pipeline on
+   * Parquet tables on HDFS and saves it there; the saved stage then scores from HDFS through bin/score with the same
+   * accuracy, and loads back in the same application.
+   */
+  @Test
+  @Order(2)
+  void aUsersSparkApplicationFitsAPipelineIntoHdfsThatBinScoreReads() throws Exception {
+    Path sparkMl = Commands.ROOT.resolve("spark-ml/target");
+    String appJar = glob(sparkMl, "digitclassifier-spark-ml-*-app.jar");
+    String userJar = glob(sparkMl, "digitclassifier-spark-ml-*-tests.jar");
+    Path runtime = Commands.ROOT.resolve("spark-runtime/target");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(List.of(Files.readString(runtime.resolve("java17.options")).trim().split("\\s+")));
+    command.addAll(List.of("-Xmx2g", "-cp", Files.readString(runtime.resolve("spark-classpath.txt")).trim(),
+        "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.driver.host=127.0.0.1", "--jars", appJar,
+        "--class", "io.digitclassifier.ml.example.UserApplication", userJar,
+        hdfs + "/data/mnist", hdfs + "/user-app", "3000", "500"));
+    String out = Commands.ok(WORK.resolve("user-app.log"), command, java.util.Map.of("SPARK_LOCAL_IP", "127.0.0.1"));
+    double accuracy = Double.parseDouble(out.lines().filter(l -> l.startsWith("ACCURACY ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no ACCURACY line in:\n" + out)).substring("ACCURACY ".length()));
+    assertThat(accuracy).isGreaterThan(0.8);
+    org.apache.hadoop.fs.FileStatus[] stages = fs.listStatus(new org.apache.hadoop.fs.Path("/user-app/pipeline/stages"));
+    assertThat(stages).hasSize(1);
+    String stage = stages[0].getPath().toUri().getPath();
+    for (String f : List.of("metadata", "model.zip", "model.onnx", "metrics.json", "_SUCCESS")) {
+      assertThat(fs.exists(new org.apache.hadoop.fs.Path(stage, f))).as(f).isTrue();
+    }
+    Commands.ok(WORK.resolve("user-app-score.log"), List.of("bin/score", "--input", hdfs + "/user-app/test.parquet",
+        "--model", hdfs + stage, "--output", hdfs + "/user-app/scored"));
+    JsonNode summary = JSON.readTree(read(new org.apache.hadoop.fs.Path("/user-app/scored/_summary.json")));
+    assertThat(summary.get("scored").asLong()).isEqualTo(500);
+    assertThat(summary.at("/evaluation/accuracy").asDouble()).isEqualTo(accuracy);
+  }
+
+  private static String glob(Path dir, String pattern) throws IOException {
+    try (var files = Files.newDirectoryStream(dir, pattern)) {
+      for (Path f : files) return f.toString();
+    }
+    throw new AssertionError("no " + pattern + " in " + dir + ": build spark-ml first (./mvnw package)");
+  }
+
   @Test
   @Order(2)
   void theCanvasServerServesTheModelFromHdfs() throws Exception {
