@@ -10,6 +10,7 @@ import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.TestParquet;
 import io.digitclassifier.model.Engine;
 import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.ml.DigitClassifierModel;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
@@ -36,12 +37,13 @@ import picocli.CommandLine;
  * {@link Predictor} over MNIST's 10,000 test digits in batches,
  * {@code passes} times, in one JVM; {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set
  * tiled, written once as Parquet) to Parquet, in this JVM (local mode: driver and executors are this process),
- * and reports peak memory. One {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model,
+ * and reports peak memory; {@code spark-ml} scores the same Parquet rows three ways, the scoring job, the Spark ML
+ * stage's {@code transform} to Parquet and SQL's row-wise {@code predict_digit} to Parquet. One {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model,
  * bin/benchmark-nets on an untrained network of each kind ({@code --net}: the speed does not depend on the weights).
  */
 @Command(name = "benchmark-scoring", mixinStandardHelpOptions = true, showDefaultValues = true)
 public final class ScoringBenchmark implements Callable<Integer> {
-  @Option(names = "--mode", required = true, description = "single or spark") String mode;
+  @Option(names = "--mode", required = true, description = "single, spark or spark-ml") String mode;
   @Option(names = "--model", defaultValue = "runs/quickstart", description = "Model directory or model.zip.") Path model;
   @Option(names = "--net", description = "Instead of --model, an untrained network of this kind: seed, lenet or vgg.")
   NetworkKind net;
@@ -114,6 +116,10 @@ public final class ScoringBenchmark implements Callable<Integer> {
           });
           TestParquet.writeBinary(spark, tiled, input.toString());
         }
+        if ("spark-ml".equals(mode)) {
+          sparkMl(spark, input.toString());
+          return 0;
+        }
         ScoringConfig config = ScoringConfig.parse("--input", input.toString(), "--model", model.toString(),
             "--output", work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--engine", engine.name(), "--overwrite",
             "--report-samples", "0");
@@ -133,6 +139,36 @@ public final class ScoringBenchmark implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * The same rows through the scoring job, the Spark ML stage's {@code transform} and SQL's {@code predict_digit},
+   * each read from Parquet and written to Parquet; images/s of each and their ratios to the job's.
+   */
+  private void sparkMl(SparkSession spark, String input) {
+    ScoringConfig config = ScoringConfig.parse("--input", input, "--model", model.toString(), "--output",
+        work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--engine", engine.name(), "--overwrite",
+        "--report-samples", "0");
+    long start = System.nanoTime();
+    ScoringSummary job = ScoringJob.run(config, spark);
+    double jobSeconds = (System.nanoTime() - start) / 1e9;
+    DigitClassifierModel stage = DigitClassifierModel.load(model.toString()).setFeaturesCol("pixels")
+        .setBatchSize(batchSize).setEngine(engine == Engine.DL4J ? "dl4j" : "onnx");
+    start = System.nanoTime();
+    stage.transform(spark.read().parquet(input)).select("id", "prediction", "probability").write().mode("overwrite")
+        .parquet(work.resolve("transformed").toString());
+    double transformSeconds = (System.nanoTime() - start) / 1e9;
+    stage.registerFunctions(spark);
+    start = System.nanoTime();
+    spark.sql("SELECT id, predict_digit(pixels) AS prediction FROM parquet.`" + input + "`").write().mode("overwrite")
+        .parquet(work.resolve("sql").toString());
+    double sqlSeconds = (System.nanoTime() - start) / 1e9;
+    long n = job.scored();
+    System.out.printf("RESULT mode=spark-ml engine=%s model=%s images=%d batch=%d natives=%s jobSeconds=%.2f "
+            + "jobImagesPerSec=%.1f transformSeconds=%.2f transformImagesPerSec=%.1f sqlSeconds=%.2f sqlImagesPerSec=%.1f "
+            + "transformVsJob=%.3f sqlVsJob=%.3f%n", engine.label(), modelName(), n, batchSize, natives(), jobSeconds,
+        n / jobSeconds, transformSeconds, n / transformSeconds, sqlSeconds, n / sqlSeconds, jobSeconds / transformSeconds,
+        jobSeconds / sqlSeconds);
   }
 
   /** ND4J's loaded build for DL4J; ONNX Runtime's version for it (ND4J then runs only the job's readers, if at all). */
