@@ -37,13 +37,13 @@ public final class NativesPlugin implements SparkPlugin {
 
   /**
    * For metrics.json and _summary.json: the driver's build ({@link LoadedNatives#describe()}) and each executor's
-   * as it reported it (in local mode the one executor is the driver's JVM, id {@code driver}).
+   * as it reported it (executor id -> build and why).
    */
-  public static Map<String, Object> describe() {
-    Map<String, Object> out = new java.util.LinkedHashMap<>();
-    out.put("driver", LoadedNatives.describe());
-    out.put("executors", reported());
-    return out;
+  public record Natives(LoadedNatives.Choice driver, Map<String, String> executors) {}
+
+  /** The driver's choice and the executors' reports so far. */
+  public static Natives describe() {
+    return new Natives(LoadedNatives.describe(), reported());
   }
 
   /** What each executor reported so far (executor id -> build and why), sorted by id. */

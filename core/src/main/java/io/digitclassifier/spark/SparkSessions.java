@@ -35,16 +35,18 @@ public final class SparkSessions {
   }
 
   /**
+   * Where a job ran, as metrics.json records it: Spark's master and deploy mode, the application, and its executors
+   * (their hosts, cores each, cores in all).
+   */
+  public record WhereItRan(String master, String deployMode, String applicationId, String applicationName,
+      int executors, List<String> executorHosts, String executorCores, int totalCores) {}
+
+  /**
    * Where a run happens, for {@code metrics.json}: master, deploy mode, application id and name, the executors
    * (in local mode the driver's JVM is the one executor) with their hosts, and the cores Spark schedules on.
    */
-  public static Map<String, Object> whereItRuns(SparkSession spark) {
+  public static WhereItRan whereItRuns(SparkSession spark) {
     SparkContext sc = spark.sparkContext();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("master", sc.master());
-    out.put("deployMode", sc.deployMode());
-    out.put("applicationId", sc.applicationId());
-    out.put("applicationName", sc.appName());
     // the status tracker lists the driver as well, once; in local mode it is the one executor
     List<String> hosts = new ArrayList<>();
     for (SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) hosts.add(e.host());
@@ -52,11 +54,8 @@ public final class SparkSessions {
     if (!sc.isLocal() && !hosts.remove(sc.getConf().get("spark.driver.host", "")) && !hosts.isEmpty()) {
       hosts.remove(0); // the driver's entry under another name for its host: which one it is cannot be told
     }
-    out.put("executors", executors);
-    out.put("executorHosts", hosts);
-    out.put("executorCores", sc.isLocal() ? String.valueOf(sc.defaultParallelism())
-        : sc.getConf().get("spark.executor.cores", "all of a worker's"));
-    out.put("totalCores", sc.defaultParallelism());
-    return out;
+    return new WhereItRan(sc.master(), sc.deployMode(), sc.applicationId(), sc.appName(), executors, List.copyOf(hosts),
+        sc.isLocal() ? String.valueOf(sc.defaultParallelism())
+            : sc.getConf().get("spark.executor.cores", "all of a worker's"), sc.defaultParallelism());
   }
 }

@@ -1,7 +1,5 @@
 package io.digitclassifier.natives;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.bytedeco.javacpp.Loader;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
@@ -36,14 +34,20 @@ public final class LoadedNatives {
     return known;
   }
 
-  /** For metrics.json, _summary.json and /api/health: the loaded build, oneDNN, and why that build. */
-  public static Map<String, Object> describe() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("build", build());
-    out.put("oneDnn", hasOneDnn());
+  /**
+   * This JVM's native build as {@code metrics.json}, {@code _summary.json} and {@code /api/health} record it.
+   *
+   * @param build ND4J's native build, as JavaCPP loaded it
+   * @param oneDnn whether that build has oneDNN
+   * @param selected why it was chosen (from the CPU's flags), or that JavaCPP's default order chose it
+   * @param cpu the CPU's model name
+   */
+  public record Choice(String build, boolean oneDnn, String selected, String cpu) {}
+
+  /** This JVM's {@link Choice}. */
+  public static Choice describe() {
     NativeBuild.Selection s = NativeBuild.current();
-    out.put("selected", s == null ? "not selected: JavaCPP's default order" : s.reason());
-    out.put("cpu", s == null ? NativeBuild.Cpu.read(java.nio.file.Path.of("/proc/cpuinfo")).model() : s.cpuModel());
-    return out;
+    return new Choice(build(), hasOneDnn(), s == null ? "not selected: JavaCPP's default order" : s.reason(),
+        s == null ? NativeBuild.Cpu.read(java.nio.file.Path.of("/proc/cpuinfo")).model() : s.cpuModel());
   }
 }

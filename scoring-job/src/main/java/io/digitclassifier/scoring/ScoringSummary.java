@@ -29,7 +29,7 @@ public record ScoringSummary(
     String onnxOrigin,
     Map<String, Object> modelMetrics,
     Map<String, String> versions,
-    Map<String, Object> natives,
+    io.digitclassifier.spark.NativesPlugin.Natives natives,
     EvaluationSummary evaluation,
     String kaggleSubmission,
     ImageFolderDigitReader.SkippedFiles skippedFiles) {}

@@ -93,8 +93,7 @@ class ScoringJobTest extends SparkTestBase {
     // the output directory holds the part files, _summary.json and nothing half-written
     ScoringSummary fromDisk = Json.read(dir.resolve("from-idx/_summary.json"), ScoringSummary.class);
     assertThat(fromDisk.modelSha256()).hasSize(64).isEqualTo(s.modelSha256());
-    assertThat(fromDisk.natives()).extractingByKey("driver").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-        .containsEntry("build", io.digitclassifier.natives.LoadedNatives.build());
+    assertThat(fromDisk.natives().driver().build()).isEqualTo(io.digitclassifier.natives.LoadedNatives.build());
     assertThat(dir.resolve(".from-idx.inprogress")).doesNotExist();
     Row first = spark.read().parquet(dir.resolve("from-idx").toString()).orderBy("id").first();
     assertThat(first.<scala.collection.Seq<Float>>getAs("probabilities").size()).isEqualTo(10);

@@ -26,7 +26,7 @@ class ScoringReportWriterTest extends SparkTestBase {
 
   private static ScoringSummary summary(long scored, long rejected, String format) {
     return new ScoringSummary("in.csv", "csv", "/out", format, scored + rejected, scored, rejected, 1, scored, 1,
-        "/m/model.zip", "abc", "onnxruntime", "def", "model.onnx", null, Map.of(), Map.of(), null, null, null);
+        "/m/model.zip", "abc", "onnxruntime", "def", "model.onnx", null, Map.of(), null, null, null, null);
   }
 
   @Test
@@ -82,7 +82,7 @@ class ScoringReportWriterTest extends SparkTestBase {
     long[][] cm = new long[10][10];
     cm[7][7] = 1;
     ScoringSummary s = new ScoringSummary("in", "idx", "/out", "parquet", 1, 1, 0, 1, 1, 1, "/m", "abc", "dl4j", null, null, null, Map.of(),
-        Map.of(), EvaluationSummary.ofConfusion(cm), null, null);
+        null, EvaluationSummary.ofConfusion(cm), null, null);
 
     ScoringReportWriter.write(spark, s, written, dir, rejected(dir), 0);
     assertThat(dir.resolve("_report.html")).isRegularFile();

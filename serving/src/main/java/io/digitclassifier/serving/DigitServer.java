@@ -135,6 +135,9 @@ public final class DigitServer implements AutoCloseable {
           // ND4J's natives only where ND4J runs the model: on ONNX Runtime the server never loads them
           if (first.engine() == Engine.DL4J) health.put("natives", LoadedNatives.describe());
           Exchanges.json(exchange, 200, health);
+        } catch (RuntimeException | Error e) { // an empty 200 would read as healthy
+          LOG.error("Cannot report health", e);
+          Exchanges.error(exchange, 500, "Cannot report health: " + e);
         } finally {
           exchange.close();
         }

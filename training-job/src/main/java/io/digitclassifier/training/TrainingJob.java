@@ -171,8 +171,7 @@ public final class TrainingJob {
 
   private TrainingMetrics metrics(Map<String, String> hashes, LabelCounts trainLabels, LabelCounts testLabels,
       long testCount, long perEpoch, int workers, List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
-    Map<String, Object> conf = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
-    return new TrainingMetrics(conf, Versions.all(), SparkSessions.whereItRuns(spark), NativesPlugin.describe(),
+    return new TrainingMetrics(config, Versions.all(), SparkSessions.whereItRuns(spark), NativesPlugin.describe(),
         hashes, trainLabels.total(), testCount, trainLabels.perLabel(), testLabels.perLabel(), perEpoch, workers,
         List.copyOf(history), last, (System.nanoTime() - wallStart) / 1e9);
   }
@@ -320,12 +319,11 @@ public final class TrainingJob {
   /** Refuses to continue a run whose network, seed, batch size or data differ from this one's, naming what differs. */
   private void checkSameRun(TrainingMetrics before, Map<String, String> hashes) {
     List<String> differences = new ArrayList<>();
-    Map<String, Object> then = before.configuration();
-    Map<String, Object> now = Json.MAPPER.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
-    for (String key : List.of("model", "seed", "batchSize")) {
-      Object a = then.get(key);
-      Object b = now.get(key);
-      if (a != null && !String.valueOf(a).equals(String.valueOf(b))) differences.add(key + " " + a + " then, " + b + " now");
+    TrainingConfig then = before.configuration();
+    if (then != null) {
+      if (then.model() != config.model()) differences.add("model " + then.model().cliName() + " then, " + config.model().cliName() + " now");
+      if (then.seed() != config.seed()) differences.add("seed " + then.seed() + " then, " + config.seed() + " now");
+      if (then.batchSize() != config.batchSize()) differences.add("batchSize " + then.batchSize() + " then, " + config.batchSize() + " now");
     }
     if (before.inputs() != null && !before.inputs().isEmpty()
         && !new java.util.TreeSet<>(before.inputs().values()).equals(new java.util.TreeSet<>(hashes.values()))) {

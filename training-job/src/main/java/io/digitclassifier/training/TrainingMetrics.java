@@ -16,10 +16,10 @@ import java.util.Map;
  * @param finalEvaluation on the held-out set after the last epoch (null while training is in progress)
  */
 public record TrainingMetrics(
-    Map<String, Object> configuration,
+    TrainingConfig configuration,
     Map<String, String> versions,
-    Map<String, Object> cluster,
-    Map<String, Object> natives,
+    io.digitclassifier.spark.SparkSessions.WhereItRan cluster,
+    io.digitclassifier.spark.NativesPlugin.Natives natives,
     Map<String, String> inputs,
     long trainImages,
     long testImages,

@@ -118,12 +118,13 @@ final class TrainingReportWriter {
     if (metrics.trainImagesPerLabel() != null) facts.put("training images per digit", perDigit(metrics.trainImagesPerLabel()));
     if (metrics.testImagesPerLabel() != null) facts.put("held-out images per digit", perDigit(metrics.testImagesPerLabel()));
     if (metrics.cluster() != null) {
-      facts.put("ran on", metrics.cluster().get("master") + ", application " + metrics.cluster().get("applicationId")
-          + ", " + metrics.cluster().get("executors") + " executor(s), " + metrics.cluster().get("totalCores") + " cores");
+      facts.put("ran on", metrics.cluster().master() + ", application " + metrics.cluster().applicationId()
+          + ", " + metrics.cluster().executors() + " executor(s), " + metrics.cluster().totalCores() + " cores");
     }
-    if (metrics.natives() != null && metrics.natives().get("driver") instanceof Map<?, ?> driver) {
-      facts.put("ND4J natives", driver.get("build") + " on the driver; executors: "
-          + (metrics.natives().get("executors") instanceof Map<?, ?> ex && !ex.isEmpty() ? ex.values() : "none reported"));
+    if (metrics.natives() != null && metrics.natives().driver() != null) {
+      Map<String, String> ex = metrics.natives().executors();
+      facts.put("ND4J natives", metrics.natives().driver().build() + " on the driver; executors: "
+          + (ex != null && !ex.isEmpty() ? ex.values() : "none reported"));
     }
 
     List<TrainingReport.Epoch> epochs = new ArrayList<>();
@@ -137,7 +138,9 @@ final class TrainingReportWriter {
         config.augmentCopies() == 0 ? "this run trained without augmentation (--augment-copies 0)."
             : "this run trained on the original and " + (config.augmentCopies() == 1 ? "copy 1"
                 : "copies 1-" + config.augmentCopies()) + " of every image, each epoch.");
-    return new TrainingReport(config.model().cliName(), config.data(), facts, metrics.configuration(), epochs,
+    Map<String, Object> options = io.digitclassifier.model.Json.MAPPER.convertValue(metrics.configuration(),
+        new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {});
+    return new TrainingReport(config.model().cliName(), config.data(), facts, options, epochs,
         metrics.finalEvaluation(), samples, augmentation, mistakes);
   }
 

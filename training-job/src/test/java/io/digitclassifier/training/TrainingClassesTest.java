@@ -73,9 +73,10 @@ class TrainingClassesTest extends SparkTestBase {
     for (int d = 0; d < 10; d++) assertThat(cm[d][d]).as("digit %d named right", d).isPositive();
     assertThat(m.finalEvaluation().accuracy()).isGreaterThan(0.7);
     // where it ran
-    assertThat(m.cluster()).containsEntry("master", "local[2]")
-        .containsEntry("applicationId", spark.sparkContext().applicationId()).containsEntry("executors", 1)
-        .containsEntry("totalCores", 2);
+    assertThat(m.cluster().master()).isEqualTo("local[2]");
+    assertThat(m.cluster().applicationId()).isEqualTo(spark.sparkContext().applicationId());
+    assertThat(m.cluster().executors()).isEqualTo(1);
+    assertThat(m.cluster().totalCores()).isEqualTo(2);
   }
 
   @Test

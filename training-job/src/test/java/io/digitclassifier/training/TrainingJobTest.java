@@ -62,10 +62,9 @@ class TrainingJobTest extends SparkTestBase {
     // the natives that trained it, on the driver and on the one executor of local mode (the driver's JVM)
     String build = io.digitclassifier.natives.LoadedNatives.build();
     assertThat(build).startsWith("linux-x86_64");
-    assertThat(m.natives()).extractingByKey("driver").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-        .containsEntry("build", build).containsEntry("oneDnn", io.digitclassifier.natives.LoadedNatives.hasOneDnn());
-    assertThat(m.natives()).extractingByKey("executors").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-        .hasEntrySatisfying("driver", v -> assertThat((String) v).startsWith(build + ", "));
+    assertThat(m.natives().driver().build()).isEqualTo(build);
+    assertThat(m.natives().driver().oneDnn()).isEqualTo(io.digitclassifier.natives.LoadedNatives.hasOneDnn());
+    assertThat(m.natives().executors()).hasEntrySatisfying("driver", v -> assertThat(v).startsWith(build + ", "));
 
     assertThat(out.resolve("model.zip")).isRegularFile();
     // the prediction engine's copy beside it, recording the zip it belongs to
@@ -75,7 +74,12 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(out.resolveSibling(".model.inprogress")).doesNotExist();
     TrainingMetrics fromDisk = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
     assertThat(fromDisk.finalEvaluation().accuracy()).isEqualTo(m.finalEvaluation().accuracy());
-    assertThat(fromDisk.configuration()).containsEntry("model", "lenet").containsEntry("augmentCopies", 1);
+    // typed on the way back too: the run's own options
+    assertThat(fromDisk.configuration()).isEqualTo(m.configuration());
+    assertThat(fromDisk.configuration().model()).isEqualTo(io.digitclassifier.net.NetworkKind.LENET);
+    assertThat(fromDisk.configuration().augmentCopies()).isEqualTo(1);
+    assertThat(fromDisk.natives()).isEqualTo(m.natives());
+    assertThat(fromDisk.cluster()).isEqualTo(m.cluster());
 
     // the model loads back in a plain JVM and gets exactly the accuracy the job reported on the same digits
     ComputationGraph loaded = ModelFiles.load(out, false);
