@@ -59,17 +59,10 @@ class DigitClassifierModelTest extends SparkTestBase {
     reference = Predictor.load(modelDir.toUri().toString(), new org.apache.hadoop.conf.Configuration());
   }
 
-  private static final StructType ARRAY_INT = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType).add("pixels", DataTypes.createArrayType(DataTypes.IntegerType));
+  private static final StructType ARRAY_INT = MnistFrames.SCHEMA;
 
   private static Dataset<Row> frame(List<DigitRecord> records) {
-    List<Row> rows = new ArrayList<>();
-    for (DigitRecord r : records) {
-      Integer[] px = new Integer[Digits.PIXELS];
-      for (int i = 0; i < Digits.PIXELS; i++) px[i] = r.pixel(i);
-      rows.add(RowFactory.create(r.getId(), r.getLabel(), px));
-    }
-    return spark.createDataFrame(rows, ARRAY_INT);
+    return MnistFrames.frame(spark, records);
   }
 
   private static DigitClassifierModel model() {
