@@ -32,6 +32,22 @@ final class Cluster {
 
   private Cluster() {}
 
+  /** Processes started here: killed with everything they started when this JVM exits (bin/test kills what escapes). */
+  private static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(p -> {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    })));
+  }
+
+  private static Process track(Process p) {
+    STARTED.add(p);
+    return p;
+  }
+
+
   private static Path findRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("bin/cluster"))) return p;
@@ -53,7 +69,7 @@ final class Cluster {
 
   /** Runs to the end; returns the output. */
   static String run(Path log, String... args) throws Exception {
-    Process p = command(List.of(args), log).start();
+    Process p = track(command(List.of(args), log).start());
     assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("%s finished in time", List.of(args)).isTrue();
     String out = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as("exit code of %s; output:%n%s", List.of(args), out).isZero();
@@ -61,7 +77,7 @@ final class Cluster {
   }
 
   static Process start(Path log, String... args) throws IOException {
-    return command(List.of(args), log).start();
+    return track(command(List.of(args), log).start());
   }
 
   /**

@@ -16,6 +16,22 @@ final class Commands {
 
   private Commands() {}
 
+  /** Processes started here: killed with everything they started when this JVM exits (bin/test kills what escapes). */
+  private static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(p -> {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    })));
+  }
+
+  private static Process track(Process p) {
+    STARTED.add(p);
+    return p;
+  }
+
+
   private static Path findRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("bin/train"))) return p;
@@ -34,7 +50,7 @@ final class Commands {
     ProcessBuilder pb = new ProcessBuilder(args).directory(ROOT.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().putAll(env);
-    return pb.start();
+    return track(pb.start());
   }
 
   /** Runs to the end (at most 10 minutes). */

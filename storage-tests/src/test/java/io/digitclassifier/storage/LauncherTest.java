@@ -137,4 +137,41 @@ class LauncherTest {
     Launch l = launch("score", Map.of("JAVA_OPTS", "-Da='two words' -Db=* -Dc=\"quoted value\""), "--input", "x");
     assertThat(l.command()).contains("-Da=two words", "-Db=*", "-Dc=quoted value");
   }
+
+  /**
+   * bin/test's clean-up (bin/lib/test-processes.sh): processes left by a run whose bin/test is gone are killed, and a
+   * run's own at its end; a live run's are left alone.
+   */
+  @Test
+  void theSuiteKillsWhatItsRunsLeaveBehind() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Process orphan = sleeper(gone.pid());
+    Process live = sleeper(ProcessHandle.current().pid());
+    try {
+      cleanUp("--orphans");
+      assertThat(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the dead run's process is killed").isTrue();
+      assertThat(live.isAlive()).as("a live run's process stays").isTrue();
+      cleanUp(String.valueOf(ProcessHandle.current().pid()));
+      assertThat(live.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the run's own process is killed").isTrue();
+    } finally {
+      orphan.destroyForcibly();
+      live.destroyForcibly();
+    }
+  }
+
+  private static Process sleeper(long run) throws java.io.IOException {
+    ProcessBuilder pb = new ProcessBuilder("sleep", "300");
+    pb.environment().put("DIGITCLASSIFIER_TEST_RUN", String.valueOf(run));
+    return pb.start();
+  }
+
+  private void cleanUp(String which) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source bin/lib/test-processes.sh && kill_test_processes " + which)
+        .directory(Commands.ROOT.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("cleanup.log").toFile());
+    pb.environment().remove("DIGITCLASSIFIER_TEST_RUN");
+    Process p = pb.start();
+    assertThat(p.waitFor(1, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(dir.resolve("cleanup.log"))).isZero();
+  }
 }
