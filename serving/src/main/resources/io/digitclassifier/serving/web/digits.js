@@ -300,7 +300,8 @@ function top(p) {
  * Resolves to {info, predict(pixels), predictBatch(list)}.
  */
 export async function load(base = new URL('.', import.meta.url)) {
-  ort.env.wasm.wasmPaths = new URL('ort/', import.meta.url).href;
+  // the .wasm beside this module; the bundle carries its JavaScript glue itself (a prefix would make it fetch that too)
+  ort.env.wasm.wasmPaths = { wasm: new URL('ort/ort-wasm-simd-threaded.wasm', import.meta.url).href };
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   const info = await fetchOk(new URL('model.json', base)).then(r => r.json());
