@@ -91,8 +91,9 @@ public final class ExportWebCommand extends CommandOptions {
     }
     folder.commit();
     return String.format("Wrote %s: %d files, %,d bytes (%,d gzip-compressed, what a visitor downloads from a "
-        + "server that compresses); model %s (sha256 %s, model.onnx %s, %s); runtime %s",
+        + "server that compresses); model %s (sha256 %s; model.onnx sha256 %s, %s); runtime %s",
         Storage.display(folder.target()), web.files().size(), web.size(), web.gzipSize(), artifacts.source(),
-        artifacts.zipSha256(), artifacts.onnxSha256(), artifacts.onnxOrigin(), WebExport.runtime());
+        artifacts.zipSha256(), artifacts.onnxSha256(), ModelArtifacts.FROM_FILE.equals(artifacts.onnxOrigin())
+            ? "the file beside it" : artifacts.onnxOrigin(), WebExport.runtime());
   }
 }
