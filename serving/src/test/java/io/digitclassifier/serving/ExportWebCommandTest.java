@@ -53,7 +53,7 @@ class ExportWebCommandTest {
 
     Run again = run("--model", model.toString(), "--output", web.toString());
     assertThat(again.exit()).isEqualTo(1);
-    assertThat(again.err()).isEqualTo("Export failed: Cannot write " + web + ": it already exists; pass --overwrite "
+    assertThat(again.err()).isEqualTo("Export failed: Cannot write to " + web + ": it already exists; pass --overwrite "
         + "to replace it" + System.lineSeparator());
     assertThat(run("--model", model.toString(), "--output", web.toString(), "--overwrite").exit()).isZero();
   }
