@@ -165,6 +165,8 @@ public final class DigitServer implements AutoCloseable {
         LOG.warn("Listening on {}, not loopback: anyone who can reach this address can use the model", bound);
       }
       warmUpHttp(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, connections.port());
+      // the in-browser folder of a model already in ONNX form costs no export: ready it for the first visitor
+      if (artifacts.onnx() != null) webHandler.prepareInBackground();
       LOG.info("Limits: {} connections, {} s for a first request's headers, {} s idle, bodies at >= {} bytes/s, "
           + "{} requests at work and {} waiting for up to {} s", config.maxConnections(), config.headerTimeout(),
           config.idleTimeout(), config.minBodyRate(), 2 * instances, config.maxWaiting(), config.maxWait());

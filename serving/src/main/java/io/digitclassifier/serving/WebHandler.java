@@ -29,6 +29,24 @@ final class WebHandler implements HttpHandler {
     return export.get();
   }
 
+  /**
+   * Builds the folder and its compressed copies now, on a background thread, so that the first visitor of
+   * {@code /web/} does not wait for them (about 2 s: gzip of 15 MB of WebAssembly).
+   */
+  void prepareInBackground() {
+    Thread t = new Thread(() -> {
+      try {
+        files();
+      } catch (RuntimeException e) {
+        // the first request builds it again and answers the error
+        org.slf4j.LoggerFactory.getLogger(WebHandler.class).warn("Cannot prepare {}/: {}", PATH, e.getMessage());
+      }
+    }, "web-export");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    t.start();
+  }
+
   private Map<String, byte[][]> files() {
     Map<String, byte[][]> f = files;
     if (f == null) {
