@@ -4,6 +4,7 @@ import io.digitclassifier.image.CanvasSample;
 import com.sun.net.httpserver.HttpServer;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.model.Engine;
+import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.model.PredictorPool;
 import io.digitclassifier.natives.LoadedNatives;
@@ -23,13 +24,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
  * The canvas server: loads the model once, warms it up, then serves the page at {@code /}, the prediction API at
- * {@code POST /api/predict} and {@code GET /api/health}, written to the JDK's {@code com.sun.net.httpserver} API
+ * {@code POST /api/predict}, {@code GET /api/health} and the same model for the browser at {@code /web/}
+ * ({@link WebHandler}, {@code bin/export-web}'s folder), written to the JDK's {@code com.sun.net.httpserver} API
  * and run on Jetty with a bound on what each client can hold ({@link Connections}).
  *
  * <p>Twice as many requests as there are model copies are at work at once, so decoding and preprocessing (about
@@ -111,8 +114,14 @@ public final class DigitServer implements AutoCloseable {
       long loading = System.nanoTime();
       // ONNX Runtime: one session of one intra-op thread, shared by the requests at work (its run is thread-safe);
       // DL4J: one network copy per request at work
-      Predictor first = Predictor.load(config.model(), Storage.conf(), config.engine(), 1);
+      ModelArtifacts artifacts = ModelArtifacts.read(config.model(), Storage.conf(), config.engine());
+      Predictor first = Predictor.of(artifacts, 1);
       PredictorPool model = PredictorPool.of(first, instances);
+      // the same model for the browser at /web/ (bin/export-web's folder): the ONNX bytes ONNX Runtime runs here,
+      // or, on DL4J, the model's export read when a visitor first asks for it
+      AtomicReference<WebExport> web = new AtomicReference<>();
+      WebHandler webHandler = new WebHandler(() -> web.updateAndGet(w -> w != null ? w : WebExport.of(
+          artifacts.onnx() != null ? artifacts : ModelArtifacts.read(config.model(), Storage.conf(), Engine.ONNX))));
       LOG.info("Loaded model {} ({}) on {} for {} request(s) at once in {} ms", first.sha256().substring(0, 12),
           first.source(), first.engine().label(), instances, (System.nanoTime() - loading) / 1_000_000);
       warmUp(model);
@@ -134,6 +143,15 @@ public final class DigitServer implements AutoCloseable {
           health.put("instances", model.size());
           // ND4J's natives only where ND4J runs the model: on ONNX Runtime the server never loads them
           if (first.engine() == Engine.DL4J) health.put("natives", LoadedNatives.describe());
+          // which model a page at /web/ gets: this one (its model.json says the same)
+          Map<String, Object> page = new LinkedHashMap<>();
+          page.put("path", WebHandler.PATH + "/");
+          page.put("modelSha256", first.sha256());
+          WebExport built = web.get();
+          String onnx = artifacts.onnxSha256() != null ? artifacts.onnxSha256() : built != null ? built.onnxSha256() : null;
+          if (onnx != null) page.put("onnxSha256", onnx);
+          page.put("runtime", WebExport.runtime());
+          health.put("web", page);
           Exchanges.json(exchange, 200, health);
         } catch (RuntimeException | Error e) { // an empty 200 would read as healthy
           LOG.error("Cannot report health", e);
@@ -142,6 +160,7 @@ public final class DigitServer implements AutoCloseable {
           exchange.close();
         }
       });
+      http.createContext(WebHandler.PATH, webHandler);
       http.createContext("/", new PageHandler());
       connections.start();
       InetAddress bound = address.getAddress();
@@ -149,6 +168,8 @@ public final class DigitServer implements AutoCloseable {
         LOG.warn("Listening on {}, not loopback: anyone who can reach this address can use the model", bound);
       }
       warmUpHttp(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, connections.port());
+      // the in-browser folder of a model already in ONNX form costs no export: ready it for the first visitor
+      if (artifacts.onnx() != null) webHandler.prepareInBackground();
       LOG.info("Limits: {} connections, {} s for a first request's headers, {} s idle, bodies at >= {} bytes/s, "
           + "{} requests at work and {} waiting for up to {} s", config.maxConnections(), config.headerTimeout(),
           config.idleTimeout(), config.minBodyRate(), 2 * instances, config.maxWaiting(), config.maxWait());
