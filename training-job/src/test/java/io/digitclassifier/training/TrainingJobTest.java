@@ -58,6 +58,7 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(m.finalEvaluation().accuracy()).isGreaterThan(0.75).isEqualTo(e.testAccuracy());
     assertThat(m.finalEvaluation().confusionMatrix()).hasNumberOfRows(10);
     assertThat(m.inputs()).containsValue("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
+    assertThat(m.inputFiles()).hasSameSizeAs(m.inputs()).allSatisfy((path, files) -> assertThat(files).isEqualTo(1L));
     assertThat(m.versions()).containsEntry("spark", "3.5.9").containsEntry("dl4j", "1.0.0-M2");
     // the natives that trained it, on the driver and on the one executor of local mode (the driver's JVM)
     String build = io.digitclassifier.natives.LoadedNatives.build();

@@ -83,7 +83,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     for (int i = 0; i < 10; i++) cm[i][i] = 30;
     TrainingMetrics metrics = new TrainingMetrics(Map.of("model", "lenet"), Map.of("spark", "3.5.9"),
         Map.of("master", "local[2]", "applicationId", "local-1", "executors", 1, "totalCores", 2),
-        Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), 300, 300,
+        Map.of("driver", Map.of("build", "linux-x86_64-onednn-avx2")), Map.of(), Map.of(), 300, 300,
         new long[] {30, 31, 29, 30, 30, 30, 30, 30, 30, 30}, new long[] {30, 30, 30, 30, 30, 30, 30, 30, 30, 30}, 600, 2, List.of(new TrainingMetrics.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 
