@@ -156,8 +156,10 @@ public final class TrainingJob {
     LongAccumulator batches = jsc.sc().longAccumulator("batches");
     DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("lossSum");
     LongAccumulator nonFinite = jsc.sc().longAccumulator("nonFiniteLosses");
-    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net,
-        TrainingMasters.parameterAveraging(config, workers, new ProgressHook(images, batches, lossSum, nonFinite)));
+    org.apache.spark.util.CollectionAccumulator<Integer> firstNonFinite = jsc.sc().collectionAccumulator("firstNonFiniteStep");
+    Divergence.Watch divergence = new Divergence.Watch(batches, nonFinite, firstNonFinite, workers);
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, TrainingMasters.parameterAveraging(config,
+        workers, divergence, new ProgressHook(images, batches, lossSum, nonFinite, firstNonFinite)));
     Augmenter augmenter = new Augmenter(config.rotation(), config.zoom(), config.shift());
 
     EvaluationSummary last = null;
@@ -170,6 +172,7 @@ public final class TrainingJob {
       double learningRate = config.learningRate(e);
       sparkNet.getNetwork().setLearningRate(learningRate);
       long start = System.nanoTime();
+      long[] minibatches = new long[1];
       JavaRDD<DataSet> augmented = Stages.run(spark.sparkContext(), GROUP,
           "3 augment: epoch " + e + ", " + perEpoch + " images in minibatches of " + config.batchSize(),
           () -> {
@@ -177,9 +180,11 @@ public final class TrainingJob {
                 .mapPartitionsWithIndex(new AugmentAndBatchFunction(augmenter, config.augmentCopies(),
                     config.copyOffset(e), config.batchSize(), config.seed(), e), true)
                 .persist(StorageLevel.MEMORY_ONLY());
-            rdd.count();
+            minibatches[0] = rdd.count();
             return rdd;
           });
+      // stops the fit after the averaging round in which a loss was first not finite
+      divergence.startEpoch(e, learningRate, minibatches[0]);
       try (ProgressReporter progress = new ProgressReporter("Epoch " + e + "/" + config.epochs(), perEpoch, images,
           batches, lossSum, config.progressSeconds())) {
         Stages.run(spark.sparkContext(), GROUP, "4 fit: epoch " + e + " (parameter averaging, " + workers
@@ -188,7 +193,8 @@ public final class TrainingJob {
       } finally {
         augmented.unpersist(false);
       }
-      // before evaluating (which fails on NaN predictions with Spark's stack traces) and before any checkpoint
+      // the backstop, before evaluating (which fails on NaN predictions with Spark's stack traces) and before any
+      // checkpoint
       Divergence.check(e, learningRate, batches.value(), nonFinite.value(), lossSum.value(), sparkNet.getNetwork());
       double seconds = (System.nanoTime() - start) / 1e9;
       double loss = batches.value() == 0 ? Double.NaN : lossSum.value() / batches.value();
