@@ -82,7 +82,8 @@ public final class JobMain {
       return 0;
     } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
       BadInputException bad = BadInputException.find(e);
-      String line = what + " failed: " + (bad != null ? bad.getMessage() : e.getMessage());
+      String line = io.digitclassifier.storage.Storage.withHint(
+          what + " failed: " + (bad != null ? bad.getMessage() : e.getMessage()), e);
       FAILURE.set(line);
       System.err.println(line);
       if (bad == null && !(e instanceof IllegalArgumentException)) e.printStackTrace();

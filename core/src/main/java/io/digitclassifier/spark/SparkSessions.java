@@ -16,6 +16,20 @@ import org.apache.spark.sql.SparkSession;
  * is always added, so that every executor picks ND4J's natives from its own CPU.
  */
 public final class SparkSessions {
+  /** Spark 3.5's own {@code spark.redaction.regex}: matches s3a's access and secret keys and session token. */
+  static final String SPARK_REDACTION = "(?i)secret|password|token|access[.]key";
+  /**
+   * The credential settings of the filesystems the README names that Spark's default misses: s3a's (and gcs's)
+   * {@code *.encryption.key} and s3a's older {@code fs.s3a.server-side-encryption.key}, Azure's account keys
+   * ({@code fs.azure.account.key.ACCOUNT...}, not {@code fs.azure.account.keyprovider...}, a class name), its
+   * WASB SAS tokens ({@code fs.azure.sas.CONTAINER.ACCOUNT...}) and ABFS's customer-provided key
+   * ({@code fs.azure.encryption.encoded.key}), and a GCS service account's private key.
+   */
+  static final String CREDENTIALS = "encryption[.]key|encoded[.]key|account[.]key[.]|azure[.]sas[.]|private[.]key";
+  /** What the jobs set (and {@code conf/spark-defaults.conf} and its templates ship): Spark's default and ours. */
+  public static final String REDACTION_REGEX = SPARK_REDACTION + "|" + CREDENTIALS;
+  static final String REDACTION_KEY = "spark.redaction.regex";
+
   private SparkSessions() {}
 
   public static SparkSession create(String appName) {
@@ -27,11 +41,28 @@ public final class SparkSessions {
         .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
         .setIfMissing("spark.kryoserializer.buffer.max", "512m")
         .setIfMissing("spark.ui.showConsoleProgress", "false");
+    redactCredentials(conf);
     NativesPlugin.register(conf);
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     // an unreachable NameNode or S3 endpoint fails in seconds, not after Hadoop's many minutes of retries
     io.digitclassifier.storage.Storage.withDefaults(spark.sparkContext().hadoopConfiguration());
     return spark;
+  }
+
+  /**
+   * Makes Spark redact every credential setting ({@link #CREDENTIALS}) wherever it shows its configuration (the UI's
+   * environment page with its Hadoop properties, the event log, {@code spark-submit --verbose}, its logs): sets
+   * {@link #REDACTION_REGEX}, or, when a regex of the user's own is set without these, extends it with them, so a
+   * narrower regex from a properties file never uncovers a key. Returns the conf.
+   */
+  public static SparkConf redactCredentials(SparkConf conf) {
+    String own = conf.get(REDACTION_KEY, null);
+    if (own == null || own.isBlank()) {
+      conf.set(REDACTION_KEY, REDACTION_REGEX);
+    } else if (!own.contains(CREDENTIALS)) {
+      conf.set(REDACTION_KEY, own + "|(?i)" + CREDENTIALS);
+    }
+    return conf;
   }
 
   /**

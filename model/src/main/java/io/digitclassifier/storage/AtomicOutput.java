@@ -83,6 +83,7 @@ public final class AtomicOutput {
     String shown = Storage.display(t);
     out.lock = OutputLock.acquire(out.fs, t, holder);
     try {
+      hook("locked");
       out.recoverInterruptedCommit();
       if (out.fs.exists(t) && !overwrite && !keepWork) {
         throw new IllegalArgumentException("Cannot write to " + shown + ": it already exists; pass --overwrite to "
@@ -156,6 +157,7 @@ public final class AtomicOutput {
     try (var out = fs.create(tmp, true)) {
       Files.copy(from, out);
     }
+    hook("uploaded");
     if (tmp != to) {
       fs.delete(to, false);
       if (!fs.rename(tmp, to)) throw new IOException("rename of " + tmp + " failed");
@@ -177,6 +179,7 @@ public final class AtomicOutput {
       }
       if (Storage.renamesAtomically(target)) {
         fs.create(new Path(work, SUCCESS), true).close();
+        hook("marked");
         Path old = old();
         fs.delete(old, true);
         if (fs.exists(target) && !fs.rename(target, old)) throw new IOException("cannot move the old output aside");
@@ -225,7 +228,11 @@ public final class AtomicOutput {
 
   /**
    * A fault test's kill point: the JVM halts here when the system property {@code digitclassifier.test.haltAt}
-   * names {@code point} (renamed-old, renamed-new, deleted-old). Nothing else reads it.
+   * names {@code point}: {@code locked} (begin: the lease taken, nothing else done), {@code uploaded} (publish, on a
+   * filesystem other than the local disk: a file's bytes in its hidden {@code .NAME.tmp}, not yet renamed),
+   * {@code marked} (commit: {@code _SUCCESS} in the work directory, nothing renamed), {@code renamed-old} (the old
+   * output moved aside), {@code renamed-new} (the new one in place, the old one not yet removed), and on object
+   * stores {@code deleted-old}. Nothing else reads it.
    */
   private static void hook(String point) {
     if (point.equals(System.getProperty("digitclassifier.test.haltAt"))) Runtime.getRuntime().halt(137);

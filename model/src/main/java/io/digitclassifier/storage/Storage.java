@@ -39,6 +39,13 @@ public final class Storage {
       "fs.s3a.connection.establish.timeout", "5000",
       "fs.s3a.connection.timeout", "30000");
 
+  /** S3A's message when the server sends no ETag, and the setting that lets it read without one. */
+  private static final String ETAG_FAILURE = "Change detection policy requires";
+  static final String ETAG_SETTING = "fs.s3a.change.detection.version.required";
+  static final String ETAG_HINT = "the S3 server sends no ETags: set " + ETAG_SETTING + "=false (or "
+      + "fs.s3a.change.detection.mode=none), for bin/train and bin/score with --conf spark.hadoop." + ETAG_SETTING
+      + "=false";
+
   private Storage() {}
 
   /**
@@ -176,11 +183,37 @@ public final class Storage {
     return "file".equals(p.toUri().getScheme()) ? p.toUri().getPath() : p.toString();
   }
 
-  /** An exception's message on one line (Hadoop's carry stack-like detail on following lines). */
+  /** An exception's message on one line (Hadoop's carry stack-like detail on following lines), with {@link #hint}. */
   public static String oneLine(Throwable e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    return withHint(nl < 0 ? m : m.substring(0, nl), e);
+  }
+
+  /**
+   * The setting to change, for a failure whose cause is a setting rather than the data, or null. Today one: an S3
+   * server that sends no ETags (some S3-compatible stores, some proxies) fails every read with S3A's "Change
+   * detection policy requires ETag" (its {@code NoVersionAttributeException}), which names no setting. Found
+   * anywhere in the cause chain, or in a message that carries it (a Spark task's failure, reported on the driver).
+   */
+  public static String hint(Throwable e) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+      String m = t.getMessage();
+      if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.NoVersionAttributeException")
+          || (m != null && m.contains(ETAG_FAILURE))) {
+        return ETAG_HINT;
+      }
+    }
+    return null;
+  }
+
+  /** {@code line}, its first line ended with {@link #hint}'s setting when {@code e} has one and the line lacks it. */
+  public static String withHint(String line, Throwable e) {
+    String hint = hint(e);
+    if (hint == null || line.contains(ETAG_SETTING)) return line;
+    int nl = line.indexOf('\n');
+    return nl < 0 ? line + "; " + hint : line.substring(0, nl) + "; " + hint + line.substring(nl);
   }
 
   /** A step that writes to a stream. */

@@ -31,7 +31,7 @@ class AtomicOutputFaultTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"renamed-old", "renamed-new"})
+  @ValueSource(strings = {"locked", "marked", "renamed-old", "renamed-new"})
   void aKillInsideCommitLeavesAReadableOutputAndTheNextRunRecovers(String point) throws Exception {
     Path target = dir.resolve("out");
     String uri = target.toUri().toString();
@@ -46,8 +46,12 @@ class AtomicOutputFaultTest {
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as(Files.readString(dir.resolve("child.log"))).isEqualTo(137);
 
-    // right after the kill: between the renames the output is in .out.old; after the second, the new one is in place
-    if (point.equals("renamed-old")) {
+    // right after the kill: before the renames the old output is in place; between them it is in .out.old; after
+    // the second, the new one is in place
+    if (point.equals("locked") || point.equals("marked")) {
+      assertThat(target.resolve("part-0")).hasContent("old");
+      assertThat(target.resolve(AtomicOutput.SUCCESS)).exists();
+    } else if (point.equals("renamed-old")) {
       assertThat(target).doesNotExist();
       assertThat(dir.resolve(".out.old/part-0")).hasContent("old");
     } else {
@@ -63,7 +67,7 @@ class AtomicOutputFaultTest {
     // the next run puts the old output back (or keeps the new one), then fails: the output is whole either way
     AtomicOutput next = AtomicOutput.begin(uri, new Configuration(), true, false, "next");
     next.abort();
-    assertThat(target.resolve("part-0")).hasContent(point.equals("renamed-old") ? "old" : "new");
+    assertThat(target.resolve("part-0")).hasContent(point.equals("renamed-new") ? "new" : "old");
     assertThat(target.resolve(AtomicOutput.SUCCESS)).exists();
     assertThat(dir.resolve(".out.old")).doesNotExist();
     assertThat(lock).doesNotExist();

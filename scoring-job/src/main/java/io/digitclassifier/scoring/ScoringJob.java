@@ -191,9 +191,35 @@ public final class ScoringJob {
   }
 
   private Dataset<Row> readBack(String dir) {
-    var reader = spark.read().format(config.outputFormat().sparkName());
-    if (config.outputFormat() == OutputFormat.CSV) reader = reader.option("header", "true").option("inferSchema", "true");
-    return reader.load(dir);
+    return readBack(spark, config.outputFormat().sparkName(), dir);
+  }
+
+  /**
+   * The data files Spark wrote into {@code dir}, read back. They are listed here and handed to Spark by name
+   * because {@code dir} is hidden (the work directory {@code .NAME.inprogress}, {@code _rejected/}): given such a
+   * directory, Spark reads it but warns "All paths were ignored" on every run. Hidden files ({@code _SUCCESS},
+   * {@code _summary.json}, checksums) are left out as Spark's reader of a directory leaves them out; a directory
+   * without data files goes to Spark as it is, so its own error or warning still says so.
+   */
+  static Dataset<Row> readBack(SparkSession spark, String format, String dir) {
+    var reader = spark.read().format(format);
+    if (OutputFormat.CSV.sparkName().equals(format)) {
+      reader = reader.option("header", "true").option("inferSchema", "true");
+    }
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(dir);
+    java.util.List<String> files = new java.util.ArrayList<>();
+    try {
+      for (org.apache.hadoop.fs.FileStatus f : Storage.fs(path, spark.sparkContext().hadoopConfiguration())
+          .listStatus(path)) {
+        String name = f.getPath().getName();
+        if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) files.add(f.getPath().toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir + ": " + Storage.oneLine(e), e);
+    }
+    if (files.isEmpty()) return reader.load(dir);
+    java.util.Collections.sort(files);
+    return reader.load(files.toArray(String[]::new));
   }
 
   /**

@@ -86,11 +86,7 @@ final class ScoringReportWriter {
     List<Row> rejectedImages = new ArrayList<>();
     if (summary.rejected() > 0
         && io.digitclassifier.storage.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
-      var reader = spark.read().format(summary.outputFormat());
-      if (OutputFormat.CSV.sparkName().equals(summary.outputFormat())) {
-        reader = reader.option("header", "true").option("inferSchema", "true");
-      }
-      Dataset<Row> rejected = reader.load(rejectedDir);
+      Dataset<Row> rejected = ScoringJob.readBack(spark, summary.outputFormat(), rejectedDir);
       Dataset<String> kinds = rejected.select(col("reason").cast("string"), col("file").cast("string"))
           .map((MapFunction<Row, String>) r -> ScoringReport.reasonKind(r.getString(0), r.getString(1)), Encoders.STRING());
       for (Row r : kinds.groupBy("value").count().orderBy(col("count").desc(), col("value")).limit(REASON_KINDS)

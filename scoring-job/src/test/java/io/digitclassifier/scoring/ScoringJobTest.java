@@ -154,8 +154,13 @@ class ScoringJobTest extends SparkTestBase {
     lines.set(20, lines.get(20).replaceFirst(",0,", ",NaN,"));         // NaN
     Path bad = Files.write(dir.resolve("bad.csv"), lines);
     Path out = dir.resolve("quarantined");
-    ScoringSummary s = ScoringJob.run(config(bad.toString(), "quarantined", OutputFormat.PARQUET, null,
-        BadRecordPolicy.QUARANTINE), spark);
+    ScoringSummary s;
+    try (LogCapture log = LogCapture.warnings()) {
+      s = ScoringJob.run(config(bad.toString(), "quarantined", OutputFormat.PARQUET, null,
+          BadRecordPolicy.QUARANTINE), spark);
+      // reading back _rejected/ for the summary and the report is not something to warn about
+      assertThat(log.lines()).noneMatch(l -> l.contains("were ignored"));
+    }
     assertThat(s.read()).isEqualTo(50);
     assertThat(s.scored()).isEqualTo(47);
     assertThat(s.rejected()).isEqualTo(3);
@@ -436,6 +441,26 @@ class ScoringJobTest extends SparkTestBase {
     assertThat(captured.toString(StandardCharsets.UTF_8)).containsPattern(
         "Scoring failed: Cannot read \\S+/hostile/(bomb-2g\\.bmp|bomb-768m\\.bmp|deep\\.png|scans\\.jpg): ");
     assertThat(dir.resolve("hostile-fail")).doesNotExist();
+  }
+
+  /**
+   * A run that worked says so and nothing else: no WARN line from Spark, Hadoop or the job, in Parquet and CSV,
+   * with a Kaggle file, and with quarantine on (Spark used to warn "All paths were ignored" when the job read back
+   * its own hidden work directory and {@code _rejected/}).
+   */
+  @Test
+  void aHealthyRunLogsNoWarning() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("healthy.csv"), digits.subList(0, 60), true);
+    List<String> warnings;
+    try (LogCapture log = LogCapture.warnings()) {
+      ScoringJob.run(config(csv.toString(), "healthy-parquet", OutputFormat.PARQUET, dir.resolve("healthy.kaggle.csv"),
+          BadRecordPolicy.FAIL), spark);
+      ScoringJob.run(config(csv.toString(), "healthy-csv", OutputFormat.CSV, null, BadRecordPolicy.QUARANTINE), spark);
+      warnings = log.lines();
+    }
+    assertThat(warnings).isEmpty();
+    assertThat(rows(dir.resolve("healthy-parquet"), OutputFormat.PARQUET)).hasSize(60);
+    assertThat(rows(dir.resolve("healthy-csv"), OutputFormat.CSV)).hasSize(60);
   }
 
   @Test

@@ -135,8 +135,14 @@ public final class TrainingJob {
     LOG.info("Data: {} training images (x{} with augmentation = {} per epoch), {} held out, {} workers",
         trainCount, 1 + config.augmentCopies(), perEpoch, testCount, workers);
 
-    Map<String, String> hashes = Stages.run(spark.sparkContext(), GROUP, "0 hash inputs",
-        () -> inputs.sha256(spark.sparkContext().hadoopConfiguration()));
+    Map<String, Hashing.Content> contents = Stages.run(spark.sparkContext(), GROUP, "0 hash inputs",
+        () -> inputs.contents(spark.sparkContext().hadoopConfiguration()));
+    Map<String, String> hashes = new LinkedHashMap<>();
+    Map<String, Long> inputFiles = new LinkedHashMap<>();
+    contents.forEach((path, c) -> {
+      hashes.put(path, c.sha256());
+      inputFiles.put(path, c.files());
+    });
     List<EpochMetrics> history = new ArrayList<>();
     ComputationGraph net = startingNetwork(work, history, hashes);
 
@@ -147,7 +153,7 @@ public final class TrainingJob {
           String checkpoint = ModelFiles.CHECKPOINTS + "/epoch-" + m.epoch() + ".zip";
           ModelFiles.save(network, work.resolve(checkpoint));
           history.add(m);
-          Json.write(metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart),
+          Json.write(metrics(hashes, inputFiles, trainLabels, testLabels, testCount, perEpoch, workers, history, null, wallStart),
               work.resolve(ModelFiles.METRICS));
           output.publish(checkpoint);
           output.publish(ModelFiles.METRICS);
@@ -159,7 +165,7 @@ public final class TrainingJob {
 
     ModelFiles.save(trained, work.resolve(ModelFiles.MODEL));
     ModelFiles.saveOnnx(trained, work); // the prediction engine's copy, beside it
-    TrainingMetrics metrics = metrics(hashes, trainLabels, testLabels, testCount, perEpoch, workers, fitted.epochs(),
+    TrainingMetrics metrics = metrics(hashes, inputFiles, trainLabels, testLabels, testCount, perEpoch, workers, fitted.epochs(),
         fitted.heldOut(), wallStart);
     Json.write(metrics, work.resolve(ModelFiles.METRICS));
     TrainingReportWriter.write(spark, config, metrics, train, test, work);
@@ -169,10 +175,10 @@ public final class TrainingJob {
     return metrics;
   }
 
-  private TrainingMetrics metrics(Map<String, String> hashes, LabelCounts trainLabels, LabelCounts testLabels,
+  private TrainingMetrics metrics(Map<String, String> hashes, Map<String, Long> inputFiles, LabelCounts trainLabels, LabelCounts testLabels,
       long testCount, long perEpoch, int workers, List<EpochMetrics> history, EvaluationSummary last, long wallStart) {
     return new TrainingMetrics(config, Versions.all(), SparkSessions.whereItRuns(spark), NativesPlugin.describe(),
-        hashes, trainLabels.total(), testCount, trainLabels.perLabel(), testLabels.perLabel(), perEpoch, workers,
+        hashes, inputFiles, trainLabels.total(), testCount, trainLabels.perLabel(), testLabels.perLabel(), perEpoch, workers,
         List.copyOf(history), last, (System.nanoTime() - wallStart) / 1e9);
   }
 
@@ -228,13 +234,14 @@ public final class TrainingJob {
       return test == null ? train : train + " / " + test;
     }
 
-    Map<String, String> sha256(org.apache.hadoop.conf.Configuration conf) {
-      Map<String, String> out = new LinkedHashMap<>();
+    /** Each input file's or directory's content ({@link Hashing#content}: a directory's manifest), by path. */
+    Map<String, Hashing.Content> contents(org.apache.hadoop.conf.Configuration conf) {
+      Map<String, Hashing.Content> out = new LinkedHashMap<>();
       for (String p : new String[] {train, test}) {
         if (p == null) continue;
-        out.put(p, Hashing.sha256(p, conf));
+        out.put(p, Hashing.content(p, conf));
         String labels = io.digitclassifier.io.IdxDigitReader.labelsFileFor(p, conf);
-        if (labels != null) out.put(labels, Hashing.sha256(labels, conf));
+        if (labels != null) out.put(labels, Hashing.content(labels, conf));
       }
       return out;
     }

@@ -58,6 +58,7 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(m.finalEvaluation().accuracy()).isGreaterThan(0.75).isEqualTo(e.testAccuracy());
     assertThat(m.finalEvaluation().confusionMatrix()).hasNumberOfRows(10);
     assertThat(m.inputs()).containsValue("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
+    assertThat(m.inputFiles()).hasSameSizeAs(m.inputs()).allSatisfy((path, files) -> assertThat(files).isEqualTo(1L));
     assertThat(m.versions()).containsEntry("spark", "3.5.9").containsEntry("dl4j", "1.0.0-M2");
     // the natives that trained it, on the driver and on the one executor of local mode (the driver's JVM)
     String build = io.digitclassifier.natives.LoadedNatives.build();
@@ -152,14 +153,22 @@ class TrainingJobTest extends SparkTestBase {
     try {
       code = TrainingJob.execute(new String[] {"--data", TestModels.mnist().toString(), "--model", "lenet",
           "--epochs", "1", "--batch-size", "32", "--workers", "2", "--limit", "600", "--learning-rate", "1e20",
-          "--output", out.toString(), "--overwrite", "--progress-seconds", "60"});
+          "--averaging-frequency", "2", "--output", out.toString(), "--overwrite", "--progress-seconds", "60"});
     } finally {
       System.setErr(err);
     }
     String message = captured.toString(StandardCharsets.UTF_8);
     assertThat(code).isEqualTo(1);
-    assertThat(message).contains("Training failed: Cannot train: the training diverged in epoch 1 at learning rate "
-        + "1.0E20 (", "minibatches had a loss of NaN or infinity", "Lower --learning-rate");
+    // stopped at the averaging round (2 workers x 2 minibatches) of the first non-finite loss, not after the epoch
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Training failed: Cannot train: the training diverged "
+        + "in epoch 1 at minibatch (\\d+) of (\\d+) \\(averaging round (\\d+) of (\\d+): a loss of NaN or "
+        + "infinity, in \\d+ of the round's \\d+ minibatches\\) at learning rate 1\\.0E20; nothing was committed\\. "
+        + "Lower --learning-rate \\(Adam's usual range is 1e-4 to 1e-2; the default is 0\\.001\\)").matcher(message);
+    assertThat(m.find()).as(message).isTrue();
+    System.out.println("The diverging run's line: " + m.group());
+    assertThat(Long.parseLong(m.group(1))).isLessThanOrEqualTo(4L * Long.parseLong(m.group(3)));
+    assertThat(Integer.parseInt(m.group(3))).as("the round").isLessThan(Integer.parseInt(m.group(4)));
+    assertThat(Long.parseLong(m.group(1))).as("the minibatch").isLessThan(Long.parseLong(m.group(2)));
     assertThat(message).doesNotContain("Cannot perform evaluation", "\tat ");
     assertThat(Files.readAllBytes(out.resolve("model.zip"))).as("the old model").isEqualTo(zip);
     assertThat(Files.readAllBytes(out.resolve("metrics.json"))).isEqualTo(metrics);

@@ -85,7 +85,7 @@ class TrainingReportWriterTest extends SparkTestBase {
     TrainingMetrics metrics = new TrainingMetrics(config(), Map.of("spark", "3.5.9"),
         new io.digitclassifier.spark.SparkSessions.WhereItRan("local[2]", "client", "local-1", "test", 1, List.of(), "2", 2),
         new io.digitclassifier.spark.NativesPlugin.Natives(new io.digitclassifier.natives.LoadedNatives.Choice(
-            "linux-x86_64-onednn-avx2", true, "test", "a CPU"), Map.of()), Map.of(), 300, 300,
+            "linux-x86_64-onednn-avx2", true, "test", "a CPU"), Map.of()), Map.of(), Map.of(), 300, 300,
         new long[] {30, 31, 29, 30, 30, 30, 30, 30, 30, 30}, new long[] {30, 30, 30, 30, 30, 30, 30, 30, 30, 30}, 600, 2, List.of(new io.digitclassifier.ml.fit.EpochMetrics(1, 0.5, 0.9, 0.88, 10, 60, 600, 0.001)),
         EvaluationSummary.ofConfusion(cm), 12);
 

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -65,8 +66,10 @@ public final class DigitFit {
     LongAccumulator batches = jsc.sc().longAccumulator("batches");
     DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("lossSum");
     LongAccumulator nonFinite = jsc.sc().longAccumulator("nonFiniteLosses");
-    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, network,
-        TrainingMasters.parameterAveraging(settings, workers, new ProgressHook(images, batches, lossSum, nonFinite)));
+    CollectionAccumulator<Integer> firstNonFinite = jsc.sc().collectionAccumulator("firstNonFiniteStep");
+    Divergence.Watch divergence = new Divergence.Watch(batches, nonFinite, firstNonFinite, workers);
+    SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, network, TrainingMasters.parameterAveraging(settings,
+        workers, divergence, new ProgressHook(images, batches, lossSum, nonFinite, firstNonFinite)));
     Augmenter augmenter = new Augmenter(settings.rotation(), settings.zoom(), settings.shift());
     List<EpochMetrics> epochs = new ArrayList<>(history);
     EvaluationSummary last = null;
@@ -79,6 +82,7 @@ public final class DigitFit {
       double learningRate = settings.learningRate(e);
       sparkNet.getNetwork().setLearningRate(learningRate);
       long start = System.nanoTime();
+      long[] minibatches = new long[1];
       JavaRDD<DataSet> augmented = Stages.run(spark.sparkContext(), GROUP,
           "3 augment: epoch " + e + ", " + perEpoch + " images in minibatches of " + settings.batchSize(),
           () -> {
@@ -86,9 +90,11 @@ public final class DigitFit {
                 .mapPartitionsWithIndex(new AugmentAndBatchFunction(augmenter, settings.augmentCopies(),
                     settings.copyOffset(e), settings.batchSize(), settings.seed(), e), true)
                 .persist(StorageLevel.MEMORY_ONLY());
-            rdd.count();
+            minibatches[0] = rdd.count();
             return rdd;
           });
+      // stops the fit after the averaging round in which a loss was first not finite
+      divergence.startEpoch(e, learningRate, minibatches[0]);
       try (ProgressReporter progress = new ProgressReporter("Epoch " + e + "/" + settings.epochs(), perEpoch, images,
           batches, lossSum, settings.progressSeconds())) {
         Stages.run(spark.sparkContext(), GROUP, "4 fit: epoch " + e + " (parameter averaging, " + workers
@@ -97,7 +103,8 @@ public final class DigitFit {
       } finally {
         augmented.unpersist(false);
       }
-      // before evaluating (which fails on NaN predictions with Spark's stack traces) and before any checkpoint
+      // the backstop, before evaluating (which fails on NaN predictions with Spark's stack traces) and before any
+      // checkpoint
       Divergence.check(e, learningRate, batches.value(), nonFinite.value(), lossSum.value(), sparkNet.getNetwork());
       double seconds = (System.nanoTime() - start) / 1e9;
       double loss = batches.value() == 0 ? Double.NaN : lossSum.value() / batches.value();

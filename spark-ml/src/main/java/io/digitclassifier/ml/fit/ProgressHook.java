@@ -1,5 +1,6 @@
 package io.digitclassifier.ml.fit;
 
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
@@ -18,18 +19,27 @@ public final class ProgressHook implements TrainingHook {
   private final LongAccumulator batches;
   private final DoubleAccumulator lossSum;
   private final LongAccumulator nonFinite;
+  private final CollectionAccumulator<Integer> firstNonFiniteStep;
+  /** This task's minibatches so far: each task deserializes its own copy of the hook, so these start at 0. */
+  private transient int steps;
+  private transient boolean reported;
 
   public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum) {
-    this(images, batches, lossSum, null);
+    this(images, batches, lossSum, null, null);
   }
 
-  /** {@code nonFinite}, when given, counts the minibatches whose loss is NaN or infinite (a diverging training). */
+  /**
+   * {@code nonFinite}, when given, counts the minibatches whose loss is NaN or infinite (a diverging training);
+   * {@code firstNonFiniteStep} receives, from each task (one worker's share of an averaging round) that had one, the
+   * 1-based position of its first such minibatch within the task.
+   */
   public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum,
-      LongAccumulator nonFinite) {
+      LongAccumulator nonFinite, CollectionAccumulator<Integer> firstNonFiniteStep) {
     this.images = images;
     this.batches = batches;
     this.lossSum = lossSum;
     this.nonFinite = nonFinite;
+    this.firstNonFiniteStep = firstNonFiniteStep;
   }
 
   @Override
@@ -52,6 +62,11 @@ public final class ProgressHook implements TrainingHook {
     images.add(n);
     batches.add(1);
     lossSum.add(score);
-    if (nonFinite != null && !Double.isFinite(score)) nonFinite.add(1);
+    steps++;
+    if (!Double.isFinite(score)) {
+      if (nonFinite != null) nonFinite.add(1);
+      if (firstNonFiniteStep != null && !reported) firstNonFiniteStep.add(steps);
+      reported = true;
+    }
   }
 }

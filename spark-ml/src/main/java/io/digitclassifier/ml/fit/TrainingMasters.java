@@ -1,5 +1,6 @@
 package io.digitclassifier.ml.fit;
 
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -8,7 +9,9 @@ import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 
 /** How the fit (the job's, the estimator's and the training benchmark's) configures dl4j-spark's parameter averaging. */
@@ -16,14 +19,29 @@ public final class TrainingMasters {
   private TrainingMasters() {}
 
   /**
+   * Called on the driver after each averaging round (a split of the epoch's RDD: every worker has fitted up to
+   * {@code averagingFrequency} minibatches), with the averaged network, before the next round starts; the Spark
+   * accumulators the round's tasks added to are up to date. An exception stops the fit.
+   */
+  @FunctionalInterface
+  public interface AfterAveraging {
+    void averaged(ComputationGraph net, int rounds);
+  }
+
+  /**
    * Parameter averaging over {@code workers}, for an RDD of pre-built minibatches of {@code batchSize}.
    * Direct (not Export): runs the same on a cluster without shared storage. The RDD is cached by the job per
    * epoch ({@code storageLevel(null)}): the master would otherwise persist every epoch's RDD and never release it.
    * Every minibatch of the RDD is fitted: see {@link EveryMinibatch}.
    */
+  public static ParameterAveragingTrainingMaster parameterAveraging(FitSettings config, int workers, TrainingHook... hooks) {
+    return parameterAveraging(config, workers, null, hooks);
+  }
+
+  /** {@link #parameterAveraging(FitSettings, int, TrainingHook...)}, calling {@code after} after every averaging. */
   public static ParameterAveragingTrainingMaster parameterAveraging(FitSettings config, int workers,
-      TrainingHook... hooks) {
-    return new EveryMinibatch(new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
+      AfterAveraging after, TrainingHook... hooks) {
+    return new EveryMinibatch(after, new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
         .batchSizePerWorker(config.batchSize())
         .averagingFrequency(config.averagingFrequency())
         .workerPrefetchNumBatches(config.prefetch())
@@ -44,8 +62,20 @@ public final class TrainingMasters {
    * no cap ({@code 0}): a worker fits all it is given, and averaging still happens once per split.
    */
   static final class EveryMinibatch extends ParameterAveragingTrainingMaster {
-    EveryMinibatch(ParameterAveragingTrainingMaster.Builder builder) {
+    /** Driver-side only: the master is never shipped to the workers (they get {@link #getWorkerInstance}'s worker). */
+    private final transient AfterAveraging after;
+
+    EveryMinibatch(AfterAveraging after, ParameterAveragingTrainingMaster.Builder builder) {
       super(builder);
+      this.after = after;
+    }
+
+    /** dl4j-spark's averaging of one round's results into the driver's network, then {@link AfterAveraging}. */
+    @Override
+    protected void processResults(SparkDl4jMultiLayer network, SparkComputationGraph graph,
+        JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
+      super.processResults(network, graph, results, splitNum, totalSplits);
+      if (after != null && graph != null) after.averaged(graph.getNetwork(), totalSplits);
     }
 
     @Override
