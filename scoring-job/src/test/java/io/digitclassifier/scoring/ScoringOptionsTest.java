@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class ScoringOptionsTest {
   @Test
-  void readmeTableIsTheDeclaredOptions() {
+  void docsTableIsTheDeclaredOptions() {
     ReadmeOptions.assertTableMatches(new ScoringConfig(), "docs/scoring.md", "## The command and its options");
   }
 

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 
 class ServeOptionsTest {
   @Test
-  void readmeTableIsTheDeclaredOptions() {
+  void docsTableIsTheDeclaredOptions() {
     ReadmeOptions.assertTableMatches(new ServeConfig(), "docs/serving.md", "## Canvas");
   }
 

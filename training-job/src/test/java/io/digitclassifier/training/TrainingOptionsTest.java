@@ -37,8 +37,9 @@ class TrainingOptionsTest {
   }
 
   @Test
-  void readmeTableIsTheDeclaredOptions() {
-    io.digitclassifier.ReadmeOptions.assertTableMatches(new TrainingConfig(), "docs/training.md", "## The command and its options");
+  void docsTableIsTheDeclaredOptions() {
+    io.digitclassifier.ReadmeOptions.assertTableMatches(
+        new TrainingConfig(), "docs/training.md", "## The command and its options");
   }
 
   @Test
