@@ -31,6 +31,16 @@ public final class ReadmeOptions {
     throw new IllegalStateException("mvnw and README.md not found above " + Path.of("").toAbsolutePath());
   }
 
+  /** The README of the checkout the tests run in. */
+  public static Path readme() {
+    return root().resolve("README.md");
+  }
+
+  /** {@link #assertTableMatches(Object, String, String)} on README.md. */
+  public static void assertTableMatches(Object command, String heading) {
+    assertTableMatches(command, "README.md", heading);
+  }
+
   /**
    * Asserts that the first option table after {@code heading} (a whole line of {@code file}, a path relative to the
    * project's root such as {@code docs/training.md}) matches {@code command}'s options.
