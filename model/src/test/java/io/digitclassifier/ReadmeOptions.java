@@ -15,38 +15,50 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;
 
 /**
- * Checks a command's option table in the README against its picocli declaration, the one place an option's name,
+ * Checks a command's option table in the docs (docs/training.md, docs/scoring.md, docs/serving.md) against its picocli
+ * declaration, the one place an option's name,
  * type, default and description are declared: the same options, no more, and the same defaults (as the table
  * writes them: {@code off} for a false flag, {@code none} or {@code from the ...} for no default, {@code required}).
  */
 public final class ReadmeOptions {
   private ReadmeOptions() {}
 
-  /** The README of the checkout the tests run in. */
-  public static Path readme() {
+  /** The root of the checkout the tests run in: the first directory above the working one that holds {@code mvnw}. */
+  public static Path root() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("mvnw")) && Files.isRegularFile(p.resolve("README.md"))) {
-        return p.resolve("README.md");
-      }
+      if (Files.isRegularFile(p.resolve("mvnw")) && Files.isRegularFile(p.resolve("README.md"))) return p;
     }
-    throw new IllegalStateException("README.md not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException("mvnw and README.md not found above " + Path.of("").toAbsolutePath());
   }
 
-  /** Asserts that the first option table after {@code heading} (a whole README line) matches {@code command}'s options. */
+  /** The README of the checkout the tests run in. */
+  public static Path readme() {
+    return root().resolve("README.md");
+  }
+
+  /** {@link #assertTableMatches(Object, String, String)} on README.md. */
   public static void assertTableMatches(Object command, String heading) {
-    Map<String, String> rows = table(heading);
+    assertTableMatches(command, "README.md", heading);
+  }
+
+  /**
+   * Asserts that the first option table after {@code heading} (a whole line of {@code file}, a path relative to the
+   * project's root such as {@code docs/training.md}) matches {@code command}'s options.
+   */
+  public static void assertTableMatches(Object command, String file, String heading) {
+    Map<String, String> rows = table(root().resolve(file), heading);
     CommandLine cmd = new CommandLine(command);
     Map<String, OptionSpec> declared = new LinkedHashMap<>();
     for (OptionSpec o : cmd.getCommandSpec().options()) {
       if (o.usageHelp() || o.versionHelp()) continue;
       declared.put(o.longestName(), o);
     }
-    assertThat(new TreeSet<>(rows.keySet())).as("options in the README's table under '%s'", heading)
+    assertThat(new TreeSet<>(rows.keySet())).as("options in %s's table under '%s'", file, heading)
         .isEqualTo(new TreeSet<>(declared.keySet()));
     for (Map.Entry<String, OptionSpec> e : declared.entrySet()) {
       String written = rows.get(e.getKey());
       OptionSpec o = e.getValue();
-      assertThat(sameDefault(written, o)).as("README default of %s: '%s', declared '%s'%s", e.getKey(), written,
+      assertThat(sameDefault(written, o)).as("%s default of %s: '%s', declared '%s'%s", file, e.getKey(), written,
           o.defaultValue(), o.required() ? " (required)" : "").isTrue();
     }
   }
@@ -68,15 +80,15 @@ public final class ReadmeOptions {
   }
 
   /** Option name (as {@code --name}, {@code [no-]} removed) to its default cell, backticks removed. */
-  private static Map<String, String> table(String heading) {
+  private static Map<String, String> table(Path file, String heading) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(readme());
+      lines = Files.readAllLines(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     int i = lines.indexOf(heading);
-    assertThat(i).as("README heading '%s'", heading).isNotNegative();
+    assertThat(i).as("heading '%s' in %s", heading, file).isNotNegative();
     while (i < lines.size() && !lines.get(i).startsWith("| option |")) i++;
     assertThat(i).as("an option table under '%s'", heading).isLessThan(lines.size());
     Map<String, String> rows = new LinkedHashMap<>();

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
  * A program's options, each declared once: a subclass's picocli {@code @Option} field is the option's name, type,
  * default and description, and holds the value the program reads (through an accessor named like the field). The
  * {@code conf/*.properties} keys are the option names ({@link ConfFileDefaults} refuses others), {@code --help} is
- * picocli's, and the README's option tables are tested against these fields. Enum options go through picocli's
- * own conversion, in any case ({@code --model LeNet}).
+ * picocli's, and the docs' option tables (and the generated docs/options.md) are tested against these fields. Enum
+ * options go through picocli's own conversion, in any case ({@code --model LeNet}).
  *
  * <p>An instance is the resolved configuration of one run: serializable (it travels to executors), compared,
  * printed and written to JSON ({@code metrics.json}) field by field, under the fields' names.

@@ -18,7 +18,7 @@ public final class ScoringConfig extends CommandOptions {
   private static final long serialVersionUID = 1L;
 
   @Option(names = "--input", required = true,
-      description = "Digits to score: Kaggle CSV, MNIST IDX images file, Parquet, or a folder of PNG/JPEG/BMP/GIF images.")
+      description = "Digits to score: Kaggle CSV, MNIST IDX images file, Parquet, or a folder of images (PNG, JPEG, BMP, GIF, TIFF, WebP).")
   private String input;
 
   @Option(names = "--input-format", description = "idx, csv, parquet or images; default: from the path.")

@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 
 class ScoringOptionsTest {
   @Test
-  void readmeTableIsTheDeclaredOptions() {
-    ReadmeOptions.assertTableMatches(new ScoringConfig(), "## Scoring");
+  void docsTableIsTheDeclaredOptions() {
+    ReadmeOptions.assertTableMatches(new ScoringConfig(), "docs/scoring.md", "## The command and its options");
+  }
+
+  @Test
+  void optionsPageIsGeneratedFromTheDeclarations() {
+    io.digitclassifier.OptionsDoc.assertSectionMatches("bin/score", new ScoringConfig());
   }
 
   @Test

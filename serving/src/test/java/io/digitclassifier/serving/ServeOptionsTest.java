@@ -5,7 +5,12 @@ import org.junit.jupiter.api.Test;
 
 class ServeOptionsTest {
   @Test
-  void readmeTableIsTheDeclaredOptions() {
-    ReadmeOptions.assertTableMatches(new ServeConfig(), "## Canvas");
+  void docsTableIsTheDeclaredOptions() {
+    ReadmeOptions.assertTableMatches(new ServeConfig(), "docs/serving.md", "## Canvas");
+  }
+
+  @Test
+  void optionsPageIsGeneratedFromTheDeclarations() {
+    io.digitclassifier.OptionsDoc.assertSectionMatches("bin/serve", new ServeConfig());
   }
 }

@@ -20,14 +20,16 @@ public final class TrainingConfig extends CommandOptions {
   private static final long serialVersionUID = 1L;
 
   @Option(names = "--data", defaultValue = "data/mnist",
-      description = "Training data: MNIST IDX images file, a directory with MNIST's four IDX files, Kaggle CSV or Parquet.")
+      description = "Training data: MNIST IDX images file, a directory with MNIST's four IDX files, Kaggle CSV, "
+          + "Parquet or a folder of images in folders named 0 to 9.")
   private String data;
 
   @Option(names = "--test-data", description = "Held-out data; without it a directory of MNIST IDX files uses "
       + "MNIST's own test files and any other input is split by --test-fraction.")
   private String testData;
 
-  @Option(names = "--data-format", description = "idx, csv or parquet; default: from the file name.")
+  @Option(names = "--data-format",
+      description = "idx, csv, parquet or images (a folder of images in folders named 0 to 9); default: from the name.")
   private DataFormat dataFormat;
 
   @Option(names = "--test-fraction", defaultValue = "0.4",
@@ -35,7 +37,8 @@ public final class TrainingConfig extends CommandOptions {
   private double testFraction;
 
   @Option(names = "--augment-copies", defaultValue = "1",
-      description = "Augmented copies per training image (the original trained on 1 + 8 = 9x the data).")
+      description = "Augmented copies of each training image per epoch; 0: none. (The original used 8 fixed "
+          + "copies: --augment-copies 8 --no-fresh-augmentation.)")
   private int augmentCopies;
 
   @Option(names = "--fresh-augmentation", negatable = true, defaultValue = "true", fallbackValue = "true",

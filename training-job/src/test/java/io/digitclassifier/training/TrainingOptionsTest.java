@@ -37,8 +37,14 @@ class TrainingOptionsTest {
   }
 
   @Test
-  void readmeTableIsTheDeclaredOptions() {
-    io.digitclassifier.ReadmeOptions.assertTableMatches(new TrainingConfig(), "## Training");
+  void docsTableIsTheDeclaredOptions() {
+    io.digitclassifier.ReadmeOptions.assertTableMatches(
+        new TrainingConfig(), "docs/training.md", "## The command and its options");
+  }
+
+  @Test
+  void optionsPageIsGeneratedFromTheDeclarations() {
+    io.digitclassifier.OptionsDoc.assertSectionMatches("bin/train", new TrainingConfig());
   }
 
   @Test
