@@ -6,10 +6,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * One local Spark (two threads) per test class, configured as the jobs run it: Kryo with ND4J's registrator, and
- * the plugin that picks ND4J's natives on each executor.
+ * One local Spark (two threads) per test class, configured as the jobs run it: Kryo with ND4J's
+ * registrator, and the plugin that picks ND4J's natives on each executor.
  *
- * <p>A session per class, not per test, because starting Spark costs seconds; tests must not stop it.
+ * <p>A session per class, not per test, because starting Spark costs seconds; tests must not stop
+ * it.
  */
 public abstract class SparkTestBase {
   protected static SparkSession spark;
@@ -17,17 +18,18 @@ public abstract class SparkTestBase {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
-        .config("spark.plugins", io.digitclassifier.spark.NativesPlugin.class.getName())
-        .getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+            .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+            .config("spark.plugins", io.digitclassifier.spark.NativesPlugin.class.getName())
+            .getOrCreate();
     // Spark's INFO lines would bury the test output.
     spark.sparkContext().setLogLevel("WARN");
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -18,18 +18,20 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every relative link in README.md, CONTRIBUTING.md and docs/*.md resolves: the file exists, and an {@code #anchor}
- * is the slug of one of its headings by GitHub's rules (lowercase, spaces to '-', punctuation other than '-' and
- * '_' removed, a repeated slug numbered -1, -2, ...).
+ * Every relative link in README.md, CONTRIBUTING.md and docs/*.md resolves: the file exists, and an
+ * {@code #anchor} is the slug of one of its headings by GitHub's rules (lowercase, spaces to '-',
+ * punctuation other than '-' and '_' removed, a repeated slug numbered -1, -2, ...).
  */
 class DocsLinksTest {
-  private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
+  private static final Pattern LINK =
+      Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
   private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*\\s*$");
 
   @Test
   void everyRelativeLinkAndAnchorResolves() throws IOException {
     Path root = ReadmeOptions.root();
-    List<Path> pages = new ArrayList<>(List.of(root.resolve("README.md"), root.resolve("CONTRIBUTING.md")));
+    List<Path> pages =
+        new ArrayList<>(List.of(root.resolve("README.md"), root.resolve("CONTRIBUTING.md")));
     try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
       docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
     }
@@ -50,8 +52,15 @@ class DocsLinksTest {
         if (!Files.exists(resolved)) {
           broken.add(where + " (no file " + root.relativize(resolved) + ")");
         } else if (anchor != null && !anchors(resolved).contains(anchor)) {
-          broken.add(where + " (no heading with the anchor #" + anchor + " in " + root.relativize(resolved)
-              + "; its anchors: " + anchors(resolved) + ")");
+          broken.add(
+              where
+                  + " (no heading with the anchor #"
+                  + anchor
+                  + " in "
+                  + root.relativize(resolved)
+                  + "; its anchors: "
+                  + anchors(resolved)
+                  + ")");
         }
       }
     }
@@ -62,11 +71,13 @@ class DocsLinksTest {
   @Test
   void slugsFollowGitHubsRules() {
     assertThat(slug("The model directory (`bin/train`)")).isEqualTo("the-model-directory-bintrain");
-    assertThat(slug("Storage: local paths, HDFS and S3")).isEqualTo("storage-local-paths-hdfs-and-s3");
+    assertThat(slug("Storage: local paths, HDFS and S3"))
+        .isEqualTo("storage-local-paths-hdfs-and-s3");
     assertThat(slug("Slow, idle and many clients")).isEqualTo("slow-idle-and-many-clients");
     assertThat(slug("Where it stands (`PEER_DIR=../shared/peer bin/benchmark-nets`)"))
         .isEqualTo("where-it-stands-peer_dirsharedpeer-binbenchmark-nets");
-    assertThat(prose("a\n```\n[x](nowhere.md)\n```\n`[y](nowhere.md)` [z](here.md)")).doesNotContain("nowhere");
+    assertThat(prose("a\n```\n[x](nowhere.md)\n```\n`[y](nowhere.md)` [z](here.md)"))
+        .doesNotContain("nowhere");
   }
 
   /** The anchors of a Markdown file's headings (none for other files). */
@@ -90,7 +101,9 @@ class DocsLinksTest {
     return anchors;
   }
 
-  /** GitHub's heading slug: lowercase, punctuation other than '-' and '_' removed, spaces to '-'. */
+  /**
+   * GitHub's heading slug: lowercase, punctuation other than '-' and '_' removed, spaces to '-'.
+   */
   static String slug(String heading) {
     return heading.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
   }

@@ -12,17 +12,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * docs/options.md, generated from the picocli declarations: one section per command (a heading and a table of
- * option, default, description), in the order the command declares them. Each command's options test compares its
- * section with what {@link #section} prints; run it with {@code -Ddocs.update=true} to write the section instead.
+ * docs/options.md, generated from the picocli declarations: one section per command (a heading and
+ * a table of option, default, description), in the order the command declares them. Each command's
+ * options test compares its section with what {@link #section} prints; run it with {@code
+ * -Ddocs.update=true} to write the section instead.
  */
 public final class OptionsDoc {
   /** The generated page, relative to the project's root. */
   public static final String FILE = "docs/options.md";
-  /** With this system property set to {@code true} the check writes the section instead of comparing it. */
+
+  /**
+   * With this system property set to {@code true} the check writes the section instead of comparing
+   * it.
+   */
   public static final String UPDATE = "docs.update";
 
-  static final String PREAMBLE = """
+  static final String PREAMBLE =
+      """
       # Options of `bin/train`, `bin/score` and `bin/serve`
 
       Generated from the `@Option` declarations in `TrainingConfig`, `ScoringConfig` and `ServeConfig`; do not edit by
@@ -57,11 +63,17 @@ public final class OptionsDoc {
       String description = String.join(" ", o.description());
       List<String> values = new ArrayList<>();
       if (o.type().isEnum()) {
-        for (Object v : o.type().getEnumConstants()) values.add(v.toString().toLowerCase(java.util.Locale.ROOT));
+        for (Object v : o.type().getEnumConstants())
+          values.add(v.toString().toLowerCase(java.util.Locale.ROOT));
         description += " One of: " + String.join(", ", values) + ".";
       }
-      out.append("| `").append(name).append("` | ").append(defaultCell(o)).append(" | ")
-          .append(description.replace("|", "\\|")).append(" |\n");
+      out.append("| `")
+          .append(name)
+          .append("` | ")
+          .append(defaultCell(o))
+          .append(" | ")
+          .append(description.replace("|", "\\|"))
+          .append(" |\n");
     }
     return out.toString();
   }
@@ -74,15 +86,17 @@ public final class OptionsDoc {
     if (flag) return Boolean.parseBoolean(d) ? "on" : "off";
     String description = String.join(" ", o.description());
     if (d == null && description.contains("(required")) return "required";
-    java.util.regex.Matcher from = java.util.regex.Pattern.compile("default: (from the \\w+)").matcher(description);
+    java.util.regex.Matcher from =
+        java.util.regex.Pattern.compile("default: (from the \\w+)").matcher(description);
     if (d == null && from.find()) return from.group(1);
     if (d == null) return "none";
     return "`" + d + "`";
   }
 
   /**
-   * Asserts that docs/options.md's section for {@code launcher} is what {@link #section} prints, or, with
-   * {@code -Ddocs.update=true}, writes it there (the page created with its preamble when missing).
+   * Asserts that docs/options.md's section for {@code launcher} is what {@link #section} prints,
+   * or, with {@code -Ddocs.update=true}, writes it there (the page created with its preamble when
+   * missing).
    */
   public static void assertSectionMatches(String launcher, Object command) {
     Path file = ReadmeOptions.root().resolve(FILE);
@@ -91,12 +105,19 @@ public final class OptionsDoc {
       String page = Files.isRegularFile(file) ? Files.readString(file) : PREAMBLE;
       String current = sectionOf(page, launcher);
       if (Boolean.getBoolean(UPDATE)) {
-        String updated = current == null ? page.stripTrailing() + "\n\n" + expected : page.replace(current, expected);
+        String updated =
+            current == null
+                ? page.stripTrailing() + "\n\n" + expected
+                : page.replace(current, expected);
         Files.writeString(file, updated);
         return;
       }
-      assertThat(current).as("%s's section '%s' (generated from the @Option declarations; regenerate with "
-          + "-D%s=true, see the top of %s)", FILE, heading(launcher), UPDATE, FILE).isEqualTo(expected);
+      assertThat(current)
+          .as(
+              "%s's section '%s' (generated from the @Option declarations; regenerate with "
+                  + "-D%s=true, see the top of %s)",
+              FILE, heading(launcher), UPDATE, FILE)
+          .isEqualTo(expected);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -108,6 +129,8 @@ public final class OptionsDoc {
     int start = page.startsWith(heading) ? 0 : page.indexOf("\n" + heading) + 1;
     if (start == 0 && !page.startsWith(heading)) return null;
     int end = page.indexOf("\n## ", start + heading.length());
-    return end < 0 ? page.substring(start) : page.substring(start, end + 1).replaceAll("\n+$", "\n");
+    return end < 0
+        ? page.substring(start)
+        : page.substring(start, end + 1).replaceAll("\n+$", "\n");
   }
 }

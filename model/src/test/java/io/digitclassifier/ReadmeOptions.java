@@ -11,24 +11,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Checks a command's option table in the docs (docs/training.md, docs/scoring.md, docs/serving.md) against its picocli
- * declaration, the one place an option's name,
- * type, default and description are declared: the same options, no more, and the same defaults (as the table
- * writes them: {@code off} for a false flag, {@code none} or {@code from the ...} for no default, {@code required}).
+ * Checks a command's option table in the docs (docs/training.md, docs/scoring.md, docs/serving.md)
+ * against its picocli declaration, the one place an option's name, type, default and description
+ * are declared: the same options, no more, and the same defaults (as the table writes them: {@code
+ * off} for a false flag, {@code none} or {@code from the ...} for no default, {@code required}).
  */
 public final class ReadmeOptions {
   private ReadmeOptions() {}
 
-  /** The root of the checkout the tests run in: the first directory above the working one that holds {@code mvnw}. */
+  /**
+   * The root of the checkout the tests run in: the first directory above the working one that holds
+   * {@code mvnw}.
+   */
   public static Path root() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("mvnw")) && Files.isRegularFile(p.resolve("README.md"))) return p;
+      if (Files.isRegularFile(p.resolve("mvnw")) && Files.isRegularFile(p.resolve("README.md")))
+        return p;
     }
-    throw new IllegalStateException("mvnw and README.md not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "mvnw and README.md not found above " + Path.of("").toAbsolutePath());
   }
 
   /** The README of the checkout the tests run in. */
@@ -42,8 +47,9 @@ public final class ReadmeOptions {
   }
 
   /**
-   * Asserts that the first option table after {@code heading} (a whole line of {@code file}, a path relative to the
-   * project's root such as {@code docs/training.md}) matches {@code command}'s options.
+   * Asserts that the first option table after {@code heading} (a whole line of {@code file}, a path
+   * relative to the project's root such as {@code docs/training.md}) matches {@code command}'s
+   * options.
    */
   public static void assertTableMatches(Object command, String file, String heading) {
     Map<String, String> rows = table(root().resolve(file), heading);
@@ -53,21 +59,29 @@ public final class ReadmeOptions {
       if (o.usageHelp() || o.versionHelp()) continue;
       declared.put(o.longestName(), o);
     }
-    assertThat(new TreeSet<>(rows.keySet())).as("options in %s's table under '%s'", file, heading)
+    assertThat(new TreeSet<>(rows.keySet()))
+        .as("options in %s's table under '%s'", file, heading)
         .isEqualTo(new TreeSet<>(declared.keySet()));
     for (Map.Entry<String, OptionSpec> e : declared.entrySet()) {
       String written = rows.get(e.getKey());
       OptionSpec o = e.getValue();
-      assertThat(sameDefault(written, o)).as("%s default of %s: '%s', declared '%s'%s", file, e.getKey(), written,
-          o.defaultValue(), o.required() ? " (required)" : "").isTrue();
+      assertThat(sameDefault(written, o))
+          .as(
+              "%s default of %s: '%s', declared '%s'%s",
+              file, e.getKey(), written, o.defaultValue(), o.required() ? " (required)" : "")
+          .isTrue();
     }
   }
 
   private static boolean sameDefault(String written, OptionSpec o) {
     String declared = o.defaultValue();
     // required: by picocli, or checked when the options become a config (a conf file may give it)
-    if (o.required() || "required".equals(written)) return "required".equals(written) && (o.required() || declared == null);
-    if (declared == null) return written.equals("none") || written.startsWith("from the ") || written.equals("required");
+    if (o.required() || "required".equals(written))
+      return "required".equals(written) && (o.required() || declared == null);
+    if (declared == null)
+      return written.equals("none")
+          || written.startsWith("from the ")
+          || written.equals("required");
     boolean flag = o.type() == boolean.class || o.type() == Boolean.class;
     if (flag && o.negatable()) return Boolean.parseBoolean(declared) != written.equals("off");
     if (flag) return written.equals(Boolean.parseBoolean(declared) ? "on" : "off");
@@ -79,7 +93,9 @@ public final class ReadmeOptions {
     }
   }
 
-  /** Option name (as {@code --name}, {@code [no-]} removed) to its default cell, backticks removed. */
+  /**
+   * Option name (as {@code --name}, {@code [no-]} removed) to its default cell, backticks removed.
+   */
   private static Map<String, String> table(Path file, String heading) {
     List<String> lines;
     try {

@@ -29,7 +29,8 @@ import javax.imageio.ImageIO;
  * Seeded random digits and the same digits written in every input format, for reader tests.
  *
  * <p>Names follow the real files' conventions ({@code *-images-idx3-ubyte[.gz]}, {@code *.csv},
- * {@code *.parquet}) so that {@code DataFormat.detect} and {@code IdxDigitReader.labelsFileFor} work on them.
+ * {@code *.parquet}) so that {@code DataFormat.detect} and {@code IdxDigitReader.labelsFileFor}
+ * work on them.
  */
 public final class TestDigits {
 
@@ -53,13 +54,17 @@ public final class TestDigits {
   /** The same digits with no labels (what an unlabelled input gives back). */
   public static List<DigitRecord> withoutLabels(List<DigitRecord> digits) {
     List<DigitRecord> out = new ArrayList<>(digits.size());
-    for (DigitRecord d : digits) out.add(new DigitRecord(d.getId(), null, d.getPixels(), null, null));
+    for (DigitRecord d : digits)
+      out.add(new DigitRecord(d.getId(), null, d.getPixels(), null, null));
     return out;
   }
 
   // ---- IDX
 
-  /** Writes {@code <prefix>-images-idx3-ubyte[.gz]} and {@code <prefix>-labels-idx1-ubyte[.gz]} into {@code dir}. */
+  /**
+   * Writes {@code <prefix>-images-idx3-ubyte[.gz]} and {@code <prefix>-labels-idx1-ubyte[.gz]} into
+   * {@code dir}.
+   */
   public static IdxFiles writeIdx(Path dir, String prefix, List<DigitRecord> digits, boolean gzip) {
     String suffix = gzip ? ".gz" : "";
     Path images = write(dir.resolve(prefix + "-images-idx3-ubyte" + suffix), idxImages(digits));
@@ -165,8 +170,8 @@ public final class TestDigits {
   // ---- Images
 
   /**
-   * An MNIST-like 28x28 digit (0, 1 or 7): antialiased strokes 2.5 pixels wide, light on black, fitting a 20x20
-   * box and shifted so that its centre of mass is at the centre, as MNIST's are.
+   * An MNIST-like 28x28 digit (0, 1 or 7): antialiased strokes 2.5 pixels wide, light on black,
+   * fitting a 20x20 box and shifted so that its centre of mass is at the centre, as MNIST's are.
    */
   public static byte[] drawnDigit(int digit) {
     byte[] first = drawDigit(digit, 4, 4);
@@ -253,8 +258,12 @@ public final class TestDigits {
     return pixels[y * Digits.SIDE + x] & 0xFF;
   }
 
-  /** Intensities as an opaque RGB image: dark ink on white when {@code darkOnLight}, else light ink on black. */
-  public static BufferedImage rgbImage(int[] intensities, int width, int height, boolean darkOnLight) {
+  /**
+   * Intensities as an opaque RGB image: dark ink on white when {@code darkOnLight}, else light ink
+   * on black.
+   */
+  public static BufferedImage rgbImage(
+      int[] intensities, int width, int height, boolean darkOnLight) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < intensities.length; i++) {
       int v = darkOnLight ? 255 - intensities[i] : intensities[i];
@@ -263,8 +272,11 @@ public final class TestDigits {
     return image;
   }
 
-  /** Intensities as strokes of one colour on a transparent background: the intensity is the opacity. */
-  public static BufferedImage transparentImage(int[] intensities, int width, int height, Color ink) {
+  /**
+   * Intensities as strokes of one colour on a transparent background: the intensity is the opacity.
+   */
+  public static BufferedImage transparentImage(
+      int[] intensities, int width, int height, Color ink) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
     int rgb = ink.getRGB() & 0xFFFFFF;
     for (int i = 0; i < intensities.length; i++) {
@@ -273,7 +285,9 @@ public final class TestDigits {
     return image;
   }
 
-  /** The digit enlarged to {@code size x size}, dark on white or light on black, as an RGB image. */
+  /**
+   * The digit enlarged to {@code size x size}, dark on white or light on black, as an RGB image.
+   */
   public static BufferedImage digitImage(byte[] pixels, int size, boolean darkOnLight) {
     return rgbImage(enlarge(pixels, size, size), size, size, darkOnLight);
   }
@@ -283,7 +297,8 @@ public final class TestDigits {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
       if (!ImageIO.write(image, format, bytes)) {
-        throw new IllegalArgumentException("ImageIO cannot write " + format + " from image type " + image.getType());
+        throw new IllegalArgumentException(
+            "ImageIO cannot write " + format + " from image type " + image.getType());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,19 +1,18 @@
 package io.digitclassifier.benchmarks;
 
-import io.digitclassifier.scoring.ScoringConfig;
-import io.digitclassifier.scoring.ScoringJob;
-import io.digitclassifier.scoring.ScoringSummary;
+import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.TestParquet;
+import io.digitclassifier.ml.DigitClassifierModel;
 import io.digitclassifier.model.Engine;
 import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.ml.DigitClassifierModel;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
+import io.digitclassifier.scoring.ScoringConfig;
+import io.digitclassifier.scoring.ScoringJob;
+import io.digitclassifier.scoring.ScoringSummary;
 import io.digitclassifier.spark.SparkSessions;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -28,36 +27,72 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Scoring throughput on either engine ({@code --engine}: ONNX Runtime or DL4J): {@code single} runs
- * {@link Predictor} over MNIST's 10,000 test digits in batches,
- * {@code passes} times, in one JVM; {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set
- * tiled, written once as Parquet) to Parquet, in this JVM (local mode: driver and executors are this process),
- * and reports peak memory; {@code spark-ml} scores the same Parquet rows three ways, the scoring job, the Spark ML
- * stage's {@code transform} to Parquet and SQL's row-wise {@code predict_digit} to Parquet. One {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model,
- * bin/benchmark-nets on an untrained network of each kind ({@code --net}: the speed does not depend on the weights).
+ * {@link Predictor} over MNIST's 10,000 test digits in batches, {@code passes} times, in one JVM;
+ * {@code spark} runs the scoring job on {@code rows} rows (MNIST's test set tiled, written once as
+ * Parquet) to Parquet, in this JVM (local mode: driver and executors are this process), and reports
+ * peak memory; {@code spark-ml} scores the same Parquet rows three ways, the scoring job, the Spark
+ * ML stage's {@code transform} to Parquet and SQL's row-wise {@code predict_digit} to Parquet. One
+ * {@code RESULT} line each; bin/benchmark-scoring runs both on a trained model, bin/benchmark-nets
+ * on an untrained network of each kind ({@code --net}: the speed does not depend on the weights).
  */
 @Command(name = "benchmark-scoring", mixinStandardHelpOptions = true, showDefaultValues = true)
 public final class ScoringBenchmark implements Callable<Integer> {
-  @Option(names = "--mode", required = true, description = "single, spark or spark-ml") String mode;
-  @Option(names = "--model", defaultValue = "runs/quickstart", description = "Model directory or model.zip.") Path model;
-  @Option(names = "--net", description = "Instead of --model, an untrained network of this kind: seed, lenet or vgg.")
+  @Option(names = "--mode", required = true, description = "single, spark or spark-ml")
+  String mode;
+
+  @Option(
+      names = "--model",
+      defaultValue = "runs/quickstart",
+      description = "Model directory or model.zip.")
+  Path model;
+
+  @Option(
+      names = "--net",
+      description = "Instead of --model, an untrained network of this kind: seed, lenet or vgg.")
   NetworkKind net;
-  @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.") int rows;
-  @Option(names = "--passes", defaultValue = "10", description = "single: passes over the 10,000 test digits.") int passes;
-  @Option(names = "--batch-size", defaultValue = "256") int batchSize;
-  @Option(names = "--engine", defaultValue = "onnx", description = "onnx (ONNX Runtime) or dl4j.") Engine engine;
-  @Option(names = "--threads", defaultValue = "0",
-      description = "single, onnx: ONNX Runtime's intra-op threads (0: every core); dl4j uses OMP_NUM_THREADS.") int threads;
-  @Option(names = "--work", defaultValue = "target/benchmark-scoring", description = "Scratch directory.") Path work;
-  @Option(names = "--data", defaultValue = "data/mnist") String data;
+
+  @Option(names = "--rows", defaultValue = "1000000", description = "spark: rows to score.")
+  int rows;
+
+  @Option(
+      names = "--passes",
+      defaultValue = "10",
+      description = "single: passes over the 10,000 test digits.")
+  int passes;
+
+  @Option(names = "--batch-size", defaultValue = "256")
+  int batchSize;
+
+  @Option(names = "--engine", defaultValue = "onnx", description = "onnx (ONNX Runtime) or dl4j.")
+  Engine engine;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description =
+          "single, onnx: ONNX Runtime's intra-op threads (0: every core); dl4j uses OMP_NUM_THREADS.")
+  int threads;
+
+  @Option(
+      names = "--work",
+      defaultValue = "target/benchmark-scoring",
+      description = "Scratch directory.")
+  Path work;
+
+  @Option(names = "--data", defaultValue = "data/mnist")
+  String data;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ScoringBenchmark()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new ScoringBenchmark())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .execute(args));
   }
 
   @Override
@@ -70,18 +105,26 @@ public final class ScoringBenchmark implements Callable<Integer> {
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      String testImages = DigitInputs.mnistImages(data, false)
-          .orElseThrow(() -> new IllegalArgumentException("Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
+      String testImages =
+          DigitInputs.mnistImages(data, false)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
       if ("single".equals(mode)) {
-        List<DigitRecord> test = DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
+        List<DigitRecord> test =
+            DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
         List<List<byte[]>> batches = new ArrayList<>();
         for (int i = 0; i < test.size(); i += batchSize) {
           List<byte[]> px = new ArrayList<>();
-          for (int j = i; j < Math.min(test.size(), i + batchSize); j++) px.add(test.get(j).getPixels());
+          for (int j = i; j < Math.min(test.size(), i + batchSize); j++)
+            px.add(test.get(j).getPixels());
           batches.add(px);
         }
         int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        Predictor predictor = Predictor.load(model.toString(), spark.sparkContext().hadoopConfiguration(), engine, intraOp);
+        Predictor predictor =
+            Predictor.load(
+                model.toString(), spark.sparkContext().hadoopConfiguration(), engine, intraOp);
         for (int i = 0; i < 5; i++) predictor.predict(batches.get(i)); // warm-up
         long start = System.nanoTime();
         long n = 0;
@@ -92,37 +135,63 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=single engine=%s model=%s images=%d batch=%d threads=%d natives=%s seconds=%.2f "
-                + "imagesPerSec=%.1f%n", engine.label(), modelName(), n, batchSize,
-            engine == Engine.ONNX ? intraOp : Nd4j.getEnvironment().maxThreads(), natives(), s, n / s);
+        System.out.printf(
+            "RESULT mode=single engine=%s model=%s images=%d batch=%d threads=%d natives=%s seconds=%.2f "
+                + "imagesPerSec=%.1f%n",
+            engine.label(),
+            modelName(),
+            n,
+            batchSize,
+            engine == Engine.ONNX ? intraOp : Nd4j.getEnvironment().maxThreads(),
+            natives(),
+            s,
+            n / s);
       } else {
         Path input = work.resolve("mnist-test-tiled-" + rows + ".parquet").toAbsolutePath();
         if (!Files.isDirectory(input)) {
           // MNIST's test set tiled to `rows` rows with ids 1..rows, written once and reused
-          List<DigitRecord> test = DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
+          List<DigitRecord> test =
+              DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();
           var shared = jsc.broadcast(test);
           int n = test.size();
           int tiles = (rows + n - 1) / n;
           List<Integer> tileIds = new ArrayList<>();
           for (int i = 0; i < tiles; i++) tileIds.add(i);
           int total = rows;
-          JavaRDD<DigitRecord> tiled = jsc.parallelize(tileIds, Math.max(2, tiles / 10)).flatMap(k -> {
-            List<DigitRecord> out = new ArrayList<>(n);
-            for (int i = 0; i < n && (long) k * n + i < total; i++) {
-              DigitRecord r = shared.value().get(i);
-              out.add(new DigitRecord((long) k * n + i + 1, r.getLabel(), r.getPixels(), null, null));
-            }
-            return out.iterator();
-          });
+          JavaRDD<DigitRecord> tiled =
+              jsc.parallelize(tileIds, Math.max(2, tiles / 10))
+                  .flatMap(
+                      k -> {
+                        List<DigitRecord> out = new ArrayList<>(n);
+                        for (int i = 0; i < n && (long) k * n + i < total; i++) {
+                          DigitRecord r = shared.value().get(i);
+                          out.add(
+                              new DigitRecord(
+                                  (long) k * n + i + 1, r.getLabel(), r.getPixels(), null, null));
+                        }
+                        return out.iterator();
+                      });
           TestParquet.writeBinary(spark, tiled, input.toString());
         }
         if ("spark-ml".equals(mode)) {
           sparkMl(spark, input.toString());
           return 0;
         }
-        ScoringConfig config = ScoringConfig.parse("--input", input.toString(), "--model", model.toString(),
-            "--output", work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--engine", engine.name(), "--overwrite",
-            "--report-samples", "0");
+        ScoringConfig config =
+            ScoringConfig.parse(
+                "--input",
+                input.toString(),
+                "--model",
+                model.toString(),
+                "--output",
+                work.resolve("scored").toString(),
+                "--batch-size",
+                "" + batchSize,
+                "--engine",
+                engine.name(),
+                "--overwrite",
+                "--report-samples",
+                "0");
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -130,10 +199,20 @@ public final class ScoringBenchmark implements Callable<Integer> {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
           if (pool.getType() == MemoryType.HEAP) heapPeak += pool.getPeakUsage().getUsed();
         }
-        System.out.printf("RESULT mode=spark engine=%s model=%s images=%d batch=%d natives=%s seconds=%.2f imagesPerSec=%.1f "
-                + "jobImagesPerSec=%.1f peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n", engine.label(), modelName(), s.scored(),
-            batchSize, natives(), seconds, s.scored() / seconds,
-            s.imagesPerSecond(), peakRssKiB() / 1024, heapPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(
+            "RESULT mode=spark engine=%s model=%s images=%d batch=%d natives=%s seconds=%.2f imagesPerSec=%.1f "
+                + "jobImagesPerSec=%.1f peakRssMiB=%d heapPeakMiB=%d maxHeapMiB=%d%n",
+            engine.label(),
+            modelName(),
+            s.scored(),
+            batchSize,
+            natives(),
+            seconds,
+            s.scored() / seconds,
+            s.imagesPerSecond(),
+            peakRssKiB() / 1024,
+            heapPeak >> 20,
+            Runtime.getRuntime().maxMemory() >> 20);
       }
       return 0;
     } finally {
@@ -142,38 +221,77 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The same rows through the scoring job, the Spark ML stage's {@code transform} and SQL's {@code predict_digit},
-   * each read from Parquet and written to Parquet; images/s of each and their ratios to the job's.
+   * The same rows through the scoring job, the Spark ML stage's {@code transform} and SQL's {@code
+   * predict_digit}, each read from Parquet and written to Parquet; images/s of each and their
+   * ratios to the job's.
    */
   private void sparkMl(SparkSession spark, String input) {
-    ScoringConfig config = ScoringConfig.parse("--input", input, "--model", model.toString(), "--output",
-        work.resolve("scored").toString(), "--batch-size", "" + batchSize, "--engine", engine.name(), "--overwrite",
-        "--report-samples", "0");
+    ScoringConfig config =
+        ScoringConfig.parse(
+            "--input",
+            input,
+            "--model",
+            model.toString(),
+            "--output",
+            work.resolve("scored").toString(),
+            "--batch-size",
+            "" + batchSize,
+            "--engine",
+            engine.name(),
+            "--overwrite",
+            "--report-samples",
+            "0");
     long start = System.nanoTime();
     ScoringSummary job = ScoringJob.run(config, spark);
     double jobSeconds = (System.nanoTime() - start) / 1e9;
-    DigitClassifierModel stage = DigitClassifierModel.load(model.toString()).setFeaturesCol("pixels")
-        .setBatchSize(batchSize).setEngine(engine == Engine.DL4J ? "dl4j" : "onnx");
+    DigitClassifierModel stage =
+        DigitClassifierModel.load(model.toString())
+            .setFeaturesCol("pixels")
+            .setBatchSize(batchSize)
+            .setEngine(engine == Engine.DL4J ? "dl4j" : "onnx");
     start = System.nanoTime();
-    stage.transform(spark.read().parquet(input)).select("id", "prediction", "probability").write().mode("overwrite")
+    stage
+        .transform(spark.read().parquet(input))
+        .select("id", "prediction", "probability")
+        .write()
+        .mode("overwrite")
         .parquet(work.resolve("transformed").toString());
     double transformSeconds = (System.nanoTime() - start) / 1e9;
     stage.registerFunctions(spark);
     start = System.nanoTime();
-    spark.sql("SELECT id, predict_digit(pixels) AS prediction FROM parquet.`" + input + "`").write().mode("overwrite")
+    spark
+        .sql("SELECT id, predict_digit(pixels) AS prediction FROM parquet.`" + input + "`")
+        .write()
+        .mode("overwrite")
         .parquet(work.resolve("sql").toString());
     double sqlSeconds = (System.nanoTime() - start) / 1e9;
     long n = job.scored();
-    System.out.printf("RESULT mode=spark-ml engine=%s model=%s images=%d batch=%d natives=%s jobSeconds=%.2f "
+    System.out.printf(
+        "RESULT mode=spark-ml engine=%s model=%s images=%d batch=%d natives=%s jobSeconds=%.2f "
             + "jobImagesPerSec=%.1f transformSeconds=%.2f transformImagesPerSec=%.1f sqlSeconds=%.2f sqlImagesPerSec=%.1f "
-            + "transformVsJob=%.3f sqlVsJob=%.3f%n", engine.label(), modelName(), n, batchSize, natives(), jobSeconds,
-        n / jobSeconds, transformSeconds, n / transformSeconds, sqlSeconds, n / sqlSeconds, jobSeconds / transformSeconds,
+            + "transformVsJob=%.3f sqlVsJob=%.3f%n",
+        engine.label(),
+        modelName(),
+        n,
+        batchSize,
+        natives(),
+        jobSeconds,
+        n / jobSeconds,
+        transformSeconds,
+        n / transformSeconds,
+        sqlSeconds,
+        n / sqlSeconds,
+        jobSeconds / transformSeconds,
         jobSeconds / sqlSeconds);
   }
 
-  /** ND4J's loaded build for DL4J; ONNX Runtime's version for it (ND4J then runs only the job's readers, if at all). */
+  /**
+   * ND4J's loaded build for DL4J; ONNX Runtime's version for it (ND4J then runs only the job's
+   * readers, if at all).
+   */
   private String natives() {
-    return engine == Engine.DL4J ? io.digitclassifier.natives.LoadedNatives.build()
+    return engine == Engine.DL4J
+        ? io.digitclassifier.natives.LoadedNatives.build()
         : "onnxruntime-" + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
   }
 

@@ -38,24 +38,39 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * bin/export-web as a user runs it: a model trained by bin/train (the quickstart's LeNet, and short VGG and seed
- * runs), exported by bin/export-web, the folder served by a plain static file server on 127.0.0.1 and opened in
- * headless Chromium with no network (no host name resolves but 127.0.0.1; only the folder's files are fetched);
- * digits drawn with the mouse are named as bin/serve, running the same model, names the same canvas.
+ * bin/export-web as a user runs it: a model trained by bin/train (the quickstart's LeNet, and short
+ * VGG and seed runs), exported by bin/export-web, the folder served by a plain static file server
+ * on 127.0.0.1 and opened in headless Chromium with no network (no host name resolves but
+ * 127.0.0.1; only the folder's files are fetched); digits drawn with the mouse are named as
+ * bin/serve, running the same model, names the same canvas.
  */
 class WebExportEndToEndTest {
   static final Path OUT = Cluster.ROOT.resolve("cluster-tests/target/web-export");
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-  /** Digits a person draws with the mouse, none of them from MNIST: a 7, a 1, a 0, a 4, a 2 and a 3. */
+  /**
+   * Digits a person draws with the mouse, none of them from MNIST: a 7, a 1, a 0, a 4, a 2 and a 3.
+   */
   static final int[][][][] DRAWINGS = {
-      {{{-60, -90}, {65, -90}}, {{65, -90}, {-15, 100}}},
-      {{{5, -100}, {0, 100}}},
-      {{{0, -95}, {-45, -70}, {-60, 0}, {-45, 75}, {0, 100}, {45, 75}, {60, 0}, {45, -70}, {0, -95}}},
-      {{{-20, -100}, {-60, 20}, {60, 20}}, {{30, -60}, {30, 100}}},
-      {{{-55, -60}, {-20, -95}, {30, -95}, {55, -55}, {40, -10}, {-60, 95}, {65, 95}}},
-      {{{-50, -85}, {0, -100}, {45, -80}, {40, -25}, {-10, 0}, {45, 25}, {50, 80}, {0, 100}, {-55, 80}}},
+    {{{-60, -90}, {65, -90}}, {{65, -90}, {-15, 100}}},
+    {{{5, -100}, {0, 100}}},
+    {{{0, -95}, {-45, -70}, {-60, 0}, {-45, 75}, {0, 100}, {45, 75}, {60, 0}, {45, -70}, {0, -95}}},
+    {{{-20, -100}, {-60, 20}, {60, 20}}, {{30, -60}, {30, 100}}},
+    {{{-55, -60}, {-20, -95}, {30, -95}, {55, -55}, {40, -10}, {-60, 95}, {65, 95}}},
+    {
+      {
+        {-50, -85},
+        {0, -100},
+        {45, -80},
+        {40, -25},
+        {-10, 0},
+        {45, 25},
+        {50, 80},
+        {0, 100},
+        {-55, 80}
+      }
+    },
   };
 
   private static HttpServer files;
@@ -67,44 +82,78 @@ class WebExportEndToEndTest {
   @BeforeAll
   static void startBrowserAndFileServer() throws Exception {
     assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
-        .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)").isTrue();
+        .as(
+            "Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
+        .isTrue();
     Files.createDirectories(OUT);
     // a static file server as any host would be: the folder's files as they are, nothing else
     files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    files.createContext("/", exchange -> {
-      try (exchange) {
-        String path = exchange.getRequestURI().getPath();
-        requests.add(path);
-        Path file = OUT.resolve(path.substring(1) + (path.endsWith("/") ? "index.html" : "")).normalize();
-        if (!file.startsWith(OUT) || !Files.isRegularFile(file)) {
-          exchange.sendResponseHeaders(404, -1);
-          return;
-        }
-        String name = file.getFileName().toString();
-        exchange.getResponseHeaders().set("Content-Type", name.endsWith(".html") ? "text/html"
-            : name.endsWith(".js") ? "text/javascript" : name.endsWith(".wasm") ? "application/wasm"
-            : name.endsWith(".css") ? "text/css" : name.endsWith(".json") ? "application/json"
-            : "application/octet-stream");
-        byte[] body = Files.readAllBytes(file);
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream o = exchange.getResponseBody()) {
-          o.write(body);
-        }
-      }
-    });
+    files.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            requests.add(path);
+            Path file =
+                OUT.resolve(path.substring(1) + (path.endsWith("/") ? "index.html" : ""))
+                    .normalize();
+            if (!file.startsWith(OUT) || !Files.isRegularFile(file)) {
+              exchange.sendResponseHeaders(404, -1);
+              return;
+            }
+            String name = file.getFileName().toString();
+            exchange
+                .getResponseHeaders()
+                .set(
+                    "Content-Type",
+                    name.endsWith(".html")
+                        ? "text/html"
+                        : name.endsWith(".js")
+                            ? "text/javascript"
+                            : name.endsWith(".wasm")
+                                ? "application/wasm"
+                                : name.endsWith(".css")
+                                    ? "text/css"
+                                    : name.endsWith(".json")
+                                        ? "application/json"
+                                        : "application/octet-stream");
+            byte[] body = Files.readAllBytes(file);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream o = exchange.getResponseBody()) {
+              o.write(body);
+            }
+          }
+        });
     files.start();
     profile = Files.createTempDirectory("web-e2e-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--window-size=800,760", "--force-device-scale-factor=1",
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--user-data-dir=" + profile,
+        "--window-size=800,760",
+        "--force-device-scale-factor=1",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1");
-    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+    service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .build();
     driver = new ChromeDriver(service, options);
-    driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
-        "window.cspViolations = []; document.addEventListener('securitypolicyviolation', function (e) {"
-            + " window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI); });"));
+    driver.executeCdpCommand(
+        "Page.addScriptToEvaluateOnNewDocument",
+        Map.of(
+            "source",
+            "window.cspViolations = []; document.addEventListener('securitypolicyviolation', function (e) {"
+                + " window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI); });"));
   }
 
   @AfterAll
@@ -125,28 +174,51 @@ class WebExportEndToEndTest {
     Path model = OUT.resolve(net);
     Path web = OUT.resolve(net + "-web");
     LocalFiles.deleteRecursively(web);
-    // the quickstart's LeNet (README); VGG and the seed net one epoch of the same 6,000 images without augmentation,
-    // for time (about 30 s each on 2 cores; 89% and 90%: on 2,000 images VGG's batch normalisation had not settled
+    // the quickstart's LeNet (README); VGG and the seed net one epoch of the same 6,000 images
+    // without augmentation,
+    // for time (about 30 s each on 2 cores; 89% and 90%: on 2,000 images VGG's batch normalisation
+    // had not settled
     // and it named every drawing 1)
-    List<String> recipe = net.equals("lenet") ? List.of("--limit", "6000", "--epochs", "2")
-        : List.of("--limit", "6000", "--epochs", "1", "--augment-copies", "0");
-    List<String> train = new java.util.ArrayList<>(List.of("bin/train", "--model", net, "--output", model.toString(),
-        "--overwrite"));
+    List<String> recipe =
+        net.equals("lenet")
+            ? List.of("--limit", "6000", "--epochs", "2")
+            : List.of("--limit", "6000", "--epochs", "1", "--augment-copies", "0");
+    List<String> train =
+        new java.util.ArrayList<>(
+            List.of("bin/train", "--model", net, "--output", model.toString(), "--overwrite"));
     train.addAll(recipe);
     Cluster.run(OUT.resolve(net + "-train.log"), train.toArray(new String[0]));
-    String exported = Cluster.run(OUT.resolve(net + "-export-web.log"), "bin/export-web", "--model", model.toString(),
-        "--output", web.toString());
+    String exported =
+        Cluster.run(
+            OUT.resolve(net + "-export-web.log"),
+            "bin/export-web",
+            "--model",
+            model.toString(),
+            "--output",
+            web.toString());
     assertThat(exported).contains("Wrote " + web);
 
-    Process serve = Cluster.start(OUT.resolve(net + "-serve.log"), "bin/serve", "--model", model.toString(), "--port", "0");
+    Process serve =
+        Cluster.start(
+            OUT.resolve(net + "-serve.log"),
+            "bin/serve",
+            "--model",
+            model.toString(),
+            "--port",
+            "0");
     try {
       String base = awaitReady(serve, OUT.resolve(net + "-serve.log"));
       HttpClient http = HttpClient.newHttpClient();
       ObjectMapper json = new ObjectMapper();
-      JsonNode health = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "api/health")).build(),
-          HttpResponse.BodyHandlers.ofString()).body());
+      JsonNode health =
+          json.readTree(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(base + "api/health")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
       JsonNode info = json.readTree(web.resolve("model.json").toFile());
-      assertThat(info.get("modelSha256").asText()).isEqualTo(health.get("web").get("modelSha256").asText())
+      assertThat(info.get("modelSha256").asText())
+          .isEqualTo(health.get("web").get("modelSha256").asText())
           .isEqualTo(health.get("model").asText());
 
       requests.clear();
@@ -155,32 +227,54 @@ class WebExportEndToEndTest {
       new WebDriverWait(driver, Duration.ofSeconds(60))
           .until(d -> d.findElement(By.tagName("body")).getAttribute("data-ready") != null);
       assertThat(driver.findElement(By.tagName("body")).getAttribute("data-ready"))
-          .as(driver.findElement(By.id("status")).getText()).isEqualTo("true");
+          .as(driver.findElement(By.id("status")).getText())
+          .isEqualTo("true");
       StringBuilder named = new StringBuilder();
       for (int[][][] strokes : DRAWINGS) {
         draw(strokes);
-        String url = (String) driver.executeScript("return document.getElementById('canvas').toDataURL('image/png');");
+        String url =
+            (String)
+                driver.executeScript(
+                    "return document.getElementById('canvas').toDataURL('image/png');");
         driver.findElement(By.id("predict")).click();
         new WebDriverWait(driver, Duration.ofSeconds(20))
             .until(d -> d.findElement(By.id("status")).getText().startsWith("Answered"));
         String page = driver.findElement(By.id("label")).getText();
-        JsonNode server = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "api/predict"))
-            .header("Content-Type", "image/png")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1))))
-            .build(), HttpResponse.BodyHandlers.ofString()).body());
-        assertThat(page).as(net + ": the page names the drawing as bin/serve").isEqualTo(server.get("label").asText());
+        JsonNode server =
+            json.readTree(
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + "api/predict"))
+                            .header("Content-Type", "image/png")
+                            .POST(
+                                HttpRequest.BodyPublishers.ofByteArray(
+                                    Base64.getDecoder()
+                                        .decode(url.substring(url.indexOf(',') + 1))))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body());
+        assertThat(page)
+            .as(net + ": the page names the drawing as bin/serve")
+            .isEqualTo(server.get("label").asText());
         named.append(page);
       }
-      // a trained model tells the drawings apart: agreeing with the server is not the agreement of two constants
-      assertThat(named.chars().distinct().count()).as(net + " named the six drawings " + named).isGreaterThanOrEqualTo(4);
+      // a trained model tells the drawings apart: agreeing with the server is not the agreement of
+      // two constants
+      assertThat(named.chars().distinct().count())
+          .as(net + " named the six drawings " + named)
+          .isGreaterThanOrEqualTo(4);
       assertThat((List<?>) driver.executeScript("return window.cspViolations;")).isEmpty();
       @SuppressWarnings("unchecked")
-      List<String> fetched = (List<String>) driver.executeScript(
-          "return performance.getEntriesByType('resource').map(function (e) { return e.name; });");
-      assertThat(fetched).isNotEmpty().allMatch(u -> u.startsWith(origin + web.getFileName() + "/"));
+      List<String> fetched =
+          (List<String>)
+              driver.executeScript(
+                  "return performance.getEntriesByType('resource').map(function (e) { return e.name; });");
+      assertThat(fetched)
+          .isNotEmpty()
+          .allMatch(u -> u.startsWith(origin + web.getFileName() + "/"));
       assertThat(requests).allMatch(r -> r.startsWith("/" + web.getFileName() + "/"));
-      System.out.printf("%s: exported %s; drawn 7, 1, 0, 4, 2, 3 named %s in the browser, as by bin/serve%n", net,
-          exported.trim(), named);
+      System.out.printf(
+          "%s: exported %s; drawn 7, 1, 0, 4, 2, 3 named %s in the browser, as by bin/serve%n",
+          net, exported.trim(), named);
     } finally {
       serve.destroy();
       serve.waitFor(20, TimeUnit.SECONDS);
@@ -194,23 +288,30 @@ class WebExportEndToEndTest {
     while (System.nanoTime() < deadline) {
       Matcher m = ready.matcher(Files.readString(log, StandardCharsets.UTF_8));
       if (m.find()) return m.group(1);
-      assertThat(serve.isAlive()).as("bin/serve is running: %s", Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+      assertThat(serve.isAlive())
+          .as("bin/serve is running: %s", Files.readString(log, StandardCharsets.UTF_8))
+          .isTrue();
       Thread.sleep(200);
     }
-    throw new AssertionError("bin/serve did not say it was ready: " + Files.readString(log, StandardCharsets.UTF_8));
+    throw new AssertionError(
+        "bin/serve did not say it was ready: " + Files.readString(log, StandardCharsets.UTF_8));
   }
 
   private static void draw(int[][]... strokes) {
     WebElement canvas = driver.findElement(By.id("canvas"));
     driver.findElement(By.id("clear")).click();
     for (int[][] points : strokes) {
-      Actions actions = new Actions(driver).moveToElement(canvas, points[0][0], points[0][1]).clickAndHold();
+      Actions actions =
+          new Actions(driver).moveToElement(canvas, points[0][0], points[0][1]).clickAndHold();
       for (int i = 1; i < points.length; i++) {
         int[] from = points[i - 1];
         int[] to = points[i];
         int steps = Math.max(1, (int) Math.hypot(to[0] - from[0], to[1] - from[1]) / 10);
         for (int s = 1; s <= steps; s++) {
-          actions.moveToElement(canvas, from[0] + (to[0] - from[0]) * s / steps, from[1] + (to[1] - from[1]) * s / steps);
+          actions.moveToElement(
+              canvas,
+              from[0] + (to[0] - from[0]) * s / steps,
+              from[1] + (to[1] - from[1]) * s / steps);
         }
       }
       actions.release().perform();

@@ -3,7 +3,8 @@ package io.digitclassifier.io;
 import java.io.Serializable;
 
 /**
- * What to read: a path and, for MNIST IDX, the labels file beside the images file (null when unlabelled).
+ * What to read: a path and, for MNIST IDX, the labels file beside the images file (null when
+ * unlabelled).
  *
  * @param path the file or directory to read
  * @param labelsPath IDX only: the labels file, or null

@@ -7,22 +7,29 @@ import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 
-/** Turns a user's path (and optional format) into digit records: the one entry point the jobs use. */
+/**
+ * Turns a user's path (and optional format) into digit records: the one entry point the jobs use.
+ */
 public final class DigitInputs {
   private DigitInputs() {}
 
-  /** Reads {@code path}; {@code format} null means "tell from the name". IDX labels are found beside the images. */
-  public static JavaRDD<DigitRecord> read(SparkSession spark, String path, DataFormat format, BadRecordPolicy policy,
-      int partitions) {
-    // an unreachable filesystem or refused credentials: one line naming the URI, from here on the driver
+  /**
+   * Reads {@code path}; {@code format} null means "tell from the name". IDX labels are found beside
+   * the images.
+   */
+  public static JavaRDD<DigitRecord> read(
+      SparkSession spark, String path, DataFormat format, BadRecordPolicy policy, int partitions) {
+    // an unreachable filesystem or refused credentials: one line naming the URI, from here on the
+    // driver
     Storage.exists(path, spark.sparkContext().hadoopConfiguration());
     DataFormat f = format(spark, path, format);
     return f.reader().read(spark, input(spark, path, f, partitions), policy);
   }
 
   /**
-   * Whether {@code path} carries true labels (an IDX labels file beside it, a CSV {@code label} column, a Parquet
-   * {@code label} column, images in folders named {@code 0}..{@code 9}), from its header, schema or listing.
+   * Whether {@code path} carries true labels (an IDX labels file beside it, a CSV {@code label}
+   * column, a Parquet {@code label} column, images in folders named {@code 0}..{@code 9}), from its
+   * header, schema or listing.
    */
   public static boolean hasLabels(SparkSession spark, String path, DataFormat format) {
     DataFormat f = format(spark, path, format);
@@ -30,19 +37,24 @@ public final class DigitInputs {
   }
 
   private static DataFormat format(SparkSession spark, String path, DataFormat format) {
-    return format != null ? format : DataFormat.detect(path, spark.sparkContext().hadoopConfiguration());
+    return format != null
+        ? format
+        : DataFormat.detect(path, spark.sparkContext().hadoopConfiguration());
   }
 
   /** The path qualified, with its IDX labels file beside it when there is one. */
-  private static DigitInput input(SparkSession spark, String path, DataFormat format, int partitions) {
+  private static DigitInput input(
+      SparkSession spark, String path, DataFormat format, int partitions) {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     String labels = format == DataFormat.IDX ? IdxDigitReader.labelsFileFor(path, conf) : null;
-    return new DigitInput(qualified(path, conf), labels == null ? null : qualified(labels, conf), partitions);
+    return new DigitInput(
+        qualified(path, conf), labels == null ? null : qualified(labels, conf), partitions);
   }
 
   /**
-   * The path as the driver sees it, made absolute ({@code file:/...}, {@code hdfs://...}): executors run in
-   * their own working directories, where a relative path would name another file or none.
+   * The path as the driver sees it, made absolute ({@code file:/...}, {@code hdfs://...}):
+   * executors run in their own working directories, where a relative path would name another file
+   * or none.
    */
   static String qualified(String path, org.apache.hadoop.conf.Configuration conf) {
     try {
@@ -53,13 +65,17 @@ public final class DigitInputs {
     }
   }
 
-  /** MNIST's own files in a local directory (as bin/fetch-mnist leaves them): the train or t10k images file. */
+  /**
+   * MNIST's own files in a local directory (as bin/fetch-mnist leaves them): the train or t10k
+   * images file.
+   */
   public static Optional<String> mnistImages(String dir, boolean train) {
     return mnistImages(dir, train, Storage.conf());
   }
 
   /** MNIST's own files in a directory on any filesystem: the train or t10k images file. */
-  public static Optional<String> mnistImages(String dir, boolean train, org.apache.hadoop.conf.Configuration conf) {
+  public static Optional<String> mnistImages(
+      String dir, boolean train, org.apache.hadoop.conf.Configuration conf) {
     if (!Storage.isDirectory(dir, conf)) return Optional.empty();
     String name = (train ? "train" : "t10k") + "-images-idx3-ubyte";
     for (String candidate : new String[] {name, name + ".gz"}) {

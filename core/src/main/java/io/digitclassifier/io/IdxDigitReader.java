@@ -10,8 +10,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -32,12 +30,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads MNIST IDX files: an images file (idx3, magic {@code 0x00000803}, 28x28) and optionally its labels file
- * (idx1, magic {@code 0x00000801}), each raw or gzipped ({@code .gz}).
+ * Reads MNIST IDX files: an images file (idx3, magic {@code 0x00000803}, 28x28) and optionally its
+ * labels file (idx1, magic {@code 0x00000801}), each raw or gzipped ({@code .gz}).
  *
- * <p>Headers and sizes are checked on the driver; the images are then read by {@code partitions} tasks, each
- * opening the file(s) itself and reading one contiguous range of images, so nothing passes through the driver.
- * Ids are the 1-based image index, positions the byte offset of the image in the (uncompressed) images file.
+ * <p>Headers and sizes are checked on the driver; the images are then read by {@code partitions}
+ * tasks, each opening the file(s) itself and reading one contiguous range of images, so nothing
+ * passes through the driver. Ids are the 1-based image index, positions the byte offset of the
+ * image in the (uncompressed) images file.
  */
 public class IdxDigitReader implements DigitReader {
   private static final Logger LOG = LoggerFactory.getLogger(IdxDigitReader.class);
@@ -46,7 +45,11 @@ public class IdxDigitReader implements DigitReader {
   static final int LABELS_MAGIC = 0x00000801;
   static final int IMAGES_HEADER = 16;
   static final int LABELS_HEADER = 8;
-  /** Images per task when the caller does not say; MNIST's 60,000 become 3 tasks (or the cluster's parallelism). */
+
+  /**
+   * Images per task when the caller does not say; MNIST's 60,000 become 3 tasks (or the cluster's
+   * parallelism).
+   */
   static final int IMAGES_PER_PARTITION = 20_000;
 
   @Override
@@ -64,31 +67,49 @@ public class IdxDigitReader implements DigitReader {
     if (labelsPath != null) {
       long labels = readLabelsHeader(conf, labelsPath);
       if (labels != count) {
-        throw new BadInputException("Cannot read " + labelsPath + ": byte offset 4: " + labels
-            + " labels, expected " + count + " (the number of images in " + imagesPath + ")");
+        throw new BadInputException(
+            "Cannot read "
+                + labelsPath
+                + ": byte offset 4: "
+                + labels
+                + " labels, expected "
+                + count
+                + " (the number of images in "
+                + imagesPath
+                + ")");
       }
     }
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int partitions = input.partitions() > 0
-        ? input.partitions()
-        : (int) Math.max(jsc.defaultParallelism(), ceilDiv(count, IMAGES_PER_PARTITION));
+    int partitions =
+        input.partitions() > 0
+            ? input.partitions()
+            : (int) Math.max(jsc.defaultParallelism(), ceilDiv(count, IMAGES_PER_PARTITION));
     partitions = (int) Math.max(1, Math.min(partitions, count));
     List<long[]> ranges = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       ranges.add(new long[] {count * p / partitions, count * (p + 1) / partitions});
     }
-    LOG.info("Reading {} images from {} (labels: {}) in {} partitions", count, imagesPath, labelsPath, partitions);
+    LOG.info(
+        "Reading {} images from {} (labels: {}) in {} partitions",
+        count,
+        imagesPath,
+        labelsPath,
+        partitions);
 
-    // The closure serializer is Java's, so a SerializableConfiguration carries spark.hadoop.* settings to tasks.
+    // The closure serializer is Java's, so a SerializableConfiguration carries spark.hadoop.*
+    // settings to tasks.
     SerializableConfiguration taskConf = new SerializableConfiguration(conf);
     return jsc.parallelize(ranges, partitions)
-        .flatMap(range -> new RangeIterator(taskConf.value(), imagesPath, labelsPath, range[0], range[1], policy));
+        .flatMap(
+            range ->
+                new RangeIterator(
+                    taskConf.value(), imagesPath, labelsPath, range[0], range[1], policy));
   }
 
   /**
-   * The labels file beside an MNIST images file ({@code train-images-idx3-ubyte[.gz]} gives
-   * {@code train-labels-idx1-ubyte[.gz]}) if it exists, else null.
+   * The labels file beside an MNIST images file ({@code train-images-idx3-ubyte[.gz]} gives {@code
+   * train-labels-idx1-ubyte[.gz]}) if it exists, else null.
    */
   public static String labelsFileFor(String imagesPath) {
     return labelsFileFor(imagesPath, Storage.conf());
@@ -99,7 +120,8 @@ public class IdxDigitReader implements DigitReader {
     int slash = imagesPath.lastIndexOf('/');
     String dir = imagesPath.substring(0, slash + 1);
     String name = imagesPath.substring(slash + 1);
-    String labelsName = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
+    String labelsName =
+        name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
     if (labelsName.equals(name)) return null;
     String labels = dir + labelsName;
     return Storage.isFile(labels, conf) ? labels : null;
@@ -118,19 +140,34 @@ public class IdxDigitReader implements DigitReader {
       checkMagic(file, header[0], IMAGES_MAGIC, "idx3 images");
       long count = Integer.toUnsignedLong(header[1]);
       if (header[2] != Digits.SIDE) {
-        throw new BadInputException("Cannot read " + file + ": byte offset 8: " + header[2] + " rows, expected "
-            + Digits.SIDE);
+        throw new BadInputException(
+            "Cannot read "
+                + file
+                + ": byte offset 8: "
+                + header[2]
+                + " rows, expected "
+                + Digits.SIDE);
       }
       if (header[3] != Digits.SIDE) {
-        throw new BadInputException("Cannot read " + file + ": byte offset 12: " + header[3]
-            + " columns, expected " + Digits.SIDE);
+        throw new BadInputException(
+            "Cannot read "
+                + file
+                + ": byte offset 12: "
+                + header[3]
+                + " columns, expected "
+                + Digits.SIDE);
       }
       if (count == 0) {
-        throw new BadInputException("Cannot read " + file + ": byte offset 4: count 0, expected at least one image");
+        throw new BadInputException(
+            "Cannot read " + file + ": byte offset 4: count 0, expected at least one image");
       }
       if (!isGzip(file)) {
-        checkLength(file, status.getLen(), IMAGES_HEADER + count * Digits.PIXELS,
-            count + " images", IMAGES_HEADER + " + " + count + " x " + Digits.PIXELS);
+        checkLength(
+            file,
+            status.getLen(),
+            IMAGES_HEADER + count * Digits.PIXELS,
+            count + " images",
+            IMAGES_HEADER + " + " + count + " x " + Digits.PIXELS);
       }
       return count;
     } catch (IOException e) {
@@ -151,7 +188,12 @@ public class IdxDigitReader implements DigitReader {
       checkMagic(file, header[0], LABELS_MAGIC, "idx1 labels");
       long count = Integer.toUnsignedLong(header[1]);
       if (!isGzip(file)) {
-        checkLength(file, status.getLen(), LABELS_HEADER + count, count + " labels", LABELS_HEADER + " + " + count);
+        checkLength(
+            file,
+            status.getLen(),
+            LABELS_HEADER + count,
+            count + " labels",
+            LABELS_HEADER + " + " + count);
       }
       return count;
     } catch (IOException e) {
@@ -163,7 +205,8 @@ public class IdxDigitReader implements DigitReader {
     try {
       FileStatus status = fs.getFileStatus(path);
       if (status.isDirectory()) {
-        throw new BadInputException("Cannot read " + file + ": it is a directory, expected an IDX file");
+        throw new BadInputException(
+            "Cannot read " + file + ": it is a directory, expected an IDX file");
       }
       return status;
     } catch (FileNotFoundException e) {
@@ -171,33 +214,63 @@ public class IdxDigitReader implements DigitReader {
     }
   }
 
-  private static void readHeader(DataInputStream in, int[] header, String file, String what) throws IOException {
+  private static void readHeader(DataInputStream in, int[] header, String file, String what)
+      throws IOException {
     for (int i = 0; i < header.length; i++) {
       byte[] word = new byte[4];
       int n = readFully(in, word, 0, 4);
       if (n < 4) {
         long offset = 4L * i + n;
-        throw new BadInputException("Cannot read " + file + ": byte offset " + offset + ": the file ends inside the "
-            + header.length * 4 + "-byte " + what + " header, expected an IDX " + what + " file");
+        throw new BadInputException(
+            "Cannot read "
+                + file
+                + ": byte offset "
+                + offset
+                + ": the file ends inside the "
+                + header.length * 4
+                + "-byte "
+                + what
+                + " header, expected an IDX "
+                + what
+                + " file");
       }
-      header[i] = ((word[0] & 0xFF) << 24) | ((word[1] & 0xFF) << 16) | ((word[2] & 0xFF) << 8) | (word[3] & 0xFF);
+      header[i] =
+          ((word[0] & 0xFF) << 24)
+              | ((word[1] & 0xFF) << 16)
+              | ((word[2] & 0xFF) << 8)
+              | (word[3] & 0xFF);
     }
   }
 
   private static void checkMagic(String file, int found, int expected, String what) {
     if (found != expected) {
-      throw new BadInputException(String.format("Cannot read %s: byte offset 0: magic number 0x%08X, expected 0x%08X"
-          + " (%s)", file, found, expected, what));
+      throw new BadInputException(
+          String.format(
+              "Cannot read %s: byte offset 0: magic number 0x%08X, expected 0x%08X" + " (%s)",
+              file, found, expected, what));
     }
   }
 
-  private static void checkLength(String file, long actual, long expected, String count, String formula) {
+  private static void checkLength(
+      String file, long actual, long expected, String count, String formula) {
     if (actual != expected) {
-      String why = actual < expected
-          ? "the file is truncated or the count is larger than the data"
-          : "the file has data beyond the count";
-      throw new BadInputException("Cannot read " + file + ": byte offset 4: count says " + count
-          + ", expected length " + expected + " bytes (" + formula + "), actual length " + actual + " bytes: " + why);
+      String why =
+          actual < expected
+              ? "the file is truncated or the count is larger than the data"
+              : "the file has data beyond the count";
+      throw new BadInputException(
+          "Cannot read "
+              + file
+              + ": byte offset 4: count says "
+              + count
+              + ", expected length "
+              + expected
+              + " bytes ("
+              + formula
+              + "), actual length "
+              + actual
+              + " bytes: "
+              + why);
     }
   }
 
@@ -210,7 +283,9 @@ public class IdxDigitReader implements DigitReader {
     return isGzip(path.getName()) ? new GZIPInputStream(in, 64 * 1024) : in;
   }
 
-  /** Reads up to {@code len} bytes, fewer only at the end of the stream; returns how many it read. */
+  /**
+   * Reads up to {@code len} bytes, fewer only at the end of the stream; returns how many it read.
+   */
   private static int readFully(InputStream in, byte[] buf, int off, int len) throws IOException {
     int total = 0;
     while (total < len) {
@@ -226,8 +301,8 @@ public class IdxDigitReader implements DigitReader {
   }
 
   /**
-   * Reads images {@code [start, end)} (and their labels) in a task. Opened lazily and closed at the end of the
-   * range, or on a failure, so a task never leaks a stream.
+   * Reads images {@code [start, end)} (and their labels) in a task. Opened lazily and closed at the
+   * end of the range, or on a failure, so a task never leaks a stream.
    */
   private static final class RangeIterator implements Iterator<DigitRecord> {
     private final Configuration conf;
@@ -239,7 +314,12 @@ public class IdxDigitReader implements DigitReader {
     private InputStream images;
     private InputStream labels;
 
-    RangeIterator(Configuration conf, String imagesPath, String labelsPath, long start, long end,
+    RangeIterator(
+        Configuration conf,
+        String imagesPath,
+        String labelsPath,
+        long start,
+        long end,
         BadRecordPolicy policy) {
       this.conf = conf;
       this.imagesPath = imagesPath;
@@ -313,8 +393,14 @@ public class IdxDigitReader implements DigitReader {
         int b = labels.read();
         if (b < 0) throw truncated(labelsPath, labelOffset, labelOffset);
         if (b > 9) {
-          String error = "Cannot read " + labelsPath + ": byte offset " + labelOffset + ": label " + b
-              + ", expected 0-9";
+          String error =
+              "Cannot read "
+                  + labelsPath
+                  + ": byte offset "
+                  + labelOffset
+                  + ": label "
+                  + b
+                  + ", expected 0-9";
           if (policy == BadRecordPolicy.FAIL) throw new BadInputException(error);
           return DigitRecord.rejected(index + 1, labelsPath, "byte offset " + labelOffset, error);
         }
@@ -324,9 +410,15 @@ public class IdxDigitReader implements DigitReader {
     }
 
     private static BadInputException truncated(String file, long endOfData, long recordOffset) {
-      return new BadInputException("Cannot read " + file + ": byte offset " + endOfData
-          + (isGzip(file) ? " (uncompressed)" : "") + ": the data ends there, expected the record at byte offset " + recordOffset
-          + " to be complete: the file is truncated or its count is larger than the data");
+      return new BadInputException(
+          "Cannot read "
+              + file
+              + ": byte offset "
+              + endOfData
+              + (isGzip(file) ? " (uncompressed)" : "")
+              + ": the data ends there, expected the record at byte offset "
+              + recordOffset
+              + " to be complete: the file is truncated or its count is larger than the data");
     }
 
     private void close() {

@@ -36,11 +36,13 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Reads Parquet with a {@code pixels} column (array&lt;int&gt; of 784 values or binary of 784 bytes) and optional
- * {@code label} (int, nullable) and {@code id} (long or int) columns; a file or a directory of files.
+ * Reads Parquet with a {@code pixels} column (array&lt;int&gt; of 784 values or binary of 784
+ * bytes) and optional {@code label} (int, nullable) and {@code id} (long or int) columns; a file or
+ * a directory of files.
  *
- * <p>Without an {@code id} column, ids are 1, 2, ... in input order: the files in name order, rows in file order.
- * Rows are numbered the same way for messages ({@code row N}), which also name the file the row came from.
+ * <p>Without an {@code id} column, ids are 1, 2, ... in input order: the files in name order, rows
+ * in file order. Rows are numbered the same way for messages ({@code row N}), which also name the
+ * file the row came from.
  */
 public class ParquetDigitReader implements DigitReader {
   private static final Logger LOG = LoggerFactory.getLogger(ParquetDigitReader.class);
@@ -49,8 +51,8 @@ public class ParquetDigitReader implements DigitReader {
   static final String LABEL = "label";
   static final String ID = "id";
   private static final String FILE = "__file";
-  private static final String EXPECTED_PIXELS = "array<int> of " + Digits.PIXELS + " values 0-255 or binary of "
-      + Digits.PIXELS + " bytes";
+  private static final String EXPECTED_PIXELS =
+      "array<int> of " + Digits.PIXELS + " values 0-255 or binary of " + Digits.PIXELS + " bytes";
 
   @Override
   public boolean hasLabels(SparkSession spark, DigitInput input) {
@@ -65,29 +67,59 @@ public class ParquetDigitReader implements DigitReader {
 
     StructField pixels = field(schema, PIXELS);
     if (pixels == null) {
-      throw new BadInputException("Cannot read " + path + ": no column '" + PIXELS + "' (columns: "
-          + Arrays.stream(schema.fieldNames()).collect(Collectors.joining(", ")) + "), expected " + PIXELS + " as "
-          + EXPECTED_PIXELS);
+      throw new BadInputException(
+          "Cannot read "
+              + path
+              + ": no column '"
+              + PIXELS
+              + "' (columns: "
+              + Arrays.stream(schema.fieldNames()).collect(Collectors.joining(", "))
+              + "), expected "
+              + PIXELS
+              + " as "
+              + EXPECTED_PIXELS);
     }
     boolean binary = pixels.dataType() instanceof BinaryType;
-    if (!binary && !(pixels.dataType() instanceof ArrayType
-        && isIntegral(((ArrayType) pixels.dataType()).elementType()))) {
-      throw new BadInputException("Cannot read " + path + ": column " + pixels.name() + ": type "
-          + pixels.dataType().simpleString() + ", expected " + EXPECTED_PIXELS);
+    if (!binary
+        && !(pixels.dataType() instanceof ArrayType
+            && isIntegral(((ArrayType) pixels.dataType()).elementType()))) {
+      throw new BadInputException(
+          "Cannot read "
+              + path
+              + ": column "
+              + pixels.name()
+              + ": type "
+              + pixels.dataType().simpleString()
+              + ", expected "
+              + EXPECTED_PIXELS);
     }
     StructField label = field(schema, LABEL);
     if (label != null && !isIntegral(label.dataType())) {
-      throw new BadInputException("Cannot read " + path + ": column " + label.name() + ": type "
-          + label.dataType().simpleString() + ", expected int (0-9, nullable)");
+      throw new BadInputException(
+          "Cannot read "
+              + path
+              + ": column "
+              + label.name()
+              + ": type "
+              + label.dataType().simpleString()
+              + ", expected int (0-9, nullable)");
     }
     StructField id = field(schema, ID);
     if (id != null && !isIntegral(id.dataType())) {
-      throw new BadInputException("Cannot read " + path + ": column " + id.name() + ": type "
-          + id.dataType().simpleString() + ", expected long or int");
+      throw new BadInputException(
+          "Cannot read "
+              + path
+              + ": column "
+              + id.name()
+              + ": type "
+              + id.dataType().simpleString()
+              + ", expected long or int");
     }
 
-    // Spark packs the files of a scan into partitions largest first, which loses the name order that ids and
-    // row numbers follow; one scan per file, in name order, keeps it (union keeps the order of its parts).
+    // Spark packs the files of a scan into partitions largest first, which loses the name order
+    // that ids and
+    // row numbers follow; one scan per file, in name order, keeps it (union keeps the order of its
+    // parts).
     String[] files = all.inputFiles().clone();
     Arrays.sort(files);
     Dataset<Row> ordered;
@@ -112,30 +144,43 @@ public class ParquetDigitReader implements DigitReader {
       wanted = input.partitions();
       spread = wanted > current;
     } else {
-      // By default every core gets rows. A small file is one scan partition, and Spark's byte-range splits of a
-      // file with one row group leave all but one partition empty: either way it would be scored on one core.
+      // By default every core gets rows. A small file is one scan partition, and Spark's byte-range
+      // splits of a
+      // file with one row group leave all but one partition empty: either way it would be scored on
+      // one core.
       wanted = spark.sparkContext().defaultParallelism();
       spread = nonEmptyPartitions(ordered, current) < wanted;
     }
     if (spread) {
       // A shuffle; sorting by row index keeps the input order.
-      records = indexed
-          .mapToPair(t -> new Tuple2<>(t._2(), toRecord(t._1(), t._2(), binary, hasLabel, hasId, policy)))
-          .sortByKey(true, wanted)
-          .values();
+      records =
+          indexed
+              .mapToPair(
+                  t ->
+                      new Tuple2<>(
+                          t._2(), toRecord(t._1(), t._2(), binary, hasLabel, hasId, policy)))
+              .sortByKey(true, wanted)
+              .values();
     } else {
       records = indexed.map(t -> toRecord(t._1(), t._2(), binary, hasLabel, hasId, policy));
       if (wanted < current && input.partitions() > 0) records = records.coalesce(wanted);
     }
-    LOG.info("Reading {} ({} file(s), pixels {}, label: {}, id: {}) in {} partitions", path, files.length,
-        pixels.dataType().simpleString(), hasLabel, hasId, records.getNumPartitions());
+    LOG.info(
+        "Reading {} ({} file(s), pixels {}, label: {}, id: {}) in {} partitions",
+        path,
+        files.length,
+        pixels.dataType().simpleString(),
+        hasLabel,
+        hasId,
+        records.getNumPartitions());
     return records;
   }
 
   /** Scan partitions holding at least one row: a job that reads at most the first batch of each. */
   private static int nonEmptyPartitions(Dataset<Row> scan, int partitions) {
     if (partitions <= 1) return partitions;
-    return scan.javaRDD().mapPartitions((Iterator<Row> it) -> List.of(it.hasNext() ? 1 : 0).iterator())
+    return scan.javaRDD()
+        .mapPartitions((Iterator<Row> it) -> List.of(it.hasNext() ? 1 : 0).iterator())
         .reduce(Integer::sum);
   }
 
@@ -148,8 +193,14 @@ public class ParquetDigitReader implements DigitReader {
       if (!exists(spark, path)) {
         throw new BadInputException("Cannot read " + path + ": the file does not exist", e);
       }
-      throw new BadInputException("Cannot read " + path + ": " + ((AnalysisException) e).getSimpleMessage()
-          + ", expected Parquet with a column " + PIXELS, e);
+      throw new BadInputException(
+          "Cannot read "
+              + path
+              + ": "
+              + ((AnalysisException) e).getSimpleMessage()
+              + ", expected Parquet with a column "
+              + PIXELS,
+          e);
     }
   }
 
@@ -162,14 +213,22 @@ public class ParquetDigitReader implements DigitReader {
     }
   }
 
-  /** The columns in a fixed order: pixels, label, id, file; absent optional columns as typed nulls. */
-  private static Dataset<Row> project(Dataset<Row> df, StructField pixels, StructField label, StructField id) {
+  /**
+   * The columns in a fixed order: pixels, label, id, file; absent optional columns as typed nulls.
+   */
+  private static Dataset<Row> project(
+      Dataset<Row> df, StructField pixels, StructField label, StructField id) {
     Column labelCol = label == null ? lit(null).cast(DataTypes.IntegerType) : col(label.name());
     Column idCol = id == null ? lit(null).cast(DataTypes.LongType) : col(id.name());
     return df.select(col(pixels.name()), labelCol, idCol, input_file_name().as(FILE));
   }
 
-  static DigitRecord toRecord(Row row, long index, boolean binary, boolean hasLabel, boolean hasId,
+  static DigitRecord toRecord(
+      Row row,
+      long index,
+      boolean binary,
+      boolean hasLabel,
+      boolean hasId,
       BadRecordPolicy policy) {
     String file = row.getString(3);
     long rowNumber = index + 1;
@@ -178,8 +237,14 @@ public class ParquetDigitReader implements DigitReader {
     try {
       if (hasId) {
         if (row.isNullAt(2)) {
-          throw new BadInputException("Cannot read " + file + ": " + position + ", column " + ID
-              + ": value null, expected a long");
+          throw new BadInputException(
+              "Cannot read "
+                  + file
+                  + ": "
+                  + position
+                  + ", column "
+                  + ID
+                  + ": value null, expected a long");
         }
         id = ((Number) row.get(2)).longValue();
       }
@@ -188,8 +253,16 @@ public class ParquetDigitReader implements DigitReader {
       if (hasLabel && !row.isNullAt(1)) {
         long value = ((Number) row.get(1)).longValue();
         if (value < 0 || value > 9) {
-          throw new BadInputException("Cannot read " + file + ": " + position + ", column " + LABEL + ": value "
-              + value + ", expected 0-9");
+          throw new BadInputException(
+              "Cannot read "
+                  + file
+                  + ": "
+                  + position
+                  + ", column "
+                  + LABEL
+                  + ": value "
+                  + value
+                  + ", expected 0-9");
         }
         label = (int) value;
       }
@@ -204,8 +277,17 @@ public class ParquetDigitReader implements DigitReader {
     if (row.isNullAt(0)) throw nullPixels(file, position);
     byte[] pixels = (byte[]) row.get(0);
     if (pixels.length != Digits.PIXELS) {
-      throw new BadInputException("Cannot read " + file + ": " + position + ", column " + PIXELS + ": "
-          + pixels.length + " bytes, expected " + Digits.PIXELS);
+      throw new BadInputException(
+          "Cannot read "
+              + file
+              + ": "
+              + position
+              + ", column "
+              + PIXELS
+              + ": "
+              + pixels.length
+              + " bytes, expected "
+              + Digits.PIXELS);
     }
     // Copied so that a record never shares a buffer with the Parquet reader.
     return pixels.clone();
@@ -215,16 +297,35 @@ public class ParquetDigitReader implements DigitReader {
     if (row.isNullAt(0)) throw nullPixels(file, position);
     List<Object> values = row.getList(0);
     if (values.size() != Digits.PIXELS) {
-      throw new BadInputException("Cannot read " + file + ": " + position + ", column " + PIXELS + ": "
-          + values.size() + " values, expected " + Digits.PIXELS);
+      throw new BadInputException(
+          "Cannot read "
+              + file
+              + ": "
+              + position
+              + ", column "
+              + PIXELS
+              + ": "
+              + values.size()
+              + " values, expected "
+              + Digits.PIXELS);
     }
     byte[] pixels = new byte[Digits.PIXELS];
     for (int i = 0; i < Digits.PIXELS; i++) {
       Object v = values.get(i);
       long value = v == null ? -1 : ((Number) v).longValue();
       if (v == null || value < 0 || value > 255) {
-        throw new BadInputException("Cannot read " + file + ": " + position + ", column " + PIXELS + "[" + i
-            + "]: value " + v + ", expected 0-255");
+        throw new BadInputException(
+            "Cannot read "
+                + file
+                + ": "
+                + position
+                + ", column "
+                + PIXELS
+                + "["
+                + i
+                + "]: value "
+                + v
+                + ", expected 0-255");
       }
       pixels[i] = (byte) value;
     }
@@ -232,8 +333,15 @@ public class ParquetDigitReader implements DigitReader {
   }
 
   private static BadInputException nullPixels(String file, String position) {
-    return new BadInputException("Cannot read " + file + ": " + position + ", column " + PIXELS
-        + ": value null, expected " + EXPECTED_PIXELS);
+    return new BadInputException(
+        "Cannot read "
+            + file
+            + ": "
+            + position
+            + ", column "
+            + PIXELS
+            + ": value null, expected "
+            + EXPECTED_PIXELS);
   }
 
   /** The field called {@code name}, matched without case as Spark SQL does by default, or null. */
@@ -245,7 +353,9 @@ public class ParquetDigitReader implements DigitReader {
   }
 
   private static boolean isIntegral(DataType type) {
-    return type instanceof IntegerType || type instanceof LongType || type instanceof ShortType
+    return type instanceof IntegerType
+        || type instanceof LongType
+        || type instanceof ShortType
         || type instanceof ByteType;
   }
 }

@@ -14,9 +14,9 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 /**
- * Draws 28x28 digits in a grid with java.awt (no chart library: these are pictures, not plots), each enlarged
- * with nearest-neighbour so every pixel stays a visible square, with ink dark on white as on paper (the data
- * has light ink on dark; only the display is inverted).
+ * Draws 28x28 digits in a grid with java.awt (no chart library: these are pictures, not plots),
+ * each enlarged with nearest-neighbour so every pixel stays a visible square, with ink dark on
+ * white as on paper (the data has light ink on dark; only the display is inverted).
  */
 public final class DigitGrid {
   private static final int PAD = 8;
@@ -38,25 +38,30 @@ public final class DigitGrid {
   public record Tile(byte[] pixels, String caption, boolean alert) {
     public Tile {
       if (pixels == null || pixels.length != Digits.PIXELS) {
-        throw new IllegalArgumentException("Cannot draw a digit of " + (pixels == null ? 0 : pixels.length)
-            + " pixels: expected " + Digits.PIXELS);
+        throw new IllegalArgumentException(
+            "Cannot draw a digit of "
+                + (pixels == null ? 0 : pixels.length)
+                + " pixels: expected "
+                + Digits.PIXELS);
       }
     }
   }
 
   /**
-   * A PNG of {@code rows} of tiles; {@code columnHeaders} (over the columns) and {@code rowHeaders} (left of
-   * the rows) may be empty.
+   * A PNG of {@code rows} of tiles; {@code columnHeaders} (over the columns) and {@code rowHeaders}
+   * (left of the rows) may be empty.
    *
    * @param scale screen pixels per digit pixel
    */
-  public static byte[] png(List<List<Tile>> rows, List<String> columnHeaders, List<String> rowHeaders, int scale) {
+  public static byte[] png(
+      List<List<Tile>> rows, List<String> columnHeaders, List<String> rowHeaders, int scale) {
     int columns = rows.stream().mapToInt(List::size).max().orElse(0);
     columns = Math.max(columns, columnHeaders.size());
     int captionLines = 0;
     for (List<Tile> row : rows) {
       for (Tile t : row) {
-        if (t.caption() != null && !t.caption().isEmpty()) captionLines = Math.max(captionLines, t.caption().split("\n").length);
+        if (t.caption() != null && !t.caption().isEmpty())
+          captionLines = Math.max(captionLines, t.caption().split("\n").length);
       }
     }
     int side = Digits.SIDE * scale;
@@ -64,7 +69,8 @@ public final class DigitGrid {
     int cellH = side + captionLines * CAPTION_LINE + PAD;
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
     Graphics2D pg = probe.createGraphics();
-    pg.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    pg.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     FontMetrics headerMetrics = pg.getFontMetrics(HEADER_FONT);
     FontMetrics captionMetrics = pg.getFontMetrics(FONT);
     int left = PAD;
@@ -73,7 +79,8 @@ public final class DigitGrid {
       for (Tile t : row) {
         // captions wider than the digit widen every cell rather than overlap the neighbour
         if (t.caption() != null) {
-          for (String line : t.caption().split("\n")) cellW = Math.max(cellW, captionMetrics.stringWidth(line) + 2 * PAD);
+          for (String line : t.caption().split("\n"))
+            cellW = Math.max(cellW, captionMetrics.stringWidth(line) + 2 * PAD);
         }
       }
     }
@@ -82,10 +89,13 @@ public final class DigitGrid {
     int width = left + columns * cellW + PAD;
     int height = top + rows.size() * cellH + PAD;
 
-    BufferedImage image = new BufferedImage(Math.max(width, 1), Math.max(height, 1), BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(Math.max(width, 1), Math.max(height, 1), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, image.getWidth(), image.getHeight());
 

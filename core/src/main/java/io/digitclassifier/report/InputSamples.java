@@ -9,9 +9,9 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 
 /**
- * A picture of what the network was given: each input image as it was (shrunk to fit) beside the 28x28 digit the
- * preprocessing made of it (enlarged, ink dark as on paper), with a caption, so that a person sees why a photo
- * was misread or rejected.
+ * A picture of what the network was given: each input image as it was (shrunk to fit) beside the
+ * 28x28 digit the preprocessing made of it (enlarged, ink dark as on paper), with a caption, so
+ * that a person sees why a photo was misread or rejected.
  */
 public final class InputSamples {
   static final int BOX = 112;
@@ -43,9 +43,12 @@ public final class InputSamples {
     int cellH = BOX + CAPTION + PAD;
     int rows = (samples.size() + COLUMNS - 1) / COLUMNS;
     int columns = Math.min(COLUMNS, Math.max(1, samples.size()));
-    BufferedImage sheet = new BufferedImage(columns * cellW, Math.max(1, rows) * cellH + PAD, BufferedImage.TYPE_INT_RGB);
+    BufferedImage sheet =
+        new BufferedImage(
+            columns * cellW, Math.max(1, rows) * cellH + PAD, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = sheet.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, sheet.getWidth(), sheet.getHeight());
     g.setFont(FONT);
@@ -62,12 +65,19 @@ public final class InputSamples {
         double scale = Math.min((double) BOX / o.getWidth(), (double) BOX / o.getHeight());
         int w = Math.max(1, (int) Math.round(o.getWidth() * scale));
         int h = Math.max(1, (int) Math.round(o.getHeight() * scale));
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.setRenderingHint(
+            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(o, x + (BOX - w) / 2, y + (BOX - h) / 2, w, h, null);
       }
       if (s.seen() != null) {
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
-        g.drawImage(DigitGrid.paper(s.seen()), x + BOX + PAD, y, Digits.SIDE * SEEN_SCALE, Digits.SIDE * SEEN_SCALE,
+        g.setRenderingHint(
+            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        g.drawImage(
+            DigitGrid.paper(s.seen()),
+            x + BOX + PAD,
+            y,
+            Digits.SIDE * SEEN_SCALE,
+            Digits.SIDE * SEEN_SCALE,
             null);
       }
       g.setColor(s.alert() ? Plots.RED : Color.DARK_GRAY);

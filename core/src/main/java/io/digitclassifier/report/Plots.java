@@ -22,9 +22,9 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The reports' charts, drawn with XChart into PNG bytes: values per epoch, bars per class, a confusion matrix
- * as a heat map. One look for all of them (white background, legend inside, the same colours for the same
- * meaning: training blue, held-out orange).
+ * The reports' charts, drawn with XChart into PNG bytes: values per epoch, bars per class, a
+ * confusion matrix as a heat map. One look for all of them (white background, legend inside, the
+ * same colours for the same meaning: training blue, held-out orange).
  */
 public final class Plots {
   public static final int WIDTH = 560;
@@ -43,12 +43,19 @@ public final class Plots {
   private Plots() {}
 
   /**
-   * One line per series over epochs 1..n; NaN values (epochs restored from a checkpoint without metrics) are
-   * left out rather than drawn as zero.
+   * One line per series over epochs 1..n; NaN values (epochs restored from a checkpoint without
+   * metrics) are left out rather than drawn as zero.
    */
-  public static XYChart perEpoch(String title, String yTitle, int[] epochs, Map<String, double[]> series) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("epoch")
-        .yAxisTitle(yTitle).build();
+  public static XYChart perEpoch(
+      String title, String yTitle, int[] epochs, Map<String, double[]> series) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle("epoch")
+            .yAxisTitle(yTitle)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setXAxisDecimalPattern("0");
     // with few epochs XChart puts ticks at the data's own values: keep their labels short
@@ -83,10 +90,21 @@ public final class Plots {
   }
 
   /** Grouped (or stacked) bars: one group per category, one bar per series. */
-  public static CategoryChart bars(String title, String xTitle, String yTitle, List<String> categories,
-      Map<String, ? extends Number[]> series, boolean stacked) {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-        .yAxisTitle(yTitle).build();
+  public static CategoryChart bars(
+      String title,
+      String xTitle,
+      String yTitle,
+      List<String> categories,
+      Map<String, ? extends Number[]> series,
+      boolean stacked) {
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setStacked(stacked);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -104,15 +122,22 @@ public final class Plots {
   }
 
   /**
-   * The confusion matrix {@code cm[actual][predicted]} as a 10x10 heat map, actual 0 at the top as in every
-   * textbook, each non-empty cell showing its count. The colour follows log(1 + count): on a linear scale the
-   * diagonal's thousands would wash out the handful of mistakes that the chart is for. XChart maps values to
-   * colours linearly through its range colours, so the log scale is built into a long list of those.
+   * The confusion matrix {@code cm[actual][predicted]} as a 10x10 heat map, actual 0 at the top as
+   * in every textbook, each non-empty cell showing its count. The colour follows log(1 + count): on
+   * a linear scale the diagonal's thousands would wash out the handful of mistakes that the chart
+   * is for. XChart maps values to colours linearly through its range colours, so the log scale is
+   * built into a long list of those.
    */
   public static HeatMapChart confusionMatrix(String title, long[][] cm) {
     int k = cm.length;
-    HeatMapChart chart = new HeatMapChartBuilder().width(560).height(540).title(title).xAxisTitle("predicted")
-        .yAxisTitle("actual").build();
+    HeatMapChart chart =
+        new HeatMapChartBuilder()
+            .width(560)
+            .height(540)
+            .title(title)
+            .xAxisTitle("predicted")
+            .yAxisTitle("actual")
+            .build();
     style(chart.getStyler());
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setShowValue(true);
@@ -145,8 +170,8 @@ public final class Plots {
   }
 
   /**
-   * {@code stops} colours evenly spaced over counts 0..max whose shade follows log(1 + count) / log(1 + max),
-   * from a pale blue (one image) to a deep blue (the largest cell).
+   * {@code stops} colours evenly spaced over counts 0..max whose shade follows log(1 + count) /
+   * log(1 + max), from a pale blue (one image) to a deep blue (the largest cell).
    */
   static Color[] logRamp(long max, int stops) {
     Color low = new Color(0xde, 0xeb, 0xf7);
@@ -155,8 +180,11 @@ public final class Plots {
     for (int i = 0; i < stops; i++) {
       double count = (double) max * i / (stops - 1);
       double t = count < 1 ? count : Math.log1p(count) / Math.log1p(max);
-      out[i] = new Color(mix(low.getRed(), high.getRed(), t), mix(low.getGreen(), high.getGreen(), t),
-          mix(low.getBlue(), high.getBlue(), t));
+      out[i] =
+          new Color(
+              mix(low.getRed(), high.getRed(), t),
+              mix(low.getGreen(), high.getGreen(), t),
+              mix(low.getBlue(), high.getBlue(), t));
     }
     return out;
   }
@@ -191,7 +219,8 @@ public final class Plots {
     try {
       return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot draw chart '" + chart.getTitle() + "': " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot draw chart '" + chart.getTitle() + "': " + e.getMessage(), e);
     }
   }
 

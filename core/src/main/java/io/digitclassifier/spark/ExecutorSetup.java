@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every JVM that runs the project's Spark tasks does once, before its first network: pick ND4J's native
- * build from the CPU (when nothing has yet), switch DL4J's oneDNN helpers on and log the memory and thread settings in effect, so that an executor's log says what it
- * ran with (heap, ND4J's off-heap limits, OpenMP and ND4J threads, cores).
+ * What every JVM that runs the project's Spark tasks does once, before its first network: pick
+ * ND4J's native build from the CPU (when nothing has yet), switch DL4J's oneDNN helpers on and log
+ * the memory and thread settings in effect, so that an executor's log says what it ran with (heap,
+ * ND4J's off-heap limits, OpenMP and ND4J threads, cores).
  */
 public final class ExecutorSetup {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorSetup.class);
@@ -25,13 +26,18 @@ public final class ExecutorSetup {
     NativeBuild.select();
     Dl4jHelpers.enable();
     if (DONE.compareAndSet(false, true)) {
-      LOG.info("JVM settings: heap max {} MiB, ND4J off-heap max {} MiB (org.bytedeco.javacpp.maxbytes), "
+      LOG.info(
+          "JVM settings: heap max {} MiB, ND4J off-heap max {} MiB (org.bytedeco.javacpp.maxbytes), "
               + "physical max {} MiB (maxphysicalbytes), OMP_NUM_THREADS={}, ND4J threads {}, cores {}, "
               + "DL4J helpers {}, ND4J natives {} ({})",
-          Runtime.getRuntime().maxMemory() >> 20, Pointer.maxBytes() >> 20, Pointer.maxPhysicalBytes() >> 20,
-          System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), Nd4j.getEnvironment().maxThreads(),
+          Runtime.getRuntime().maxMemory() >> 20,
+          Pointer.maxBytes() >> 20,
+          Pointer.maxPhysicalBytes() >> 20,
+          System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+          Nd4j.getEnvironment().maxThreads(),
           Runtime.getRuntime().availableProcessors(),
-          "false".equals(System.getProperty(Dl4jHelpers.PROPERTY)) ? "on" : "off", LoadedNatives.build(),
+          "false".equals(System.getProperty(Dl4jHelpers.PROPERTY)) ? "on" : "off",
+          LoadedNatives.build(),
           LoadedNatives.hasOneDnn() ? "oneDNN" : "no oneDNN");
     }
   }

@@ -15,13 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Spark's plugin ({@code spark.plugins}) that makes each executor pick ND4J's native build from its own CPU when it
- * starts, before it deserialises any task (a broadcast INDArray or ND4J's Kryo registrator would load ND4J with
- * JavaCPP's blind default), then load it and report what it loaded to the driver. Executors on different kinds of
- * host each choose their own. {@link SparkSessions} adds it to every job's session.
+ * Spark's plugin ({@code spark.plugins}) that makes each executor pick ND4J's native build from its
+ * own CPU when it starts, before it deserialises any task (a broadcast INDArray or ND4J's Kryo
+ * registrator would load ND4J with JavaCPP's blind default), then load it and report what it loaded
+ * to the driver. Executors on different kinds of host each choose their own. {@link SparkSessions}
+ * adds it to every job's session.
  */
 public final class NativesPlugin implements SparkPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(NativesPlugin.class);
+
   /** Executor id -> its loaded build and why, as the executors reported it; in the driver's JVM. */
   private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
 
@@ -36,8 +38,8 @@ public final class NativesPlugin implements SparkPlugin {
   }
 
   /**
-   * For metrics.json and _summary.json: the driver's build ({@link LoadedNatives#describe()}) and each executor's
-   * as it reported it (executor id -> build and why).
+   * For metrics.json and _summary.json: the driver's build ({@link LoadedNatives#describe()}) and
+   * each executor's as it reported it (executor id -> build and why).
    */
   public record Natives(LoadedNatives.Choice driver, Map<String, String> executors) {}
 
@@ -52,8 +54,9 @@ public final class NativesPlugin implements SparkPlugin {
   }
 
   /**
-   * This host's name. Not {@code PluginContext.hostname()}: it reads the executor's RPC address, which a cluster
-   * executor does not have (its RpcEnv is client-only), and throws there; it only works in local mode.
+   * This host's name. Not {@code PluginContext.hostname()}: it reads the executor's RPC address,
+   * which a cluster executor does not have (its RpcEnv is client-only), and throws there; it only
+   * works in local mode.
    */
   private static String hostname() {
     try {
@@ -82,8 +85,14 @@ public final class NativesPlugin implements SparkPlugin {
         NativeBuild.Selection chosen = NativeBuild.select();
         ExecutorSetup.ensure();
         String loaded = LoadedNatives.build();
-        String line = loaded + (LoadedNatives.hasOneDnn() ? ", oneDNN" : ", no oneDNN") + " on " + hostname()
-            + " (" + chosen.reason() + ")";
+        String line =
+            loaded
+                + (LoadedNatives.hasOneDnn() ? ", oneDNN" : ", no oneDNN")
+                + " on "
+                + hostname()
+                + " ("
+                + chosen.reason()
+                + ")";
         LOG.info("Executor {}: ND4J natives loaded: {}", ctx.executorID(), line);
         try {
           ctx.send(new String[] {ctx.executorID(), line});

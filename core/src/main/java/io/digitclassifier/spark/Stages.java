@@ -5,13 +5,19 @@ import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Names each pipeline stage in Spark's UI (job group and description), so the UI reads like the pipeline. */
+/**
+ * Names each pipeline stage in Spark's UI (job group and description), so the UI reads like the
+ * pipeline.
+ */
 public final class Stages {
   private static final Logger LOG = LoggerFactory.getLogger(Stages.class);
 
   private Stages() {}
 
-  /** Runs {@code body} with Spark jobs grouped under {@code group} and described as {@code description}. */
+  /**
+   * Runs {@code body} with Spark jobs grouped under {@code group} and described as {@code
+   * description}.
+   */
   public static <T> T run(SparkContext sc, String group, String description, Supplier<T> body) {
     sc.setJobGroup(group, description, false);
     long start = System.nanoTime();
@@ -24,11 +30,12 @@ public final class Stages {
   }
 
   /**
-   * Cancels the jobs of {@code group} and waits until none of their tasks runs, for up to {@code timeoutMs}. When a
-   * job fails, Spark reports the failure while its other tasks may still be running (cancelled, but not
-   * interrupted), and such a task can write its part file after the job's output was cleaned up; so output is
-   * removed only once they have stopped. Other jobs of the same Spark context (a notebook's) are left alone.
-   * Returns whether the tasks stopped in time.
+   * Cancels the jobs of {@code group} and waits until none of their tasks runs, for up to {@code
+   * timeoutMs}. When a job fails, Spark reports the failure while its other tasks may still be
+   * running (cancelled, but not interrupted), and such a task can write its part file after the
+   * job's output was cleaned up; so output is removed only once they have stopped. Other jobs of
+   * the same Spark context (a notebook's) are left alone. Returns whether the tasks stopped in
+   * time.
    */
   public static boolean awaitTasksEnded(SparkContext sc, String group, long timeoutMs) {
     sc.cancelJobGroup(group);
@@ -47,7 +54,10 @@ public final class Stages {
       }
       if (running == 0) return true;
       if (System.nanoTime() > end) {
-        LOG.warn("{} tasks still running after {} ms; cleaning up the output regardless", running, timeoutMs);
+        LOG.warn(
+            "{} tasks still running after {} ms; cleaning up the output regardless",
+            running,
+            timeoutMs);
         return false;
       }
       try {
@@ -60,9 +70,13 @@ public final class Stages {
   }
 
   public static void run(SparkContext sc, String group, String description, Runnable body) {
-    run(sc, group, description, () -> {
-      body.run();
-      return null;
-    });
+    run(
+        sc,
+        group,
+        description,
+        () -> {
+          body.run();
+          return null;
+        });
   }
 }

@@ -13,13 +13,15 @@ public final class Versions {
 
   public static Map<String, String> all() {
     Properties p = new Properties();
-    try (InputStream in = Versions.class.getResourceAsStream("/io/digitclassifier/versions.properties")) {
+    try (InputStream in =
+        Versions.class.getResourceAsStream("/io/digitclassifier/versions.properties")) {
       if (in != null) p.load(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    for (String k : new String[] {"project", "spark", "dl4j"}) out.put(k, p.getProperty(k, "unknown"));
+    for (String k : new String[] {"project", "spark", "dl4j"})
+      out.put(k, p.getProperty(k, "unknown"));
     out.put("java", System.getProperty("java.version"));
     return out;
   }

@@ -27,14 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A folder of digit images read as records: labels from folder names, ids by path, bad files by the policy. */
+/**
+ * A folder of digit images read as records: labels from folder names, ids by path, bad files by the
+ * policy.
+ */
 class ImageFolderReaderTest extends SparkTestBase {
   private static final String EXPECTED = "expected a PNG, JPEG, BMP, GIF, TIFF or WebP image";
 
   @TempDir static Path dir;
   private static Path digits;
+
   /** The image files of {@link #digits} in path order, and the label each should get. */
   private static List<Path> files;
+
   private static final Integer[] LABELS = {0, 0, 7, null, null};
 
   @BeforeAll
@@ -42,13 +47,14 @@ class ImageFolderReaderTest extends SparkTestBase {
     digits = dir.resolve("digits");
     byte[] zero = TestDigits.drawnDigit(0);
     byte[] seven = TestDigits.drawnDigit(7);
-    files = List.of(
-        image(digits.resolve("0/a.png"), TestDigits.digitImage(zero, 100, true), "png"),
-        image(digits.resolve("0/b.JPG"), TestDigits.digitImage(zero, 80, false), "jpg"),
-        image(digits.resolve("7/c.bmp"), TestDigits.digitImage(seven, 60, true), "bmp"),
-        // The parent of a file decides: "more" is not a digit.
-        image(digits.resolve("7/more/e.gif"), TestDigits.digitImage(seven, 90, true), "gif"),
-        image(digits.resolve("loose.PNG"), TestDigits.digitImage(seven, 28, false), "png"));
+    files =
+        List.of(
+            image(digits.resolve("0/a.png"), TestDigits.digitImage(zero, 100, true), "png"),
+            image(digits.resolve("0/b.JPG"), TestDigits.digitImage(zero, 80, false), "jpg"),
+            image(digits.resolve("7/c.bmp"), TestDigits.digitImage(seven, 60, true), "bmp"),
+            // The parent of a file decides: "more" is not a digit.
+            image(digits.resolve("7/more/e.gif"), TestDigits.digitImage(seven, 90, true), "gif"),
+            image(digits.resolve("loose.PNG"), TestDigits.digitImage(seven, 28, false), "png"));
     TestDigits.writeText(digits.resolve("notes.txt"), "not a digit\n");
     TestDigits.writeText(digits.resolve("7/labels.csv"), "file,label\nc.bmp,7\n");
   }
@@ -72,7 +78,9 @@ class ImageFolderReaderTest extends SparkTestBase {
   }
 
   private static List<DigitRecord> read(Path folder, int partitions, BadRecordPolicy policy) {
-    return DataFormat.IMAGES.reader().read(spark, new DigitInput(folder.toString(), null, partitions), policy)
+    return DataFormat.IMAGES
+        .reader()
+        .read(spark, new DigitInput(folder.toString(), null, partitions), policy)
         .collect();
   }
 
@@ -86,8 +94,8 @@ class ImageFolderReaderTest extends SparkTestBase {
   @Test
   void readsEveryImageWithItsFolderLabelAndAnIdByPath() throws IOException {
     DigitInput input = DigitInput.of(digits.toString());
-    List<DigitRecord> read = DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL)
-        .collect();
+    List<DigitRecord> read =
+        DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL).collect();
 
     assertThat(read).hasSize(files.size());
     for (int i = 0; i < files.size(); i++) {
@@ -111,14 +119,20 @@ class ImageFolderReaderTest extends SparkTestBase {
 
     assertThat(read).containsExactlyElementsOf(expected);
     assertThat(read.stream().map(DigitRecord::getSource).collect(Collectors.toList()))
-        .containsExactlyElementsOf(expected.stream().map(DigitRecord::getSource).collect(Collectors.toList()));
+        .containsExactlyElementsOf(
+            expected.stream().map(DigitRecord::getSource).collect(Collectors.toList()));
   }
 
   @Test
   void aCorruptImageFailsNamingTheFile() {
     Path folder = dir.resolve("corrupt");
-    image(folder.resolve("3/good.png"), TestDigits.digitImage(TestDigits.drawnDigit(7), 50, true), "png");
-    Path bad = write(folder.resolve("3/bad.png"), "<html>not found</html>".getBytes(StandardCharsets.UTF_8));
+    image(
+        folder.resolve("3/good.png"),
+        TestDigits.digitImage(TestDigits.drawnDigit(7), 50, true),
+        "png");
+    Path bad =
+        write(
+            folder.resolve("3/bad.png"), "<html>not found</html>".getBytes(StandardCharsets.UTF_8));
 
     String message = failure(() -> read(folder, 2, BadRecordPolicy.FAIL));
 
@@ -128,7 +142,8 @@ class ImageFolderReaderTest extends SparkTestBase {
   @Test
   void badImagesAreQuarantinedWithTheirReason() {
     Path folder = dir.resolve("mixed");
-    byte[] png = TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 50, true), "png");
+    byte[] png =
+        TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 50, true), "png");
     Path truncated = write(folder.resolve("3/a-truncated.png"), Arrays.copyOf(png, png.length / 2));
     Path good = write(folder.resolve("3/b-good.png"), png);
     BufferedImage white = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
@@ -137,26 +152,35 @@ class ImageFolderReaderTest extends SparkTestBase {
     g.fillRect(0, 0, 40, 40);
     g.dispose();
     Path blank = image(folder.resolve("5/blank.jpg"), white, "jpg");
-    Path alsoGood = image(folder.resolve("5/good.bmp"), TestDigits.digitImage(TestDigits.drawnDigit(0), 50, true),
-        "bmp");
+    Path alsoGood =
+        image(
+            folder.resolve("5/good.bmp"),
+            TestDigits.digitImage(TestDigits.drawnDigit(0), 50, true),
+            "bmp");
 
     List<DigitRecord> read = read(folder, 2, BadRecordPolicy.QUARANTINE);
 
-    List<DigitRecord> rejected = read.stream().filter(DigitRecord::isRejected).collect(Collectors.toList());
-    List<DigitRecord> scored = read.stream().filter(r -> !r.isRejected()).collect(Collectors.toList());
+    List<DigitRecord> rejected =
+        read.stream().filter(DigitRecord::isRejected).collect(Collectors.toList());
+    List<DigitRecord> scored =
+        read.stream().filter(r -> !r.isRejected()).collect(Collectors.toList());
     assertThat(read).hasSize(rejected.size() + scored.size()).hasSize(4);
-    assertThat(scored).extracting(DigitRecord::getId, DigitRecord::getSource, DigitRecord::getLabel)
-        .containsExactly(tuple(2L, sparkPath(good), 3),
-            tuple(4L, sparkPath(alsoGood), 5));
-    assertThat(rejected).extracting(DigitRecord::getId, DigitRecord::getSource, DigitRecord::getPosition)
-        .containsExactly(tuple(1L, sparkPath(truncated), "file"),
-            tuple(3L, sparkPath(blank), "file"));
+    assertThat(scored)
+        .extracting(DigitRecord::getId, DigitRecord::getSource, DigitRecord::getLabel)
+        .containsExactly(tuple(2L, sparkPath(good), 3), tuple(4L, sparkPath(alsoGood), 5));
+    assertThat(rejected)
+        .extracting(DigitRecord::getId, DigitRecord::getSource, DigitRecord::getPosition)
+        .containsExactly(
+            tuple(1L, sparkPath(truncated), "file"), tuple(3L, sparkPath(blank), "file"));
     assertThat(rejected.get(0).getError())
         .startsWith("Cannot read " + sparkPath(truncated) + ": truncated or corrupt PNG (")
         .endsWith(EXPECTED);
     assertThat(rejected.get(1).getError())
-        .isEqualTo("Cannot read " + sparkPath(blank) + ": no ink found (blank image), expected an image of one "
-            + "handwritten digit");
+        .isEqualTo(
+            "Cannot read "
+                + sparkPath(blank)
+                + ": no ink found (blank image), expected an image of one "
+                + "handwritten digit");
     assertThat(rejected).allSatisfy(r -> assertThat(r.getPixels()).isNull());
   }
 
@@ -164,11 +188,15 @@ class ImageFolderReaderTest extends SparkTestBase {
   void aFolderWithoutImagesFailsNamingIt() throws IOException {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     Path textOnly = dir.resolve("text-only");
-    TestDigits.writeText(Files.createDirectories(textOnly.resolve("7")).resolve("readme.txt"), "hello\n");
+    TestDigits.writeText(
+        Files.createDirectories(textOnly.resolve("7")).resolve("readme.txt"), "hello\n");
 
     for (Path folder : List.of(empty, textOnly)) {
-      assertThat(failure(() -> read(folder, 0, BadRecordPolicy.QUARANTINE))).isEqualTo("Cannot read " + folder
-          + ": no image files (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp) in the folder or its sub-folders");
+      assertThat(failure(() -> read(folder, 0, BadRecordPolicy.QUARANTINE)))
+          .isEqualTo(
+              "Cannot read "
+                  + folder
+                  + ": no image files (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp) in the folder or its sub-folders");
     }
   }
 
@@ -188,7 +216,8 @@ class ImageFolderReaderTest extends SparkTestBase {
     TestDigits.writeText(textOnly.resolve("readme.txt"), "hello\n");
     assertThatThrownBy(() -> DataFormat.detect(textOnly.toString()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("a folder of images (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp)")
+        .hasMessageContaining(
+            "a folder of images (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp)")
         .hasMessageEndingWith("--data-format idx|csv|parquet|images");
   }
 }

@@ -3,8 +3,8 @@ package io.digitclassifier.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
-import io.digitclassifier.TestDigits.IdxFiles;
 import io.digitclassifier.TestDigits;
+import io.digitclassifier.TestDigits.IdxFiles;
 import io.digitclassifier.TestParquet;
 import io.digitclassifier.data.DigitRecord;
 import java.io.IOException;
@@ -47,27 +47,43 @@ class ReadersRoundTripTest extends SparkTestBase {
   }
 
   static Stream<Arguments> labelledInputs() {
-    return Stream.of(0, 1, 3).flatMap(partitions -> Stream.of(
-        Arguments.of("idx", new DigitInput(idx.images().toString(), idx.labels().toString(), partitions)),
-        Arguments.of("idx.gz", new DigitInput(idxGz.images().toString(), idxGz.labels().toString(), partitions)),
-        Arguments.of("csv", new DigitInput(csv.toString(), null, partitions)),
-        Arguments.of("csv.gz", new DigitInput(csvGz.toString(), null, partitions)),
-        Arguments.of("parquet array<int>", new DigitInput(parquetArray.toString(), null, partitions)),
-        Arguments.of("parquet binary", new DigitInput(parquetBinary.toString(), null, partitions))));
+    return Stream.of(0, 1, 3)
+        .flatMap(
+            partitions ->
+                Stream.of(
+                    Arguments.of(
+                        "idx",
+                        new DigitInput(
+                            idx.images().toString(), idx.labels().toString(), partitions)),
+                    Arguments.of(
+                        "idx.gz",
+                        new DigitInput(
+                            idxGz.images().toString(), idxGz.labels().toString(), partitions)),
+                    Arguments.of("csv", new DigitInput(csv.toString(), null, partitions)),
+                    Arguments.of("csv.gz", new DigitInput(csvGz.toString(), null, partitions)),
+                    Arguments.of(
+                        "parquet array<int>",
+                        new DigitInput(parquetArray.toString(), null, partitions)),
+                    Arguments.of(
+                        "parquet binary",
+                        new DigitInput(parquetBinary.toString(), null, partitions))));
   }
 
   @ParameterizedTest(name = "{0}, {1}")
   @MethodSource("labelledInputs")
   void everyReaderReturnsTheSameDigits(String name, DigitInput input) {
-    JavaRDD<DigitRecord> rdd = DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL);
+    JavaRDD<DigitRecord> rdd =
+        DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL);
     List<DigitRecord> read = rdd.collect();
 
     assertThat(read).containsExactlyElementsOf(DIGITS);
-    assertThat(read).allSatisfy(r -> {
-      assertThat(r.isRejected()).isFalse();
-      assertThat(r.getSource()).contains(Path.of(input.path()).getFileName().toString());
-      assertThat(r.getPosition()).matches("(line|row|byte offset) \\d+");
-    });
+    assertThat(read)
+        .allSatisfy(
+            r -> {
+              assertThat(r.isRejected()).isFalse();
+              assertThat(r.getSource()).contains(Path.of(input.path()).getFileName().toString());
+              assertThat(r.getPosition()).matches("(line|row|byte offset) \\d+");
+            });
   }
 
   static Stream<Arguments> inputsWithDefaultPartitions() {
@@ -77,26 +93,32 @@ class ReadersRoundTripTest extends SparkTestBase {
   @ParameterizedTest(name = "{0}")
   @MethodSource("inputsWithDefaultPartitions")
   void byDefaultEveryReaderGivesEveryCoreAPartition(String name, DigitInput input) {
-    // Each fixture is one small file: a single scan split, or a single gzip stream, for the CSV and Parquet readers.
-    JavaRDD<DigitRecord> rdd = DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL);
+    // Each fixture is one small file: a single scan split, or a single gzip stream, for the CSV and
+    // Parquet readers.
+    JavaRDD<DigitRecord> rdd =
+        DataFormat.detect(input.path()).reader().read(spark, input, BadRecordPolicy.FAIL);
 
-    assertThat(rdd.getNumPartitions()).isGreaterThanOrEqualTo(spark.sparkContext().defaultParallelism());
+    assertThat(rdd.getNumPartitions())
+        .isGreaterThanOrEqualTo(spark.sparkContext().defaultParallelism());
     assertThat(rdd.glom().collect()).allSatisfy(partition -> assertThat(partition).isNotEmpty());
     assertThat(rdd.collect()).containsExactlyElementsOf(DIGITS);
   }
 
   @Test
   void parquetSplitIntoMorePartitionsThanRowGroupsStillGivesEveryCoreRows() {
-    // Byte-range splits far smaller than the file: Spark makes many scan partitions, all but one of them empty,
+    // Byte-range splits far smaller than the file: Spark makes many scan partitions, all but one of
+    // them empty,
     // since the file's single row group belongs to one split.
     String before = spark.conf().get("spark.sql.files.maxPartitionBytes");
     spark.conf().set("spark.sql.files.maxPartitionBytes", "2048");
     spark.conf().set("spark.sql.files.openCostInBytes", "0");
     try {
-      JavaRDD<DigitRecord> rdd = new ParquetDigitReader()
-          .read(spark, DigitInput.of(parquetBinary.toString()), BadRecordPolicy.FAIL);
+      JavaRDD<DigitRecord> rdd =
+          new ParquetDigitReader()
+              .read(spark, DigitInput.of(parquetBinary.toString()), BadRecordPolicy.FAIL);
 
-      assertThat(rdd.glom().collect()).hasSize(spark.sparkContext().defaultParallelism())
+      assertThat(rdd.glom().collect())
+          .hasSize(spark.sparkContext().defaultParallelism())
           .allSatisfy(partition -> assertThat(partition).isNotEmpty());
       assertThat(rdd.collect()).containsExactlyElementsOf(DIGITS);
     } finally {
@@ -118,8 +140,10 @@ class ReadersRoundTripTest extends SparkTestBase {
 
   @Test
   void idxWithoutLabelsGivesNullLabels() {
-    List<DigitRecord> read = new IdxDigitReader()
-        .read(spark, DigitInput.of(idx.images().toString()), BadRecordPolicy.FAIL).collect();
+    List<DigitRecord> read =
+        new IdxDigitReader()
+            .read(spark, DigitInput.of(idx.images().toString()), BadRecordPolicy.FAIL)
+            .collect();
 
     assertThat(read).containsExactlyElementsOf(TestDigits.withoutLabels(DIGITS));
   }
@@ -127,8 +151,13 @@ class ReadersRoundTripTest extends SparkTestBase {
   @ParameterizedTest
   @ValueSource(ints = {1, 3})
   void csvWithoutLabelsGivesNullLabels(int partitions) {
-    List<DigitRecord> read = new KaggleCsvDigitReader()
-        .read(spark, new DigitInput(csvUnlabelled.toString(), null, partitions), BadRecordPolicy.FAIL).collect();
+    List<DigitRecord> read =
+        new KaggleCsvDigitReader()
+            .read(
+                spark,
+                new DigitInput(csvUnlabelled.toString(), null, partitions),
+                BadRecordPolicy.FAIL)
+            .collect();
 
     assertThat(read).containsExactlyElementsOf(TestDigits.withoutLabels(DIGITS));
     assertThat(read.get(0).getPosition()).isEqualTo("line 2");
@@ -141,10 +170,13 @@ class ReadersRoundTripTest extends SparkTestBase {
     int comma = row.indexOf(',', row.indexOf(',') + 1);
     // "label,p0,p1..." -> "label,p0.0,p1...": the same value written as a float.
     lines.set(1, row.substring(0, comma) + ".0" + row.substring(comma));
-    Path file = TestDigits.writeText(dir.resolve("windows.csv"), String.join("\r\n", lines) + "\r\n\r\n");
+    Path file =
+        TestDigits.writeText(dir.resolve("windows.csv"), String.join("\r\n", lines) + "\r\n\r\n");
 
-    List<DigitRecord> read = new KaggleCsvDigitReader()
-        .read(spark, new DigitInput(file.toString(), null, 3), BadRecordPolicy.FAIL).collect();
+    List<DigitRecord> read =
+        new KaggleCsvDigitReader()
+            .read(spark, new DigitInput(file.toString(), null, 3), BadRecordPolicy.FAIL)
+            .collect();
 
     assertThat(read).containsExactlyElementsOf(DIGITS);
   }
@@ -153,8 +185,10 @@ class ReadersRoundTripTest extends SparkTestBase {
   void parquetIdColumnIsKept() {
     Path file = TestParquet.writeArray(spark, dir.resolve("with-id.parquet"), DIGITS, true);
 
-    List<DigitRecord> read = new ParquetDigitReader()
-        .read(spark, DigitInput.of(file.toString()), BadRecordPolicy.FAIL).collect();
+    List<DigitRecord> read =
+        new ParquetDigitReader()
+            .read(spark, DigitInput.of(file.toString()), BadRecordPolicy.FAIL)
+            .collect();
 
     assertThat(read).containsExactlyElementsOf(DIGITS);
   }
@@ -165,16 +199,27 @@ class ReadersRoundTripTest extends SparkTestBase {
     Path out = Files.createDirectory(dir.resolve("parts"));
     int[][] chunks = {{0, 3}, {3, 15}, {15, 25}};
     for (int i = 0; i < chunks.length; i++) {
-      Path one = TestParquet.writeArray(spark, dir.resolve("chunk" + i + ".parquet"),
-          DIGITS.subList(chunks[i][0], chunks[i][1]), false);
+      Path one =
+          TestParquet.writeArray(
+              spark,
+              dir.resolve("chunk" + i + ".parquet"),
+              DIGITS.subList(chunks[i][0], chunks[i][1]),
+              false);
       try (Stream<Path> files = Files.list(one)) {
-        Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        Path part =
+            files
+                .filter(f -> f.getFileName().toString().endsWith(".parquet"))
+                .findFirst()
+                .orElseThrow();
         Files.copy(part, out.resolve("part-0000" + i + ".parquet"));
       }
     }
 
-    List<DigitRecord> read = DataFormat.detect(out.toString()).reader()
-        .read(spark, DigitInput.of(out.toString()), BadRecordPolicy.FAIL).collect();
+    List<DigitRecord> read =
+        DataFormat.detect(out.toString())
+            .reader()
+            .read(spark, DigitInput.of(out.toString()), BadRecordPolicy.FAIL)
+            .collect();
 
     assertThat(read).containsExactlyElementsOf(DIGITS);
     assertThat(read.get(3).getSource()).endsWith("part-00001.parquet");
@@ -205,10 +250,14 @@ class ReadersRoundTripTest extends SparkTestBase {
 
   @Test
   void labelsFileIsFoundBesideTheImagesFile() {
-    assertThat(IdxDigitReader.labelsFileFor(idx.images().toString())).isEqualTo(idx.labels().toString());
-    assertThat(IdxDigitReader.labelsFileFor(idxGz.images().toString())).isEqualTo(idxGz.labels().toString());
-    assertThat(IdxDigitReader.labelsFileFor("file:" + idx.images())).isEqualTo("file:" + idx.labels());
-    assertThat(IdxDigitReader.labelsFileFor(dir.resolve("other-images-idx3-ubyte").toString())).isNull();
+    assertThat(IdxDigitReader.labelsFileFor(idx.images().toString()))
+        .isEqualTo(idx.labels().toString());
+    assertThat(IdxDigitReader.labelsFileFor(idxGz.images().toString()))
+        .isEqualTo(idxGz.labels().toString());
+    assertThat(IdxDigitReader.labelsFileFor("file:" + idx.images()))
+        .isEqualTo("file:" + idx.labels());
+    assertThat(IdxDigitReader.labelsFileFor(dir.resolve("other-images-idx3-ubyte").toString()))
+        .isNull();
     assertThat(IdxDigitReader.labelsFileFor(csv.toString())).isNull();
   }
 }

@@ -12,9 +12,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
-/** What report tests share: a confusion matrix with two kinds of mistakes, and the images a page embeds. */
+/**
+ * What report tests share: a confusion matrix with two kinds of mistakes, and the images a page
+ * embeds.
+ */
 public final class ReportPages {
-  private static final Pattern DATA_URL = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
+  private static final Pattern DATA_URL =
+      Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
 
   private ReportPages() {}
 
@@ -31,7 +35,8 @@ public final class ReportPages {
     List<BufferedImage> images = new ArrayList<>();
     Matcher m = DATA_URL.matcher(html);
     while (m.find()) {
-      BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
+      BufferedImage img =
+          ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
       assertThat(img).isNotNull();
       images.add(img);
     }

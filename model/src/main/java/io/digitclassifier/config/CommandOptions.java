@@ -12,24 +12,34 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * A program's options, each declared once: a subclass's picocli {@code @Option} field is the option's name, type,
- * default and description, and holds the value the program reads (through an accessor named like the field). The
- * {@code conf/*.properties} keys are the option names ({@link ConfFileDefaults} refuses others), {@code --help} is
- * picocli's, and the docs' option tables (and the generated docs/options.md) are tested against these fields. Enum
- * options go through picocli's own conversion, in any case ({@code --model LeNet}).
+ * A program's options, each declared once: a subclass's picocli {@code @Option} field is the
+ * option's name, type, default and description, and holds the value the program reads (through an
+ * accessor named like the field). The {@code conf/*.properties} keys are the option names ({@link
+ * ConfFileDefaults} refuses others), {@code --help} is picocli's, and the docs' option tables (and
+ * the generated docs/options.md) are tested against these fields. Enum options go through picocli's
+ * own conversion, in any case ({@code --model LeNet}).
  *
- * <p>An instance is the resolved configuration of one run: serializable (it travels to executors), compared,
- * printed and written to JSON ({@code metrics.json}) field by field, under the fields' names.
+ * <p>An instance is the resolved configuration of one run: serializable (it travels to executors),
+ * compared, printed and written to JSON ({@code metrics.json}) field by field, under the fields'
+ * names.
  */
-@JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
+@JsonAutoDetect(
+    fieldVisibility = Visibility.ANY,
+    getterVisibility = Visibility.NONE,
     isGetterVisibility = Visibility.NONE)
 public abstract class CommandOptions implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Checks what picocli cannot (ranges, combinations); an {@link IllegalArgumentException} names the option. */
+  /**
+   * Checks what picocli cannot (ranges, combinations); an {@link IllegalArgumentException} names
+   * the option.
+   */
   public abstract void validate();
 
-  /** A picocli command line filling these options, with the project's conventions (enum values in any case). */
+  /**
+   * A picocli command line filling these options, with the project's conventions (enum values in
+   * any case).
+   */
   public final CommandLine commandLine() {
     CommandLine cmd = new CommandLine(this);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
@@ -37,11 +47,12 @@ public abstract class CommandOptions implements Serializable {
   }
 
   /**
-   * Fills these options as a program's {@code main} does: {@code args} over {@code conf/<job>.properties}
-   * ({@link ConfFileDefaults#forJob}) over the built-in defaults, then checks the conf file's keys and
-   * {@link #validate()}s. Returns true when {@code --help} or {@code --version} asked for text instead, which is then
-   * printed on {@code out}. Bad usage is a picocli {@link CommandLine.ParameterException} or an
-   * {@link IllegalArgumentException}, each with a message for the user.
+   * Fills these options as a program's {@code main} does: {@code args} over {@code
+   * conf/<job>.properties} ({@link ConfFileDefaults#forJob}) over the built-in defaults, then
+   * checks the conf file's keys and {@link #validate()}s. Returns true when {@code --help} or
+   * {@code --version} asked for text instead, which is then printed on {@code out}. Bad usage is a
+   * picocli {@link CommandLine.ParameterException} or an {@link IllegalArgumentException}, each
+   * with a message for the user.
    */
   public final boolean parseCommandLine(String job, String[] args, PrintStream out) {
     CommandLine cmd = commandLine();
@@ -63,9 +74,9 @@ public abstract class CommandOptions implements Serializable {
   }
 
   /**
-   * Fills {@code options} from {@code args} over the built-in defaults only (no conf file) and validates them:
-   * for tests, benchmarks and callers that build a configuration in code. Bad usage is an
-   * {@link IllegalArgumentException} with picocli's or {@link #validate()}'s message.
+   * Fills {@code options} from {@code args} over the built-in defaults only (no conf file) and
+   * validates them: for tests, benchmarks and callers that build a configuration in code. Bad usage
+   * is an {@link IllegalArgumentException} with picocli's or {@link #validate()}'s message.
    */
   public static <T extends CommandOptions> T parse(T options, String... args) {
     try {
@@ -104,7 +115,9 @@ public abstract class CommandOptions implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o != null && o.getClass() == getClass() && values().equals(((CommandOptions) o).values());
+    return o != null
+        && o.getClass() == getClass()
+        && values().equals(((CommandOptions) o).values());
   }
 
   @Override
@@ -119,7 +132,10 @@ public abstract class CommandOptions implements Serializable {
     List<Field> fields = optionFields();
     List<Object> values = values();
     for (int i = 0; i < fields.size(); i++) {
-      sb.append(i == 0 ? "" : ", ").append(fields.get(i).getName()).append('=').append(values.get(i));
+      sb.append(i == 0 ? "" : ", ")
+          .append(fields.get(i).getName())
+          .append('=')
+          .append(values.get(i));
     }
     return sb.append(']').toString();
   }

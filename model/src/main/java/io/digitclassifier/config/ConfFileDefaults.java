@@ -9,16 +9,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine;
 
 /**
- * Option defaults from {@code conf/<job>.properties}: the middle layer of "command line > conf file > built-in".
- * Keys are the long option names without dashes ({@code batch-size=64}). The conf directory is the system
- * property {@code digitclassifier.conf.dir}, else the environment variable {@code DIGITCLASSIFIER_CONF_DIR},
- * else {@code ./conf}; a missing file means built-in defaults only, and so does a key with an empty value
- * ({@code data-format=}: no default, as if the line were not there).
+ * Option defaults from {@code conf/<job>.properties}: the middle layer of "command line > conf file
+ * > built-in". Keys are the long option names without dashes ({@code batch-size=64}). The conf
+ * directory is the system property {@code digitclassifier.conf.dir}, else the environment variable
+ * {@code DIGITCLASSIFIER_CONF_DIR}, else {@code ./conf}; a missing file means built-in defaults
+ * only, and so does a key with an empty value ({@code data-format=}: no default, as if the line
+ * were not there).
  */
 public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider {
   private final Path file;
@@ -30,14 +31,18 @@ public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         properties.load(r);
       } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read configuration " + file + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "Cannot read configuration " + file + ": " + e.getMessage(), e);
       }
     }
   }
 
   /** The defaults for job {@code name} ({@code conf/<name>.properties}). */
   public static ConfFileDefaults forJob(String name) {
-    String dir = System.getProperty("digitclassifier.conf.dir", System.getenv().getOrDefault("DIGITCLASSIFIER_CONF_DIR", "conf"));
+    String dir =
+        System.getProperty(
+            "digitclassifier.conf.dir",
+            System.getenv().getOrDefault("DIGITCLASSIFIER_CONF_DIR", "conf"));
     return new ConfFileDefaults(Path.of(dir, name + ".properties"));
   }
 
@@ -56,19 +61,28 @@ public final class ConfFileDefaults implements CommandLine.IDefaultValueProvider
       if (!known) unknown.add(k);
     }
     if (!unknown.isEmpty()) {
-      throw new CommandLine.ParameterException(cmd, "Cannot use configuration " + file + ": unknown keys " + unknown);
+      throw new CommandLine.ParameterException(
+          cmd, "Cannot use configuration " + file + ": unknown keys " + unknown);
     }
   }
 
   /** A help footer: which conf file was read and which built-in defaults it overrides. */
   public String helpFooter(CommandLine cmd) {
-    StringBuilder sb = new StringBuilder("%nDefaults: command line > ").append(file)
-        .append(Files.isRegularFile(file) ? "" : " (not found)").append(" > built-in.%n");
+    StringBuilder sb =
+        new StringBuilder("%nDefaults: command line > ")
+            .append(file)
+            .append(Files.isRegularFile(file) ? "" : " (not found)")
+            .append(" > built-in.%n");
     for (OptionSpec o : cmd.getCommandSpec().options()) {
       String v = properties.getProperty(key(o));
       if (v != null && !v.isBlank()) {
-        sb.append(String.format("  %-24s %s from %s (built-in: %s)%%n", o.longestName(), v.trim(), file.getFileName(),
-            o.defaultValue() == null ? "none" : o.defaultValue()));
+        sb.append(
+            String.format(
+                "  %-24s %s from %s (built-in: %s)%%n",
+                o.longestName(),
+                v.trim(),
+                file.getFileName(),
+                o.defaultValue() == null ? "none" : o.defaultValue()));
       }
     }
     return sb.toString();

@@ -19,8 +19,9 @@ public final class Digits {
   }
 
   /**
-   * The network's input for a batch, flat: each image's 784 pixels scaled from 0-255 to [0,1], row-major, images
-   * one after another (NCHW with one channel, as {@link #toFeatures} shapes it and ONNX Runtime takes it).
+   * The network's input for a batch, flat: each image's 784 pixels scaled from 0-255 to [0,1],
+   * row-major, images one after another (NCHW with one channel, as {@link #toFeatures} shapes it
+   * and ONNX Runtime takes it).
    */
   public static float[] toFloats(List<byte[]> images) {
     float[] data = new float[images.size() * PIXELS];
@@ -47,15 +48,22 @@ public final class Digits {
     return new DataSet(toFeatures(images), toOneHot(labels));
   }
 
-  /** A minibatch of labelled records; a record without a label is an error naming where it came from. */
+  /**
+   * A minibatch of labelled records; a record without a label is an error naming where it came
+   * from.
+   */
   public static DataSet toDataSet(List<DigitRecord> records) {
     List<byte[]> images = new java.util.ArrayList<>(records.size());
     int[] labels = new int[records.size()];
     for (int i = 0; i < records.size(); i++) {
       DigitRecord r = records.get(i);
       if (r.getLabel() == null) {
-        throw new IllegalArgumentException("Cannot train or evaluate on " + r.getSource() + " " + r.getPosition()
-            + ": the record has no label");
+        throw new IllegalArgumentException(
+            "Cannot train or evaluate on "
+                + r.getSource()
+                + " "
+                + r.getPosition()
+                + ": the record has no label");
       }
       images.add(r.getPixels());
       labels[i] = r.getLabel();

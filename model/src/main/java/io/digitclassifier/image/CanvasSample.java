@@ -12,13 +12,14 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /**
- * A digit drawn as the page's canvas draws it (280x280, black, white round strokes 18 pixels wide), encoded as
- * PNG: the canvas server's warm-up input and the serving benchmark's request, so both exercise the same path as a
- * person's drawing.
+ * A digit drawn as the page's canvas draws it (280x280, black, white round strokes 18 pixels wide),
+ * encoded as PNG: the canvas server's warm-up input and the serving benchmark's request, so both
+ * exercise the same path as a person's drawing.
  */
 public final class CanvasSample {
   /** The page's canvas size and pen width (index.html uses the same numbers). */
   public static final int SIZE = 280;
+
   public static final float PEN = 18f;
 
   private CanvasSample() {}

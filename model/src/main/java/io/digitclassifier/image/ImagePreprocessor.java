@@ -10,50 +10,71 @@ import java.awt.image.Raster;
 import java.util.Arrays;
 
 /**
- * Turns an image of any size and colour into an MNIST-like digit: 784 unsigned bytes, light ink on black, row-major.
+ * Turns an image of any size and colour into an MNIST-like digit: 784 unsigned bytes, light ink on
+ * black, row-major.
  *
  * <p>The recipe is MNIST's, made robust to photos and canvas drawings:
- * <ol>
- *   <li>intensity: luminance (Rec. 601); but when the image has an alpha channel and its border is mostly
- *       transparent (median border alpha below 128), the opacity, so that black, white or coloured strokes on a
- *       transparent canvas all count as ink (see-through pixels of an opaque image show the border's colour);
- *   <li>background: the median of the outermost rows and columns; inverted when it is light, then subtracted, so
- *       the background is 0 and the ink light;
- *   <li>crop to the ink: pixels above {@code max(30, 0.2 * strongest)}; when nothing stands out by more than 30
- *       levels the image is blank;
- *   <li>scale so that the longer side is 20 pixels, keeping the aspect ratio: area averaging when shrinking,
- *       bilinear when enlarging; then stretch so that the strongest ink is 255;
- *   <li>place in 28x28 with the intensities' centre of mass at the centre, by whole pixels, clamped so nothing is
- *       cut off.
- * </ol>
- * Deterministic (plain float arithmetic, no AWT scaling); about 3 ms for a 280x280 canvas and 15 ms a megapixel.
  *
- * <p>Every problem with the input is an {@link ImageDecodeException} whose message is a short reason.
+ * <ol>
+ *   <li>intensity: luminance (Rec. 601); but when the image has an alpha channel and its border is
+ *       mostly transparent (median border alpha below 128), the opacity, so that black, white or
+ *       coloured strokes on a transparent canvas all count as ink (see-through pixels of an opaque
+ *       image show the border's colour);
+ *   <li>background: the median of the outermost rows and columns; inverted when it is light, then
+ *       subtracted, so the background is 0 and the ink light;
+ *   <li>crop to the ink: pixels above {@code max(30, 0.2 * strongest)}; when nothing stands out by
+ *       more than 30 levels the image is blank;
+ *   <li>scale so that the longer side is 20 pixels, keeping the aspect ratio: area averaging when
+ *       shrinking, bilinear when enlarging; then stretch so that the strongest ink is 255;
+ *   <li>place in 28x28 with the intensities' centre of mass at the centre, by whole pixels, clamped
+ *       so nothing is cut off.
+ * </ol>
+ *
+ * Deterministic (plain float arithmetic, no AWT scaling); about 3 ms for a 280x280 canvas and 15 ms
+ * a megapixel.
+ *
+ * <p>Every problem with the input is an {@link ImageDecodeException} whose message is a short
+ * reason.
  */
 public final class ImagePreprocessor {
-  /** The largest width or height accepted, so that a request cannot make the decoder allocate gigabytes. */
+  /**
+   * The largest width or height accepted, so that a request cannot make the decoder allocate
+   * gigabytes.
+   */
   public static final int MAX_SIDE = ImageDecoder.Budget.DEFAULT.maxSide();
 
   /** MNIST's digits fit a 20x20 box inside the 28x28 image. */
   static final int BOX = 20;
+
   static final int SIDE = Digits.SIDE;
-  /** Ink must stand out from the background by more than this (0-255); less is JPEG noise or a blank page. */
+
+  /**
+   * Ink must stand out from the background by more than this (0-255); less is JPEG noise or a blank
+   * page.
+   */
   static final float MIN_INK = 30f;
-  /** Pixels above this fraction of the strongest ink count towards the crop, so faint smudges do not widen it. */
+
+  /**
+   * Pixels above this fraction of the strongest ink count towards the crop, so faint smudges do not
+   * widen it.
+   */
   static final float INK_FRACTION = 0.2f;
 
   /**
-   * Steps that can be switched off so that tests can show each one matters; production always uses {@link #MNIST}.
+   * Steps that can be switched off so that tests can show each one matters; production always uses
+   * {@link #MNIST}.
    *
-   * @param background find the background from the border, take opacity or inverted luminance as ink accordingly
-   *     and subtract the background (off: luminance is ink, as a naive pipeline would have it)
+   * @param background find the background from the border, take opacity or inverted luminance as
+   *     ink accordingly and subtract the background (off: luminance is ink, as a naive pipeline
+   *     would have it)
    * @param keepAspect fit the longer side into 20 pixels (off: stretch the crop to 20x20)
    * @param centreOfMass place the centre of mass at the centre (off: centre the 20x20 box)
-   * @param photo find the handwriting on a page that is not clean ({@link PageCleaner}); off: every image is
-   *     taken as clean, as before photos were read
+   * @param photo find the handwriting on a page that is not clean ({@link PageCleaner}); off: every
+   *     image is taken as clean, as before photos were read
    */
   record Recipe(boolean background, boolean keepAspect, boolean centreOfMass, boolean photo) {
     static final Recipe MNIST = new Recipe(true, true, true, true);
+
     /** MNIST's recipe as it was before photos: clean images take exactly this way still. */
     static final Recipe CLEAN_ONLY = new Recipe(true, true, true, false);
 
@@ -64,7 +85,10 @@ public final class ImagePreprocessor {
 
   private ImagePreprocessor() {}
 
-  /** Decodes a PNG, JPEG, BMP, GIF (the first frame), TIFF or WebP ({@link ImageDecoder}) and prepares it as {@link #toMnist(BufferedImage)} does. */
+  /**
+   * Decodes a PNG, JPEG, BMP, GIF (the first frame), TIFF or WebP ({@link ImageDecoder}) and
+   * prepares it as {@link #toMnist(BufferedImage)} does.
+   */
   public static byte[] toMnist(byte[] encodedImage) {
     return toMnist(decode(encodedImage));
   }
@@ -114,7 +138,8 @@ public final class ImagePreprocessor {
       nh = Math.max(1, Math.min(BOX, (int) Math.round(bh * scale)));
     }
     float[] small = resize(crop, bw, bh, nw, nh);
-    // Stretched after shrinking so that the strongest ink is 255, as in MNIST, whatever the pen, the exposure or
+    // Stretched after shrinking so that the strongest ink is 255, as in MNIST, whatever the pen,
+    // the exposure or
     // how thin the strokes were before area averaging spread them out.
     float smallMax = 0;
     for (float v : small) smallMax = Math.max(smallMax, v);
@@ -151,8 +176,9 @@ public final class ImagePreprocessor {
   }
 
   /**
-   * The recipe as it was before photos were read: every image is taken as clean (no search for the handwriting on
-   * the page). For comparisons ({@code bin/benchmark-photos}); clean images give the same digit either way.
+   * The recipe as it was before photos were read: every image is taken as clean (no search for the
+   * handwriting on the page). For comparisons ({@code bin/benchmark-photos}); clean images give the
+   * same digit either way.
    */
   public static byte[] toMnistCleanOnly(byte[] encodedImage) {
     return toMnist(decode(encodedImage), Recipe.CLEAN_ONLY);
@@ -168,14 +194,23 @@ public final class ImagePreprocessor {
       throw new ImageDecodeException("empty image (" + width + "x" + height + " pixels)");
     }
     if (width > MAX_SIDE || height > MAX_SIDE) {
-      throw new ImageDecodeException("image is " + width + "x" + height + " pixels, larger than the " + MAX_SIDE + "x"
-          + MAX_SIDE + " limit");
+      throw new ImageDecodeException(
+          "image is "
+              + width
+              + "x"
+              + height
+              + " pixels, larger than the "
+              + MAX_SIDE
+              + "x"
+              + MAX_SIDE
+              + " limit");
     }
   }
 
   /**
-   * Ink intensity per pixel (0-255, light ink on black, background at 0). With {@code background} off, the
-   * luminance itself. A page that is not clean comes back from {@link PageCleaner} at its working resolution.
+   * Ink intensity per pixel (0-255, light ink on black, background at 0). With {@code background}
+   * off, the luminance itself. A page that is not clean comes back from {@link PageCleaner} at its
+   * working resolution.
    */
   static PageCleaner.Plane ink(BufferedImage image, Recipe recipe) {
     int w = image.getWidth();
@@ -189,11 +224,13 @@ public final class ImagePreprocessor {
     boolean drawing = false;
     if (alpha != null) {
       if (median(border(alpha, w, h)) < 128) {
-        // A drawing on a transparent canvas: the strokes are whatever is opaque, black or white or any colour.
+        // A drawing on a transparent canvas: the strokes are whatever is opaque, black or white or
+        // any colour.
         ink = alpha;
         drawing = true;
       } else {
-        // Opaque background with some see-through pixels (rounded corners, say): show them as background.
+        // Opaque background with some see-through pixels (rounded corners, say): show them as
+        // background.
         float paper = opaqueBorderLuminance(lum, alpha, w, h);
         for (int i = 0; i < lum.length; i++) {
           float a = alpha[i] / 255f;
@@ -207,7 +244,8 @@ public final class ImagePreprocessor {
       back = 255 - back;
       for (int i = 0; i < ink.length; i++) ink[i] = 255 - ink[i];
     }
-    if (recipe.photo() && !drawing && !PageCleaner.isClean(ink, w, h, back, MIN_INK)) return PageCleaner.clean(ink, w, h);
+    if (recipe.photo() && !drawing && !PageCleaner.isClean(ink, w, h, back, MIN_INK))
+      return PageCleaner.clean(ink, w, h);
     for (int i = 0; i < ink.length; i++) {
       // Grey paper or a dark grey screen becomes black, as MNIST's background is.
       ink[i] = Math.max(0, ink[i] - back);
@@ -221,9 +259,12 @@ public final class ImagePreprocessor {
     ColorModel cm = image.getColorModel();
     Raster raster = image.getRaster();
     int type = raster.getTransferType();
-    if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
-        && !cm.isAlphaPremultiplied() && (type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_USHORT)) {
-      // getRGB would treat the samples as linear gray and brighten the mid-greys on the way to sRGB; the stored
+    if (cm instanceof ComponentColorModel
+        && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+        && !cm.isAlphaPremultiplied()
+        && (type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_USHORT)) {
+      // getRGB would treat the samples as linear gray and brighten the mid-greys on the way to
+      // sRGB; the stored
       // values are what a grayscale PNG (an exported MNIST digit, say) means.
       float lumScale = 255f / ((1 << cm.getComponentSize(0)) - 1);
       float alphaScale = alpha == null ? 0 : 255f / ((1 << cm.getComponentSize(1)) - 1);
@@ -244,7 +285,8 @@ public final class ImagePreprocessor {
       for (int x = 0; x < w; x++) {
         int argb = row[x];
         // Luma with Rec. 601 weights, as most image tools convert to grayscale.
-        lum[y * w + x] = 0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF) + 0.114f * (argb & 0xFF);
+        lum[y * w + x] =
+            0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF) + 0.114f * (argb & 0xFF);
         if (alpha != null) alpha[y * w + x] = (argb >>> 24);
       }
     }
@@ -284,8 +326,8 @@ public final class ImagePreprocessor {
   }
 
   /**
-   * Resamples separably: area averaging when shrinking (every source pixel counts, so thin strokes fade rather
-   * than vanish between samples), bilinear when enlarging.
+   * Resamples separably: area averaging when shrinking (every source pixel counts, so thin strokes
+   * fade rather than vanish between samples), bilinear when enlarging.
    */
   static float[] resize(float[] src, int sw, int sh, int dw, int dh) {
     Taps tx = Taps.of(sw, dw);
@@ -313,7 +355,10 @@ public final class ImagePreprocessor {
     return out;
   }
 
-  /** For each output position along one axis, the source positions it draws on and their weights (summing to 1). */
+  /**
+   * For each output position along one axis, the source positions it draws on and their weights
+   * (summing to 1).
+   */
   private static final class Taps {
     final int[][] index;
     final float[][] weight;

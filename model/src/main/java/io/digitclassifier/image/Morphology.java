@@ -1,9 +1,9 @@
 package io.digitclassifier.image;
 
 /**
- * Grey-level erosion and dilation with a square window, which BoofCV has for binary images only: each is a
- * minimum (or maximum) along the rows and then along the columns, {@code radius} pixels either side, the window cut
- * off at the image's sides.
+ * Grey-level erosion and dilation with a square window, which BoofCV has for binary images only:
+ * each is a minimum (or maximum) along the rows and then along the columns, {@code radius} pixels
+ * either side, the window cut off at the image's sides.
  */
 final class Morphology {
   private Morphology() {}

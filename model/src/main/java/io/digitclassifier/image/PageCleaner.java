@@ -11,21 +11,23 @@ import boofcv.struct.image.GrayS32;
 import boofcv.struct.image.GrayU8;
 
 /**
- * Finds the handwriting on a photographed or scanned page, before MNIST's recipe: the step that makes grain,
- * shading, printed lines and the desk beyond the page's edge stop counting as ink.
+ * Finds the handwriting on a photographed or scanned page, before MNIST's recipe: the step that
+ * makes grain, shading, printed lines and the desk beyond the page's edge stop counting as ink.
  *
- * <p>It works on "darkness" (ink high, paper low, as {@link ImagePreprocessor} orients every image), turned round
- * when the marks stand out the other way against a median ({@link #inkIsLighter}). The paper under every pixel is a
- * grey-level opening ({@link #paper}); the ink is measured as a share of the paper's own brightness, after a light
- * Gaussian blur against grain, so a stroke in a shadow is as strong as one in the light; Otsu's threshold on that
- * share, never below {@link #MIN_CONTRAST}, separates ink from paper; connected components then drop what is not the
- * digit ({@link #digitParts}): specks, what crosses the image from side to side (ruled and grid lines, a margin, the
- * page's edge), runs along a side (a shadow's edge) or is a line leaving the picture, and marks far from the digit.
- * What is kept keeps its grey levels, with a pixel of anti-aliased edge around it. BoofCV does the median, the blur,
- * Otsu's threshold, the components and the dilation.
+ * <p>It works on "darkness" (ink high, paper low, as {@link ImagePreprocessor} orients every
+ * image), turned round when the marks stand out the other way against a median ({@link
+ * #inkIsLighter}). The paper under every pixel is a grey-level opening ({@link #paper}); the ink is
+ * measured as a share of the paper's own brightness, after a light Gaussian blur against grain, so
+ * a stroke in a shadow is as strong as one in the light; Otsu's threshold on that share, never
+ * below {@link #MIN_CONTRAST}, separates ink from paper; connected components then drop what is not
+ * the digit ({@link #digitParts}): specks, what crosses the image from side to side (ruled and grid
+ * lines, a margin, the page's edge), runs along a side (a shadow's edge) or is a line leaving the
+ * picture, and marks far from the digit. What is kept keeps its grey levels, with a pixel of
+ * anti-aliased edge around it. BoofCV does the median, the blur, Otsu's threshold, the components
+ * and the dilation.
  *
- * <p>Clean images (a canvas drawing, a scan on evenly lit paper) never come here: {@link #isClean} sends them the
- * way they always went, so they read exactly as before.
+ * <p>Clean images (a canvas drawing, a scan on evenly lit paper) never come here: {@link #isClean}
+ * sends them the way they always went, so they read exactly as before.
  */
 final class PageCleaner {
   static {
@@ -35,17 +37,40 @@ final class PageCleaner {
 
   /** Photos are cleaned at most this large (longer side): enough for a digit, and bounded time. */
   static final int WORKING_SIDE = 480;
-  /** The paper's brightness is estimated on the page shrunk to about this many pixels (longer side). */
+
+  /**
+   * The paper's brightness is estimated on the page shrunk to about this many pixels (longer side).
+   */
   static final int BACKGROUND_SIDE = 120;
-  /** Ink is darker than its paper by at least this share of the paper's brightness (a pencil is about 0.4). */
+
+  /**
+   * Ink is darker than its paper by at least this share of the paper's brightness (a pencil is
+   * about 0.4).
+   */
   static final float MIN_CONTRAST = 0.3f;
-  /** A mark kept beside the digit (the bar of a 5, the dot of a broken 4) has at least this share of its area. */
+
+  /**
+   * A mark kept beside the digit (the bar of a 5, the dot of a broken 4) has at least this share of
+   * its area.
+   */
   static final float MIN_PART = 0.04f;
-  /** The digit's largest stroke has at least this many pixels at the working resolution; less is a speck. */
+
+  /**
+   * The digit's largest stroke has at least this many pixels at the working resolution; less is a
+   * speck.
+   */
   static final int MIN_DIGIT_AREA = 25;
-  /** ... and at least this share of the page's pixels (80 on a 360x280 page): grain and specks are smaller. */
+
+  /**
+   * ... and at least this share of the page's pixels (80 on a 360x280 page): grain and specks are
+   * smaller.
+   */
   static final float MIN_DIGIT_SHARE = 0.0008f;
-  /** Levels (0-255) within which a pixel counts as plain background when deciding whether an image is clean. */
+
+  /**
+   * Levels (0-255) within which a pixel counts as plain background when deciding whether an image
+   * is clean.
+   */
   static final float FLAT = 10f;
 
   private PageCleaner() {}
@@ -54,19 +79,22 @@ final class PageCleaner {
   record Plane(float[] values, int width, int height) {}
 
   /**
-   * Whether the old recipe suits this image: apart from the ink (more than {@code minInk} above the background
-   * {@code back}) and its anti-aliased edge, every pixel is within {@link #FLAT} of the background. Shading, grain,
-   * printed lines and JPEG noise on a photo make many pixels neither background nor ink.
+   * Whether the old recipe suits this image: apart from the ink (more than {@code minInk} above the
+   * background {@code back}) and its anti-aliased edge, every pixel is within {@link #FLAT} of the
+   * background. Shading, grain, printed lines and JPEG noise on a photo make many pixels neither
+   * background nor ink.
    */
   static boolean isClean(float[] darkness, int w, int h, float back, float minInk) {
-    // Ink along the image's sides is the page's edge, a shadow or a line running out of the picture; a drawing
+    // Ink along the image's sides is the page's edge, a shadow or a line running out of the
+    // picture; a drawing
     // touches the sides at a stroke or two at most.
     int sideInk = 0;
     for (float v : ImagePreprocessor.border(darkness, w, h)) if (v - back > minInk) sideInk++;
     if (sideInk > 0.05 * (2 * w + 2 * h)) return false;
     float max = 0;
     for (float v : darkness) max = Math.max(max, v - back);
-    // Faint marks (bleed-through, a pencil line, shading) are neither background nor the digit's ink.
+    // Faint marks (bleed-through, a pencil line, shading) are neither background nor the digit's
+    // ink.
     float faint = Math.max(minInk, 0.25f * max);
     int ink = 0;
     int murky = 0;
@@ -75,14 +103,15 @@ final class PageCleaner {
       if (d > faint) ink++;
       else if (Math.abs(d) > FLAT) murky++;
     }
-    // An anti-aliased stroke has about one edge pixel per two or three inside it; paper that is not flat adds
+    // An anti-aliased stroke has about one edge pixel per two or three inside it; paper that is not
+    // flat adds
     // pixels everywhere.
     return murky <= 0.5 * ink + 0.001 * darkness.length;
   }
 
   /**
-   * The ink of the handwriting on a page, 0-255 with the paper at 0, at the working resolution; throws when the page
-   * holds no digit.
+   * The ink of the handwriting on a page, 0-255 with the paper at 0, at the working resolution;
+   * throws when the page holds no digit.
    */
   static Plane clean(float[] darkness, int width, int height) {
     Plane page = workingSize(new Plane(darkness, width, height));
@@ -90,12 +119,14 @@ final class PageCleaner {
     int h = page.height();
     float[] d = page.values();
 
-    // Sensor grain is strongest where the light is weakest; a light blur takes it down without thinning a stroke.
+    // Sensor grain is strongest where the light is weakest; a light blur takes it down without
+    // thinning a stroke.
     GrayF32 raw = new GrayF32(w, h);
     System.arraycopy(d, 0, raw.data, 0, d.length);
     d = GBlurImageOps.gaussian(raw, new GrayF32(w, h), 1.0, -1, new GrayF32(w, h)).data;
     if (inkIsLighter(d, w, h)) {
-      // The border's brightness misled the orientation (grey paper in dim light, say): the marks that stand out
+      // The border's brightness misled the orientation (grey paper in dim light, say): the marks
+      // that stand out
       // from the paper are lighter than it in this orientation, so it is turned round.
       for (int i = 0; i < d.length; i++) d[i] = 255 - d[i];
     }
@@ -104,12 +135,15 @@ final class PageCleaner {
     int[] histogram = new int[256];
     for (int i = 0; i < d.length; i++) {
       float back = paper[i];
-      // ink as a share of the paper's brightness (255 - darkness), so that shadow and light cancel out
+      // ink as a share of the paper's brightness (255 - darkness), so that shadow and light cancel
+      // out
       float share = (d[i] - back) / Math.max(255f - back, 48f);
       contrast[i] = Math.max(0f, Math.min(1f, share));
       histogram[Math.round(contrast[i] * 255)]++;
     }
-    float threshold = Math.max(MIN_CONTRAST, (float) GThresholdImageOps.computeOtsu(histogram, 256, d.length) / 255f);
+    float threshold =
+        Math.max(
+            MIN_CONTRAST, (float) GThresholdImageOps.computeOtsu(histogram, 256, d.length) / 255f);
 
     GrayU8 binary = new GrayU8(w, h);
     for (int i = 0; i < d.length; i++) binary.data[i] = (byte) (contrast[i] > threshold ? 1 : 0);
@@ -125,11 +159,12 @@ final class PageCleaner {
   }
 
   /**
-   * The paper's darkness under every pixel, as if the ink were not there: a grey-level opening (the darkest
-   * thing narrower than the window is erased, everything wider kept as it is), which follows uneven light, a shadow
-   * and the page's edge, sharp or soft, without leaving a halo. Light changes slowly across a page, so this is
-   * worked out on the page shrunk to about {@link #BACKGROUND_SIDE} pixels, with a window of a quarter of its
-   * longer side (a radius of an eighth: wider than any pen's stroke on a page), and enlarged back.
+   * The paper's darkness under every pixel, as if the ink were not there: a grey-level opening (the
+   * darkest thing narrower than the window is erased, everything wider kept as it is), which
+   * follows uneven light, a shadow and the page's edge, sharp or soft, without leaving a halo.
+   * Light changes slowly across a page, so this is worked out on the page shrunk to about {@link
+   * #BACKGROUND_SIDE} pixels, with a window of a quarter of its longer side (a radius of an eighth:
+   * wider than any pen's stroke on a page), and enlarged back.
    */
   static float[] paper(float[] d, int w, int h) {
     int factor = shrinkFactor(w, h, BACKGROUND_SIDE);
@@ -139,7 +174,8 @@ final class PageCleaner {
     float[] small = factor == 1 ? d.clone() : shrunk.values();
     int radius = windowRadius(shrunk);
     float[] opened = Morphology.max(Morphology.min(small, sw, sh, radius), sw, sh, radius);
-    // The opening keeps the brightest of the grain, so the paper sits a few levels above the estimate; the typical
+    // The opening keeps the brightest of the grain, so the paper sits a few levels above the
+    // estimate; the typical
     // pixel is paper, and its excess is that bias.
     float[] excess = new float[small.length];
     for (int i = 0; i < small.length; i++) excess[i] = small[i] - opened[i];
@@ -148,18 +184,20 @@ final class PageCleaner {
     for (int i = 0; i < opened.length; i++) opened[i] += bias;
     float[] paper = opened;
     if (factor > 1) {
-      // Enlarged back, a sharp edge (the page's, a hard shadow's) is a ramp a few pixels wide, on which the dark
-      // side would stand out as a thin line; widening the estimate by those pixels keeps the edge's dark side dark.
+      // Enlarged back, a sharp edge (the page's, a hard shadow's) is a ramp a few pixels wide, on
+      // which the dark
+      // side would stand out as a thin line; widening the estimate by those pixels keeps the edge's
+      // dark side dark.
       paper = Morphology.max(ImagePreprocessor.resize(opened, sw, sh, w, h), w, h, factor);
     }
     return paper;
   }
 
   /**
-   * Whether the marks that stand out from the paper are lighter than it in {@code d}: handwriting departs from the
-   * paper around it in one direction, measured against a median (which, unlike the opening, favours neither) over a
-   * window wider than a stroke, on the page shrunk to half the size {@link #paper} works at
-   * (a median is slow, and the direction shows at that size already).
+   * Whether the marks that stand out from the paper are lighter than it in {@code d}: handwriting
+   * departs from the paper around it in one direction, measured against a median (which, unlike the
+   * opening, favours neither) over a window wider than a stroke, on the page shrunk to half the
+   * size {@link #paper} works at (a median is slow, and the direction shows at that size already).
    */
   static boolean inkIsLighter(float[] d, int w, int h) {
     Plane shrunk = shrink(d, w, h, shrinkFactor(w, h, BACKGROUND_SIDE / 2));
@@ -168,7 +206,8 @@ final class PageCleaner {
     float[] small = shrunk.values();
     int radius = windowRadius(shrunk);
     GrayU8 page = new GrayU8(sw, sh);
-    for (int i = 0; i < small.length; i++) page.data[i] = (byte) Math.max(0, Math.min(255, Math.round(small[i])));
+    for (int i = 0; i < small.length; i++)
+      page.data[i] = (byte) Math.max(0, Math.min(255, Math.round(small[i])));
     GrayU8 median = BlurImageOps.median(page, new GrayU8(sw, sh), radius, radius, null);
     double above = 0;
     double below = 0;
@@ -217,8 +256,10 @@ final class PageCleaner {
     int main = 0;
     for (int l = 1; l <= count; l++) {
       if (area[l] == 0) continue;
-      // Lines, margins and the page's edge cross the photo from one side to the other; a shadow's or a lamp's edge
-      // runs along a side; a line that leaves the picture is long and thin. A digit's stroke at most touches a side.
+      // Lines, margins and the page's edge cross the photo from one side to the other; a shadow's
+      // or a lamp's edge
+      // runs along a side; a line that leaves the picture is long and thin. A digit's stroke at
+      // most touches a side.
       boolean across = (left[l] == 0 && right[l] == w - 1) || (top[l] == 0 && bottom[l] == h - 1);
       boolean alongSide = contact[l] > 0.1 * area[l];
       int length = Math.max(right[l] - left[l], bottom[l] - top[l]) + 1;
@@ -228,8 +269,12 @@ final class PageCleaner {
     }
     int minArea = Math.max(MIN_DIGIT_AREA, Math.round(MIN_DIGIT_SHARE * w * h));
     if (main == 0 || area[main] < minArea) {
-      throw new NoDigitException("no digit found (no ink stands out from the paper"
-          + (main == 0 ? "" : "; the largest mark has " + area[main] + " pixels, a digit at least " + minArea) + ")");
+      throw new NoDigitException(
+          "no digit found (no ink stands out from the paper"
+              + (main == 0
+                  ? ""
+                  : "; the largest mark has " + area[main] + " pixels, a digit at least " + minArea)
+              + ")");
     }
     boolean[] keep = new boolean[count + 1];
     int reach = Math.max(right[main] - left[main], bottom[main] - top[main]) / 2 + 1;
@@ -242,7 +287,10 @@ final class PageCleaner {
     return keep;
   }
 
-  /** The whole factor that shrinks a page of {@code w x h} to about {@code side} pixels (longer side); 1 for none. */
+  /**
+   * The whole factor that shrinks a page of {@code w x h} to about {@code side} pixels (longer
+   * side); 1 for none.
+   */
   private static int shrinkFactor(int w, int h, int side) {
     return Math.max(1, Math.round(Math.max(w, h) / (float) side));
   }

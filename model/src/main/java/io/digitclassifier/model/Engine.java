@@ -1,9 +1,9 @@
 package io.digitclassifier.model;
 
 /**
- * What runs a model's forward pass. {@link #ONNX} (the default) runs the model's ONNX export through ONNX Runtime,
- * one session per JVM shared by its threads; {@link #DL4J} runs the DL4J network itself, the training engine and
- * the reference the ONNX export is tested against.
+ * What runs a model's forward pass. {@link #ONNX} (the default) runs the model's ONNX export
+ * through ONNX Runtime, one session per JVM shared by its threads; {@link #DL4J} runs the DL4J
+ * network itself, the training engine and the reference the ONNX export is tested against.
  */
 public enum Engine {
   ONNX("onnxruntime"),

@@ -4,11 +4,16 @@ import io.digitclassifier.data.Digits;
 import org.nd4j.evaluation.classification.Evaluation;
 
 /**
- * A classifier's evaluation as written to JSON: accuracy, per-class precision/recall/F1 and the confusion
- * matrix ({@code confusionMatrix[actual][predicted]}, 10 rows of 10 counts). Everything is derived from the
- * matrix; a class never predicted (or never present) gets precision (recall) 0.
+ * A classifier's evaluation as written to JSON: accuracy, per-class precision/recall/F1 and the
+ * confusion matrix ({@code confusionMatrix[actual][predicted]}, 10 rows of 10 counts). Everything
+ * is derived from the matrix; a class never predicted (or never present) gets precision (recall) 0.
  */
-public record EvaluationSummary(long examples, double accuracy, double[] precision, double[] recall, double[] f1,
+public record EvaluationSummary(
+    long examples,
+    double accuracy,
+    double[] precision,
+    double[] recall,
+    double[] f1,
     long[][] confusionMatrix) {
 
   public static EvaluationSummary of(Evaluation e) {

@@ -11,15 +11,18 @@ import java.nio.file.Path;
 
 /** The project's JSON: pretty, paths as plain strings, written through a temporary file. */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance));
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .registerModule(
+              new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance));
 
   private Json() {}
 
   public static void write(Object value, Path file) {
-    io.digitclassifier.storage.LocalFiles.writeAtomically(file, tmp -> MAPPER.writeValue(tmp.toFile(), value));
+    io.digitclassifier.storage.LocalFiles.writeAtomically(
+        file, tmp -> MAPPER.writeValue(tmp.toFile(), value));
   }
 
   public static <T> T read(Path file, Class<T> type) {

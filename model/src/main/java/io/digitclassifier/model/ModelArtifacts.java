@@ -13,11 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bytes an engine needs to predict with a model, read once (on the driver, or the server) and handed to
- * {@link Predictor}: a broadcast carries them to executors. {@code zipSha256} is the model's identity (its
- * {@code model.zip}); {@code zip} is kept only for the DL4J engine, {@code onnx} only for ONNX Runtime.
+ * The bytes an engine needs to predict with a model, read once (on the driver, or the server) and
+ * handed to {@link Predictor}: a broadcast carries them to executors. {@code zipSha256} is the
+ * model's identity (its {@code model.zip}); {@code zip} is kept only for the DL4J engine, {@code
+ * onnx} only for ONNX Runtime.
  *
- * <p>A class, not a record: Spark's Kryo (4.x) cannot rebuild a record's final fields from a broadcast.
+ * <p>A class, not a record: Spark's Kryo (4.x) cannot rebuild a record's final fields from a
+ * broadcast.
  */
 public final class ModelArtifacts implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -36,10 +38,17 @@ public final class ModelArtifacts implements Serializable {
 
   /**
    * @param source where the model came from, as shown to users
-   * @param onnxOrigin how the ONNX bytes were obtained: {@link #FROM_FILE} beside the zip, or {@link #EXPORTED}
-   *     for a directory that predates the export (or whose {@code model.onnx} belongs to another zip)
+   * @param onnxOrigin how the ONNX bytes were obtained: {@link #FROM_FILE} beside the zip, or
+   *     {@link #EXPORTED} for a directory that predates the export (or whose {@code model.onnx}
+   *     belongs to another zip)
    */
-  public ModelArtifacts(String source, String zipSha256, byte[] zip, String onnxSha256, byte[] onnx, String onnxOrigin) {
+  public ModelArtifacts(
+      String source,
+      String zipSha256,
+      byte[] zip,
+      String onnxSha256,
+      byte[] onnx,
+      String onnxOrigin) {
     this.source = source;
     this.zipSha256 = zipSha256;
     this.zip = zip;
@@ -76,9 +85,10 @@ public final class ModelArtifacts implements Serializable {
   }
 
   /**
-   * Reads a training output directory or its {@code model.zip} from any Hadoop filesystem for {@code engine}: for
-   * ONNX Runtime the {@code model.onnx} beside it when it records this zip's hash, otherwise the zip exported in
-   * memory (logged); a missing, incomplete or corrupt model is an {@link IllegalArgumentException} naming the file.
+   * Reads a training output directory or its {@code model.zip} from any Hadoop filesystem for
+   * {@code engine}: for ONNX Runtime the {@code model.onnx} beside it when it records this zip's
+   * hash, otherwise the zip exported in memory (logged); a missing, incomplete or corrupt model is
+   * an {@link IllegalArgumentException} naming the file.
    */
   public static ModelArtifacts read(String dirOrZip, Configuration conf, Engine engine) {
     String file = ModelFiles.modelFile(dirOrZip, conf);
@@ -87,23 +97,37 @@ public final class ModelArtifacts implements Serializable {
     String sha = Hashing.sha256(zip);
     if (engine == Engine.DL4J) return new ModelArtifacts(shown, sha, zip, null, null, null);
     Path onnxFile = new Path(new Path(file).getParent(), ModelFiles.ONNX);
-    if (new Path(file).getName().equals(ModelFiles.MODEL) && Storage.isFile(onnxFile.toString(), conf)) {
+    if (new Path(file).getName().equals(ModelFiles.MODEL)
+        && Storage.isFile(onnxFile.toString(), conf)) {
       byte[] onnx = Storage.readAllBytes(onnxFile.toString(), conf);
       String recorded = recordedZipSha256(onnx);
-      if (sha.equals(recorded)) return new ModelArtifacts(shown, sha, null, Hashing.sha256(onnx), onnx, FROM_FILE);
-      LOG.warn("{} does not belong to {} (it records model.zip sha256 {}, the zip has {}): exporting the zip in memory",
-          Storage.display(onnxFile), shown, recorded, sha);
+      if (sha.equals(recorded))
+        return new ModelArtifacts(shown, sha, null, Hashing.sha256(onnx), onnx, FROM_FILE);
+      LOG.warn(
+          "{} does not belong to {} (it records model.zip sha256 {}, the zip has {}): exporting the zip in memory",
+          Storage.display(onnxFile),
+          shown,
+          recorded,
+          sha);
     } else {
-      LOG.info("{} has no {} beside it (written by training since the ONNX export; bin/export-onnx writes one): "
-          + "exporting it in memory", shown, ModelFiles.ONNX);
+      LOG.info(
+          "{} has no {} beside it (written by training since the ONNX export; bin/export-onnx writes one): "
+              + "exporting it in memory",
+          shown,
+          ModelFiles.ONNX);
     }
     return exported(zip, sha, shown);
   }
 
-  /** The artifacts of a {@code model.zip}'s bytes for {@code engine}, exporting ONNX in memory when needed. */
+  /**
+   * The artifacts of a {@code model.zip}'s bytes for {@code engine}, exporting ONNX in memory when
+   * needed.
+   */
   public static ModelArtifacts fromZip(byte[] zip, String source, Engine engine) {
     String sha = Hashing.sha256(zip);
-    return engine == Engine.DL4J ? new ModelArtifacts(source, sha, zip, null, null, null) : exported(zip, sha, source);
+    return engine == Engine.DL4J
+        ? new ModelArtifacts(source, sha, zip, null, null, null)
+        : exported(zip, sha, source);
   }
 
   private static ModelArtifacts exported(byte[] zip, String sha, String source) {

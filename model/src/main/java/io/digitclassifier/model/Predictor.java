@@ -17,18 +17,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A trained network that names digits: the project's one prediction path. Scoring's executors, training's
- * report (its most confident mistakes), the canvas server and the benchmarks all predict through here, so a
- * model is loaded, checked and run one way.
+ * A trained network that names digits: the project's one prediction path. Scoring's executors,
+ * training's report (its most confident mistakes), the canvas server and the benchmarks all predict
+ * through here, so a model is loaded, checked and run one way.
  *
- * <p>Two engines ({@link Engine}). ONNX Runtime (the default) runs the model's ONNX export; its sessions are
- * safe for many threads, so one session per model and thread count serves the whole JVM (an executor's task
- * threads share it) and {@link #copy} returns the same instance. DL4J runs the network itself: an instance is
- * not safe for two threads at once (DL4J keeps activations and workspaces in the network), so share one through
- * a {@link PredictorPool}, or {@link #copy} it.
+ * <p>Two engines ({@link Engine}). ONNX Runtime (the default) runs the model's ONNX export; its
+ * sessions are safe for many threads, so one session per model and thread count serves the whole
+ * JVM (an executor's task threads share it) and {@link #copy} returns the same instance. DL4J runs
+ * the network itself: an instance is not safe for two threads at once (DL4J keeps activations and
+ * workspaces in the network), so share one through a {@link PredictorPool}, or {@link #copy} it.
  */
 public final class Predictor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+
   /** This JVM's ONNX Runtime sessions, by the ONNX file's SHA-256 and the intra-op thread count. */
   private static final Map<String, OrtSession> SESSIONS = new ConcurrentHashMap<>();
 
@@ -42,7 +43,8 @@ public final class Predictor implements AutoCloseable {
     this(forward, engine, model.zipSha256(), model.onnxSha256(), model.source());
   }
 
-  private Predictor(Forward forward, Engine engine, String sha256, String onnxSha256, String source) {
+  private Predictor(
+      Forward forward, Engine engine, String sha256, String onnxSha256, String source) {
     this.forward = forward;
     this.engine = engine;
     this.sha256 = sha256;
@@ -56,26 +58,28 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * Loads a training output directory or its {@code model.zip} from any Hadoop filesystem and checks it; a
-   * missing, incomplete, corrupt or unsuitable model is an {@link IllegalArgumentException} naming the file.
-   * {@code threads} is ONNX Runtime's intra-op thread count (one forward pass on that many cores).
+   * Loads a training output directory or its {@code model.zip} from any Hadoop filesystem and
+   * checks it; a missing, incomplete, corrupt or unsuitable model is an {@link
+   * IllegalArgumentException} naming the file. {@code threads} is ONNX Runtime's intra-op thread
+   * count (one forward pass on that many cores).
    */
   public static Predictor load(String dirOrZip, Configuration conf, Engine engine, int threads) {
     return of(ModelArtifacts.read(dirOrZip, conf, engine), threads);
   }
 
   /**
-   * A predictor for artifacts read by {@link ModelArtifacts}, on the engine they were read for (ONNX Runtime when
-   * they hold ONNX bytes, DL4J otherwise), checked to take one 28x28 grey digit and give ten finite class
-   * probabilities.
+   * A predictor for artifacts read by {@link ModelArtifacts}, on the engine they were read for
+   * (ONNX Runtime when they hold ONNX bytes, DL4J otherwise), checked to take one 28x28 grey digit
+   * and give ten finite class probabilities.
    */
   public static Predictor of(ModelArtifacts model, int threads) {
     return of(model, threads, true);
   }
 
   /**
-   * {@link #of(ModelArtifacts, int)} with a session of its own on ONNX Runtime, released by {@link #close}: for
-   * a model used once and dropped (training's report), which a JVM-wide session would keep for the JVM's life.
+   * {@link #of(ModelArtifacts, int)} with a session of its own on ONNX Runtime, released by {@link
+   * #close}: for a model used once and dropped (training's report), which a JVM-wide session would
+   * keep for the JVM's life.
    */
   public static Predictor ownSession(ModelArtifacts model, int threads) {
     return of(model, threads, false);
@@ -84,11 +88,18 @@ public final class Predictor implements AutoCloseable {
   private static Predictor of(ModelArtifacts model, int threads, boolean shared) {
     Predictor p;
     if (model.onnx() != null) {
-      OrtSession session = shared ? SESSIONS.computeIfAbsent(model.onnxSha256() + ":" + threads,
-          k -> session(model, threads)) : session(model, threads);
+      OrtSession session =
+          shared
+              ? SESSIONS.computeIfAbsent(
+                  model.onnxSha256() + ":" + threads, k -> session(model, threads))
+              : session(model, threads);
       p = new Predictor(new OnnxForward(session, !shared), Engine.ONNX, model);
     } else {
-      p = new Predictor(new Dl4jForward(ModelFiles.fromBytes(model.zip(), false, model.source())), Engine.DL4J, model);
+      p =
+          new Predictor(
+              new Dl4jForward(ModelFiles.fromBytes(model.zip(), false, model.source())),
+              Engine.DL4J,
+              model);
     }
     try {
       p.check();
@@ -99,13 +110,17 @@ public final class Predictor implements AutoCloseable {
     return p;
   }
 
-  /** Releases a session of its own ({@link #ownSession}); shared sessions and DL4J networks stay. */
+  /**
+   * Releases a session of its own ({@link #ownSession}); shared sessions and DL4J networks stay.
+   */
   @Override
   public void close() {
     forward.close();
   }
 
-  /** The model's identity: the SHA-256 of its {@code model.zip}, as training and scoring record it. */
+  /**
+   * The model's identity: the SHA-256 of its {@code model.zip}, as training and scoring record it.
+   */
   public String sha256() {
     return sha256;
   }
@@ -124,7 +139,10 @@ public final class Predictor implements AutoCloseable {
     return source;
   }
 
-  /** Another instance of the same model, for another thread (the same one on ONNX Runtime, which is thread-safe). */
+  /**
+   * Another instance of the same model, for another thread (the same one on ONNX Runtime, which is
+   * thread-safe).
+   */
   public Predictor copy() {
     Forward f = forward.copy();
     return f == forward ? this : new Predictor(f, engine, sha256, onnxSha256, source);
@@ -149,23 +167,40 @@ public final class Predictor implements AutoCloseable {
     try {
       out = forward.run(List.of(new byte[Digits.PIXELS]));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot use model " + source + ": it does not take a 28x28x1 digit ("
-          + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot use model "
+              + source
+              + ": it does not take a 28x28x1 digit ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     if (out.length != Digits.CLASSES) {
-      throw new IllegalArgumentException("Cannot use model " + source + ": it has " + out.length
-          + " outputs, expected " + Digits.CLASSES + " class probabilities (one per digit)");
+      throw new IllegalArgumentException(
+          "Cannot use model "
+              + source
+              + ": it has "
+              + out.length
+              + " outputs, expected "
+              + Digits.CLASSES
+              + " class probabilities (one per digit)");
     }
     for (float f : out) {
       if (!Float.isFinite(f)) {
-        throw new IllegalArgumentException("Cannot use model " + source + ": its parameters are not finite (a blank "
-            + "digit gives probabilities " + Arrays.toString(out) + "); the training that wrote it diverged");
+        throw new IllegalArgumentException(
+            "Cannot use model "
+                + source
+                + ": its parameters are not finite (a blank "
+                + "digit gives probabilities "
+                + Arrays.toString(out)
+                + "); the training that wrote it diverged");
       }
     }
   }
 
   private static OrtSession session(ModelArtifacts model, int threads) {
-    if (threads < 1) throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
+    if (threads < 1)
+      throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
     long start = System.nanoTime();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -174,13 +209,24 @@ public final class Predictor implements AutoCloseable {
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       OrtSession s = env.createSession(model.onnx(), options);
-      LOG.info("ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {} ms", env.getVersion(),
-          model.source(), model.onnxOrigin(), model.onnxSha256().substring(0, 12), threads,
+      LOG.info(
+          "ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {} ms",
+          env.getVersion(),
+          model.source(),
+          model.onnxOrigin(),
+          model.onnxSha256().substring(0, 12),
+          threads,
           (System.nanoTime() - start) / 1_000_000);
       return s;
     } catch (OrtException e) {
-      throw new IllegalArgumentException("Cannot use model " + model.source() + ": ONNX Runtime refuses its ONNX "
-          + "export (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot use model "
+              + model.source()
+              + ": ONNX Runtime refuses its ONNX "
+              + "export ("
+              + e.getMessage()
+              + ")",
+          e);
     }
   }
 
@@ -234,14 +280,17 @@ public final class Predictor implements AutoCloseable {
     public float[] run(List<byte[]> images) {
       FloatBuffer in = FloatBuffer.wrap(Digits.toFloats(images));
       OrtEnvironment env = OrtEnvironment.getEnvironment();
-      try (OnnxTensor x = OnnxTensor.createTensor(env, in, new long[] {images.size(), 1, Digits.SIDE, Digits.SIDE});
+      try (OnnxTensor x =
+              OnnxTensor.createTensor(
+                  env, in, new long[] {images.size(), 1, Digits.SIDE, Digits.SIDE});
           OrtSession.Result r = session.run(Map.of(OnnxExport.INPUT, x))) {
         FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
         float[] flat = new float[out.remaining()];
         out.get(flat);
         return flat;
       } catch (OrtException e) {
-        throw new IllegalStateException("Cannot predict: ONNX Runtime failed (" + e.getMessage() + ")", e);
+        throw new IllegalStateException(
+            "Cannot predict: ONNX Runtime failed (" + e.getMessage() + ")", e);
       }
     }
 

@@ -9,11 +9,11 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Instances of one model that callers borrow one at a time (a {@link Predictor} is not safe for two threads).
- * Two ways to fill it: a fixed number of copies made up front, where callers beyond them wait (the canvas
- * server); or instances loaded on demand when every one is in use (an executor, which ends up with as many as
- * it runs tasks at once). {@link #forModel} keeps one pool per model in the JVM, so an executor loads a
- * model once per core, not once per task or partition.
+ * Instances of one model that callers borrow one at a time (a {@link Predictor} is not safe for two
+ * threads). Two ways to fill it: a fixed number of copies made up front, where callers beyond them
+ * wait (the canvas server); or instances loaded on demand when every one is in use (an executor,
+ * which ends up with as many as it runs tasks at once). {@link #forModel} keeps one pool per model
+ * in the JVM, so an executor loads a model once per core, not once per task or partition.
  */
 public final class PredictorPool {
   private static final Map<String, PredictorPool> BY_MODEL = new ConcurrentHashMap<>();
@@ -25,14 +25,18 @@ public final class PredictorPool {
 
   /** {@code first} and {@code instances - 1} copies of it. */
   public static PredictorPool of(Predictor first, int instances) {
-    if (instances < 1) throw new IllegalArgumentException("A model pool needs at least 1 instance, got " + instances);
+    if (instances < 1)
+      throw new IllegalArgumentException(
+          "A model pool needs at least 1 instance, got " + instances);
     PredictorPool pool = new PredictorPool();
     pool.add(first);
     for (int i = 1; i < instances; i++) pool.add(first.copy());
     return pool;
   }
 
-  /** This JVM's pool for a model (by its SHA-256), empty until {@link #borrowOrLoad} loads into it. */
+  /**
+   * This JVM's pool for a model (by its SHA-256), empty until {@link #borrowOrLoad} loads into it.
+   */
   public static PredictorPool forModel(String sha256) {
     return BY_MODEL.computeIfAbsent(sha256, k -> new PredictorPool());
   }
@@ -75,7 +79,10 @@ public final class PredictorPool {
     }
   }
 
-  /** Runs {@code work} once on every instance (all borrowed for the time being), e.g. to warm them up. */
+  /**
+   * Runs {@code work} once on every instance (all borrowed for the time being), e.g. to warm them
+   * up.
+   */
   public void forEach(java.util.function.Consumer<Predictor> work) {
     List<Predictor> all = new java.util.ArrayList<>(size());
     for (int i = 0; i < size(); i++) all.add(borrow());

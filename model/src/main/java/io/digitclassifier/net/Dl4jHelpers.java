@@ -5,10 +5,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 
 /**
- * DL4J's native helpers (oneDNN for convolution, pooling, dropout) are off by default in 1.0.0-M2: the system
- * property {@value #PROPERTY} must be {@code false} in every JVM that builds a network, before it builds one.
- * Launchers set it ({@code bin/*}, {@code spark.executor.extraJavaOptions}); the project's code that runs
- * first on a driver or an executor also sets it, unless a user set it explicitly.
+ * DL4J's native helpers (oneDNN for convolution, pooling, dropout) are off by default in 1.0.0-M2:
+ * the system property {@value #PROPERTY} must be {@code false} in every JVM that builds a network,
+ * before it builds one. Launchers set it ({@code bin/*}, {@code spark.executor.extraJavaOptions});
+ * the project's code that runs first on a driver or an executor also sets it, unless a user set it
+ * explicitly.
  */
 public final class Dl4jHelpers {
   public static final String PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";

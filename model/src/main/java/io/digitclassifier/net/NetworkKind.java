@@ -9,7 +9,10 @@ public enum NetworkKind {
   SEED,
   /** Caffe-style LeNet (0.43M parameters): small and fast. */
   LENET,
-  /** A small VGG-style net with batch normalisation: two blocks of two 3x3 convolutions (0.87M parameters). */
+  /**
+   * A small VGG-style net with batch normalisation: two blocks of two 3x3 convolutions (0.87M
+   * parameters).
+   */
   VGG;
 
   @JsonValue

@@ -1,8 +1,9 @@
 package io.digitclassifier.storage;
 
 /**
- * Input that cannot be read. The message always names the file, where in it (line, row or byte offset), the
- * column where there is one, the value found and what was expected, and reads "Cannot read ...: ...".
+ * Input that cannot be read. The message always names the file, where in it (line, row or byte
+ * offset), the column where there is one, the value found and what was expected, and reads "Cannot
+ * read ...: ...".
  */
 public class BadInputException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -3,10 +3,10 @@ package io.digitclassifier.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -21,8 +21,8 @@ public final class Hashing {
   private Hashing() {}
 
   /**
-   * What an input holds: for a file, its SHA-256 and 1; for a directory, the SHA-256 of its {@link #manifest} and the
-   * number of files in it.
+   * What an input holds: for a file, its SHA-256 and 1; for a directory, the SHA-256 of its {@link
+   * #manifest} and the number of files in it.
    */
   public record Content(String sha256, long files) {}
 
@@ -32,26 +32,30 @@ public final class Hashing {
   }
 
   /**
-   * A file's SHA-256, or a directory's: the SHA-256 of its {@link #manifest}, which covers every file under it at any
-   * depth (a partitioned Parquet input's part files two levels down, an image folder's digit folders), so that
-   * changing, adding, removing or moving any file Spark would read changes it.
+   * A file's SHA-256, or a directory's: the SHA-256 of its {@link #manifest}, which covers every
+   * file under it at any depth (a partitioned Parquet input's part files two levels down, an image
+   * folder's digit folders), so that changing, adding, removing or moving any file Spark would read
+   * changes it.
    */
   public static Content content(String path, Configuration conf) {
     Path p = new Path(path);
     try {
       FileSystem fs = Storage.fs(p, conf);
-      if (!fs.getFileStatus(p).isDirectory()) return new Content(HexFormat.of().formatHex(digest(fs, p)), 1);
+      if (!fs.getFileStatus(p).isDirectory())
+        return new Content(HexFormat.of().formatHex(digest(fs, p)), 1);
       List<String> lines = manifestLines(fs, p);
-      return new Content(sha256(String.join("", lines).getBytes(StandardCharsets.UTF_8)), lines.size());
+      return new Content(
+          sha256(String.join("", lines).getBytes(StandardCharsets.UTF_8)), lines.size());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot hash " + path + ": " + Storage.oneLine(e), e);
     }
   }
 
   /**
-   * A directory's manifest: one line per file under it at any depth, {@code relative/path<TAB>size<TAB>sha256},
-   * sorted by path, each ended by {@code \n}. Files and directories Spark's readers skip are left out as Spark leaves
-   * them out ({@link #skippedBySpark}: {@code _SUCCESS}, {@code _summary.json}, {@code .crc} files, a job's hidden
+   * A directory's manifest: one line per file under it at any depth, {@code
+   * relative/path<TAB>size<TAB>sha256}, sorted by path, each ended by {@code \n}. Files and
+   * directories Spark's readers skip are left out as Spark leaves them out ({@link
+   * #skippedBySpark}: {@code _SUCCESS}, {@code _summary.json}, {@code .crc} files, a job's hidden
    * work directory), so the manifest is of the data a job reads.
    */
   public static String manifest(String dir, Configuration conf) {
@@ -64,13 +68,16 @@ public final class Hashing {
   }
 
   /**
-   * Spark's rule for the names it does not read in a directory ({@code HadoopFSUtils.shouldFilterOutPathName}):
-   * hidden ({@code .}) names, {@code _} names that are not partition directories ({@code _col=1}) except Parquet's
-   * {@code _metadata} and {@code _common_metadata}, and files being copied ({@code ._COPYING_}).
+   * Spark's rule for the names it does not read in a directory ({@code
+   * HadoopFSUtils.shouldFilterOutPathName}): hidden ({@code .}) names, {@code _} names that are not
+   * partition directories ({@code _col=1}) except Parquet's {@code _metadata} and {@code
+   * _common_metadata}, and files being copied ({@code ._COPYING_}).
    */
   static boolean skippedBySpark(String name) {
-    boolean exclude = (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
-        || name.endsWith("._COPYING_");
+    boolean exclude =
+        (name.startsWith("_") && !name.contains("="))
+            || name.startsWith(".")
+            || name.endsWith("._COPYING_");
     boolean include = name.startsWith("_common_metadata") || name.startsWith("_metadata");
     return exclude && !include;
   }
@@ -83,7 +90,13 @@ public final class Hashing {
     List<String> lines = new ArrayList<>(files.size());
     for (FileStatus f : files) {
       String relative = f.getPath().toUri().getPath().substring(prefix.length());
-      lines.add(relative + "\t" + f.getLen() + "\t" + HexFormat.of().formatHex(digest(fs, f.getPath())) + "\n");
+      lines.add(
+          relative
+              + "\t"
+              + f.getLen()
+              + "\t"
+              + HexFormat.of().formatHex(digest(fs, f.getPath()))
+              + "\n");
     }
     Collections.sort(lines); // by relative path: the tab sorts before any character a name holds
     return lines;

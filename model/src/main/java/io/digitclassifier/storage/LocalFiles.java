@@ -8,15 +8,17 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Local-disk helpers on the JDK alone (the cluster tests use them without core's Hadoop and Spark). */
+/**
+ * Local-disk helpers on the JDK alone (the cluster tests use them without core's Hadoop and Spark).
+ */
 public final class LocalFiles {
   private LocalFiles() {}
 
   /**
-   * Writes a local file whole or not at all: {@code body} writes a hidden temporary sibling ({@code .NAME.tmp},
-   * which Spark's and Hadoop's readers skip), which is then moved onto {@code file} atomically; on failure the
-   * temporary file is removed. The one "write, then rename" for local files ({@link Storage#writeAtomically} is
-   * its counterpart on any Hadoop filesystem).
+   * Writes a local file whole or not at all: {@code body} writes a hidden temporary sibling ({@code
+   * .NAME.tmp}, which Spark's and Hadoop's readers skip), which is then moved onto {@code file}
+   * atomically; on failure the temporary file is removed. The one "write, then rename" for local
+   * files ({@link Storage#writeAtomically} is its counterpart on any Hadoop filesystem).
    */
   public static void writeAtomically(Path file, Storage.IoConsumer<Path> body) {
     Path parent = file.toAbsolutePath().getParent();

@@ -18,23 +18,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One writer per output directory: a lease file {@code .NAME.lock} beside it, created only if absent (an atomic
- * create on HDFS and local disks; on an object store the create checks for an existing object first) and renewed by
- * its holder every {@link #RENEW_MS}. A second run into the same output fails at once with a line naming the holder
- * (who, where, since when). A dead run's lease is taken over with a warning: at once when the holder ran on this host
- * and its process is gone (a killed driver, resumed right after), otherwise once it has not been renewed for
- * {@link #EXPIRY_MS}. Released when the output commits or aborts.
+ * One writer per output directory: a lease file {@code .NAME.lock} beside it, created only if
+ * absent (an atomic create on HDFS and local disks; on an object store the create checks for an
+ * existing object first) and renewed by its holder every {@link #RENEW_MS}. A second run into the
+ * same output fails at once with a line naming the holder (who, where, since when). A dead run's
+ * lease is taken over with a warning: at once when the holder ran on this host and its process is
+ * gone (a killed driver, resumed right after), otherwise once it has not been renewed for {@link
+ * #EXPIRY_MS}. Released when the output commits or aborts.
  */
 public final class OutputLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutputLock.class);
   static final long RENEW_MS = 10_000;
+
   /** A lease unrenewed this long is a dead run's: six renewals missed. */
   static final long EXPIRY_MS = 60_000;
-  private static final ScheduledExecutorService RENEWER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "output-lock-renewer");
-    t.setDaemon(true);
-    return t;
-  });
+
+  private static final ScheduledExecutorService RENEWER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "output-lock-renewer");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final FileSystem fs;
   private final Path lock;
@@ -45,7 +50,8 @@ public final class OutputLock implements AutoCloseable {
     this.fs = fs;
     this.lock = lock;
     this.holder = holder;
-    this.renewal = RENEWER.scheduleWithFixedDelay(this::renew, RENEW_MS, RENEW_MS, TimeUnit.MILLISECONDS);
+    this.renewal =
+        RENEWER.scheduleWithFixedDelay(this::renew, RENEW_MS, RENEW_MS, TimeUnit.MILLISECONDS);
   }
 
   /** The lease file of an output directory. */
@@ -53,7 +59,10 @@ public final class OutputLock implements AutoCloseable {
     return new Path(target.getParent(), "." + target.getName() + ".lock");
   }
 
-  /** This JVM as a lock holder: {@code run} (a Spark application id, or a command's name), host, pid and time. */
+  /**
+   * This JVM as a lock holder: {@code run} (a Spark application id, or a command's name), host, pid
+   * and time.
+   */
   public static String describe(String run) {
     String host;
     try {
@@ -61,13 +70,19 @@ public final class OutputLock implements AutoCloseable {
     } catch (IOException e) {
       host = "unknown host";
     }
-    return run + " on " + host + " (pid " + ManagementFactory.getRuntimeMXBean().getPid() + "), started "
+    return run
+        + " on "
+        + host
+        + " (pid "
+        + ManagementFactory.getRuntimeMXBean().getPid()
+        + "), started "
         + Instant.now();
   }
 
   /**
    * Takes the lease of {@code target} for {@code holder} ({@link #describe}), or fails with an
-   * {@link IllegalArgumentException} naming the run that holds it (the --output is taken: one line, no trace).
+   * {@link IllegalArgumentException} naming the run that holds it (the --output is taken: one line,
+   * no trace).
    */
   public static OutputLock acquire(FileSystem fs, Path target, String holder) {
     Path lock = lockOf(target);
@@ -91,27 +106,45 @@ public final class OutputLock implements AutoCloseable {
           continue;
         }
         if (idle < EXPIRY_MS) {
-          throw new IllegalArgumentException("Cannot write to " + shown + ": another run is writing it: " + other
-              + " (lease " + Storage.display(lock) + ", renewed " + idle / 1000 + " s ago); wait for it to end, or "
-              + "write elsewhere");
+          throw new IllegalArgumentException(
+              "Cannot write to "
+                  + shown
+                  + ": another run is writing it: "
+                  + other
+                  + " (lease "
+                  + Storage.display(lock)
+                  + ", renewed "
+                  + idle / 1000
+                  + " s ago); wait for it to end, or "
+                  + "write elsewhere");
         }
-        LOG.warn("Taking over {}: its holder ({}) has not renewed it for {} s, so it is taken to have died",
-            Storage.display(lock), other, idle / 1000);
+        LOG.warn(
+            "Taking over {}: its holder ({}) has not renewed it for {} s, so it is taken to have died",
+            Storage.display(lock),
+            other,
+            idle / 1000);
         fs.delete(lock, false);
       }
-      throw new IllegalArgumentException("Cannot write to " + shown + ": another run took its lease "
-          + Storage.display(lock) + " at the same moment");
+      throw new IllegalArgumentException(
+          "Cannot write to "
+              + shown
+              + ": another run took its lease "
+              + Storage.display(lock)
+              + " at the same moment");
     } catch (IOException e) {
-      throw new StorageException("Cannot take the lease " + Storage.display(lock) + ": " + Storage.oneLine(e), e);
+      throw new StorageException(
+          "Cannot take the lease " + Storage.display(lock) + ": " + Storage.oneLine(e), e);
     }
   }
 
   /**
-   * Why a holder ({@link #describe}'s "... on HOST (pid N) ...") is known dead: it ran on this host and its process
-   * is gone (a killed driver, whose lease has not expired yet); null when it may be alive or ran elsewhere.
+   * Why a holder ({@link #describe}'s "... on HOST (pid N) ...") is known dead: it ran on this host
+   * and its process is gone (a killed driver, whose lease has not expired yet); null when it may be
+   * alive or ran elsewhere.
    */
   static String deadOnThisHost(String holder) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile(" on (\\S+) \\(pid (\\d+)\\)").matcher(holder);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(" on (\\S+) \\(pid (\\d+)\\)").matcher(holder);
     if (!m.find()) return null;
     String host;
     try {
@@ -121,7 +154,8 @@ public final class OutputLock implements AutoCloseable {
     }
     if (!host.equals(m.group(1))) return null;
     long pid = Long.parseLong(m.group(2));
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        ? null
         : "ran on this host as pid " + pid + ", which is no longer running";
   }
 
@@ -133,7 +167,8 @@ public final class OutputLock implements AutoCloseable {
     } catch (FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
-      // HDFS reports a create that lost the race as a RemoteException wrapping FileAlreadyExistsException
+      // HDFS reports a create that lost the race as a RemoteException wrapping
+      // FileAlreadyExistsException
       if (String.valueOf(e.getMessage()).contains("already exists")) return false;
       throw e;
     }
@@ -146,8 +181,8 @@ public final class OutputLock implements AutoCloseable {
   }
 
   /**
-   * Renews the lease: its modification time, set on HDFS and local disks, rewritten on an object store (whose
-   * {@code setTimes} does nothing).
+   * Renews the lease: its modification time, set on HDFS and local disks, rewritten on an object
+   * store (whose {@code setTimes} does nothing).
    */
   private void renew() {
     try {

@@ -21,13 +21,19 @@ class CommandOptionsTest {
   static final class Job extends CommandOptions {
     private static final long serialVersionUID = 1L;
 
-    @Option(names = "--epochs", defaultValue = "2") private int epochs;
-    @Option(names = "--model", defaultValue = "lenet") private NetworkKind model;
-    @Option(names = "--output") private String output;
+    @Option(names = "--epochs", defaultValue = "2")
+    private int epochs;
+
+    @Option(names = "--model", defaultValue = "lenet")
+    private NetworkKind model;
+
+    @Option(names = "--output")
+    private String output;
 
     @Override
     public void validate() {
-      if (epochs < 1) throw new IllegalArgumentException("Cannot run: --epochs must be >= 1, got " + epochs);
+      if (epochs < 1)
+        throw new IllegalArgumentException("Cannot run: --epochs must be >= 1, got " + epochs);
     }
   }
 
@@ -42,11 +48,16 @@ class CommandOptionsTest {
   @Test
   void badUsageIsAnIllegalArgumentNamingTheOption() {
     assertThatThrownBy(() -> CommandOptions.parse(new Job(), "--epochs", "0"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("Cannot run: --epochs must be >= 1, got 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot run: --epochs must be >= 1, got 0");
     assertThatThrownBy(() -> CommandOptions.parse(new Job(), "--epochs", "two"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'--epochs'").hasMessageContaining("'two'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'--epochs'")
+        .hasMessageContaining("'two'");
     assertThatThrownBy(() -> CommandOptions.parse(new Job(), "--epoch", "3"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Unknown option").hasMessageContaining("'--epoch'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Unknown option")
+        .hasMessageContaining("'--epoch'");
   }
 
   @Test
@@ -55,8 +66,11 @@ class CommandOptionsTest {
     Job b = CommandOptions.parse(new Job(), "--output", "runs/x", "--epochs", "3");
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(CommandOptions.parse(new Job()));
     assertThat(a).hasToString("Job[epochs=3, model=LENET, output=runs/x]");
-    Map<String, Object> json = Json.MAPPER.convertValue(a, new TypeReference<Map<String, Object>>() {});
-    assertThat(json).containsExactly(Map.entry("epochs", 3), Map.entry("model", "lenet"), Map.entry("output", "runs/x"));
+    Map<String, Object> json =
+        Json.MAPPER.convertValue(a, new TypeReference<Map<String, Object>>() {});
+    assertThat(json)
+        .containsExactly(
+            Map.entry("epochs", 3), Map.entry("model", "lenet"), Map.entry("output", "runs/x"));
   }
 
   @Test
@@ -66,7 +80,8 @@ class CommandOptionsTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(a);
     }
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       assertThat(in.readObject()).isEqualTo(a);
     }
   }

@@ -7,23 +7,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 class ConfFileDefaultsTest {
   @TempDir Path dir;
 
   @Command(name = "job")
   static class Opts {
-    @Option(names = "--epochs", defaultValue = "1") int epochs;
-    @Option(names = "--batch-size", defaultValue = "64") int batchSize;
-    @Option(names = "--model", defaultValue = "seed") String model;
+    @Option(names = "--epochs", defaultValue = "1")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64")
+    int batchSize;
+
+    @Option(names = "--model", defaultValue = "seed")
+    String model;
   }
 
   @Test
   void commandLineBeatsConfFileBeatsBuiltIn() throws Exception {
-    Path file = Files.writeString(dir.resolve("job.properties"), "# comment\nepochs=3\nbatch-size = 128\n");
+    Path file =
+        Files.writeString(dir.resolve("job.properties"), "# comment\nepochs=3\nbatch-size = 128\n");
     Opts opts = new Opts();
     CommandLine cmd = new CommandLine(opts);
     ConfFileDefaults defaults = new ConfFileDefaults(file);
@@ -32,7 +38,8 @@ class ConfFileDefaultsTest {
     assertThat(opts.epochs).isEqualTo(3);
     assertThat(opts.batchSize).isEqualTo(32);
     assertThat(opts.model).isEqualTo("seed");
-    assertThat(defaults.helpFooter(cmd)).contains("--epochs", "3 from job.properties (built-in: 1)");
+    assertThat(defaults.helpFooter(cmd))
+        .contains("--epochs", "3 from job.properties (built-in: 1)");
   }
 
   @Test
@@ -53,7 +60,8 @@ class ConfFileDefaultsTest {
     ConfFileDefaults defaults = new ConfFileDefaults(file);
     cmd.setDefaultValueProvider(defaults);
     cmd.parseArgs();
-    assertThatThrownBy(() -> defaults.checkKeys(cmd)).hasMessage("Cannot use configuration " + file + ": unknown keys [epochz]");
+    assertThatThrownBy(() -> defaults.checkKeys(cmd))
+        .hasMessage("Cannot use configuration " + file + ": unknown keys [epochz]");
   }
 
   @Test

@@ -14,20 +14,24 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * Renders an MNIST digit as a photo or scan of handwriting on paper, seeded, for the robustness corpus
- * ({@code bin/benchmark-photos}) and the tests: the digit's strokes drawn with a pen of some width and colour onto
- * a 360x280 page, under one {@link Condition} or all of them at once ({@link Condition#PHOTO}).
+ * Renders an MNIST digit as a photo or scan of handwriting on paper, seeded, for the robustness
+ * corpus ({@code bin/benchmark-photos}) and the tests: the digit's strokes drawn with a pen of some
+ * width and colour onto a 360x280 page, under one {@link Condition} or all of them at once ({@link
+ * Condition#PHOTO}).
  *
- * <p>The pen follows the digit's own shape: the 28x28 digit is enlarged (bilinear) and rotated, and ink lies where
- * the enlarged intensity passes the pen's level, with a soft edge a pixel or two wide, as a real stroke has; a low
- * level gives a thick pen, a high one a thin pen. Light is multiplied in last, so shadows and uneven light darken
- * paper and ink alike, as they do under a lamp.
+ * <p>The pen follows the digit's own shape: the 28x28 digit is enlarged (bilinear) and rotated, and
+ * ink lies where the enlarged intensity passes the pen's level, with a soft edge a pixel or two
+ * wide, as a real stroke has; a low level gives a thick pen, a high one a thin pen. Light is
+ * multiplied in last, so shadows and uneven light darken paper and ink alike, as they do under a
+ * lamp.
  */
 public final class DigitPhotos {
   public static final int WIDTH = 360;
   public static final int HEIGHT = 280;
 
-  /** What a page looks like; every condition but {@link #PHOTO} changes one thing from a clean scan. */
+  /**
+   * What a page looks like; every condition but {@link #PHOTO} changes one thing from a clean scan.
+   */
   public enum Condition {
     CLEAN_SCAN("clean-scan", "black ink on white paper, evenly lit, PNG"),
     PAPER_AND_GRAIN("paper-grain", "off-white, grey or tinted paper with sensor grain"),
@@ -74,18 +78,26 @@ public final class DigitPhotos {
     double inkR = 25;
     double inkG = 25;
     double inkB = 30;
+
     /** How much of the paper the ink hides where it is solid. */
     double inkOpacity = 0.95;
-    /** The enlarged digit's intensity (0-1) at the middle of a stroke's edge: low is a thick pen. */
+
+    /**
+     * The enlarged digit's intensity (0-1) at the middle of a stroke's edge: low is a thick pen.
+     */
     double penLevel = 0.4;
+
     /** Digit height (MNIST's 20-pixel box) as a share of the page height. */
     double size = 0.45;
+
     double centreX = 0.5;
     double centreY = 0.5;
     double tiltDegrees;
     double grain;
+
     /** Light at the darkest corner, 1 for even light. */
     double lightFloor = 1;
+
     double lightAngle;
     double shadowDepth;
     double shadowOffset;
@@ -99,8 +111,10 @@ public final class DigitPhotos {
     double bleedContrast;
     double bleedDx;
     double bleedDy;
+
     /** Share of the page width taken by the desk, on the left or right; 0 for none. */
     double edge;
+
     boolean edgeLeft;
     int jpegQuality; // 0: PNG
 
@@ -112,8 +126,9 @@ public final class DigitPhotos {
   private DigitPhotos() {}
 
   /**
-   * The digit {@code pixels} (784 bytes, MNIST's light-on-dark) as a page under {@code condition}; {@code other}
-   * is a second digit for the bleed-through, and {@code seed} decides everything random.
+   * The digit {@code pixels} (784 bytes, MNIST's light-on-dark) as a page under {@code condition};
+   * {@code other} is a second digit for the bleed-through, and {@code seed} decides everything
+   * random.
    */
   public static Photo render(byte[] pixels, byte[] other, Condition condition, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -124,8 +139,11 @@ public final class DigitPhotos {
   static Page page(Condition condition, SplittableRandom r) {
     Page p = Page.clean();
     switch (condition) {
-      case CLEAN_SCAN -> { }
-      case PAPER_AND_GRAIN -> { paper(p, r); p.grain = between(r, 3, 9); }
+      case CLEAN_SCAN -> {}
+      case PAPER_AND_GRAIN -> {
+        paper(p, r);
+        p.grain = between(r, 3, 9);
+      }
       case UNEVEN_LIGHT -> light(p, r);
       case SHADOW -> shadow(p, r);
       case RULED_LINES -> ruled(p, r);
@@ -137,7 +155,10 @@ public final class DigitPhotos {
       case LARGE -> place(p, r, between(r, 0.7, 0.85));
       case TILTED -> p.tiltDegrees = between(r, -8, 8);
       case BLEED_THROUGH -> bleed(p, r);
-      case LOW_QUALITY_JPEG -> { p.jpegQuality = (int) between(r, 15, 25); p.grain = 2; }
+      case LOW_QUALITY_JPEG -> {
+        p.jpegQuality = (int) between(r, 15, 25);
+        p.grain = 2;
+      }
       case PAGE_EDGE -> edge(p, r);
       case PHOTO -> {
         paper(p, r);
@@ -153,7 +174,8 @@ public final class DigitPhotos {
         if (r.nextDouble() < 0.2) bleed(p, r);
         if (r.nextDouble() < 0.15) edge(p, r);
         double q = r.nextDouble();
-        p.jpegQuality = q < 0.15 ? (int) between(r, 20, 40) : q < 0.7 ? (int) between(r, 60, 92) : 0;
+        p.jpegQuality =
+            q < 0.15 ? (int) between(r, 20, 40) : q < 0.7 ? (int) between(r, 60, 92) : 0;
       }
       default -> throw new IllegalArgumentException(condition.toString());
     }
@@ -168,8 +190,14 @@ public final class DigitPhotos {
     p.paperG = base;
     p.paperB = base;
     if (tint == 1) p.paperB = base - between(r, 10, 30);
-    if (tint == 2) { p.paperR = base - between(r, 5, 20); p.paperG = base - between(r, 0, 8); }
-    if (tint == 3) { p.paperG = base - between(r, 5, 15); p.paperB = base - between(r, 3, 12); }
+    if (tint == 2) {
+      p.paperR = base - between(r, 5, 20);
+      p.paperG = base - between(r, 0, 8);
+    }
+    if (tint == 3) {
+      p.paperG = base - between(r, 5, 15);
+      p.paperB = base - between(r, 3, 12);
+    }
   }
 
   private static void light(Page p, SplittableRandom r) {
@@ -258,11 +286,20 @@ public final class DigitPhotos {
         double colPos = (dx * cos + dy * sin) + cx;
         double line = 0;
         if (p.ruledContrast > 0) {
-          line = Math.max(line, p.ruledContrast * lineProfile(rowPos - p.ruledOffset, p.ruledSpacing, 1.2));
-          if (p.margin) line = Math.max(line, 1.4 * p.ruledContrast * lineProfile(colPos - WIDTH * 0.12, 1e9, 1.2));
+          line =
+              Math.max(
+                  line, p.ruledContrast * lineProfile(rowPos - p.ruledOffset, p.ruledSpacing, 1.2));
+          if (p.margin)
+            line =
+                Math.max(
+                    line, 1.4 * p.ruledContrast * lineProfile(colPos - WIDTH * 0.12, 1e9, 1.2));
         }
         if (p.gridContrast > 0) {
-          line = Math.max(line, p.gridContrast * Math.max(lineProfile(rowPos, 20, 0.8), lineProfile(colPos, 20, 0.8)));
+          line =
+              Math.max(
+                  line,
+                  p.gridContrast
+                      * Math.max(lineProfile(rowPos, 20, 0.8), lineProfile(colPos, 20, 0.8)));
         }
         if (line > 0) {
           // light blue, as printed rules are
@@ -319,7 +356,10 @@ public final class DigitPhotos {
     return out;
   }
 
-  /** Ink coverage (0-1) of a pen whose stroke edge lies where the enlarged digit's intensity is {@code level}. */
+  /**
+   * Ink coverage (0-1) of a pen whose stroke edge lies where the enlarged digit's intensity is
+   * {@code level}.
+   */
   private static double pen(double intensity, double level) {
     double t = (intensity - level) / 0.12 + 0.5;
     if (t <= 0) return 0;
@@ -327,7 +367,10 @@ public final class DigitPhotos {
     return t * t * (3 - 2 * t);
   }
 
-  /** A printed line every {@code spacing} pixels, {@code width} wide with soft edges: 1 on the line, 0 between. */
+  /**
+   * A printed line every {@code spacing} pixels, {@code width} wide with soft edges: 1 on the line,
+   * 0 between.
+   */
   private static double lineProfile(double pos, double spacing, double width) {
     double d = pos - spacing * Math.floor(pos / spacing + 0.5);
     return Math.exp(-(d * d) / (2 * width * width / 2.0));
@@ -340,8 +383,11 @@ public final class DigitPhotos {
     int y0 = (int) Math.floor(v);
     double fx = u - x0;
     double fy = v - y0;
-    return ((1 - fx) * (1 - fy) * at(pixels, x0, y0) + fx * (1 - fy) * at(pixels, x0 + 1, y0)
-        + (1 - fx) * fy * at(pixels, x0, y0 + 1) + fx * fy * at(pixels, x0 + 1, y0 + 1)) / 255.0;
+    return ((1 - fx) * (1 - fy) * at(pixels, x0, y0)
+            + fx * (1 - fy) * at(pixels, x0 + 1, y0)
+            + (1 - fx) * fy * at(pixels, x0, y0 + 1)
+            + fx * fy * at(pixels, x0 + 1, y0 + 1))
+        / 255.0;
   }
 
   private static int at(byte[] pixels, int x, int y) {
@@ -387,8 +433,12 @@ public final class DigitPhotos {
     for (Condition c : Condition.values()) {
       if (c.cliName.equals(name.toLowerCase(Locale.ROOT))) return c;
     }
-    throw new IllegalArgumentException("unknown condition " + name + ", expected one of "
-        + java.util.Arrays.stream(Condition.values()).map(Condition::cliName)
-            .collect(java.util.stream.Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unknown condition "
+            + name
+            + ", expected one of "
+            + java.util.Arrays.stream(Condition.values())
+                .map(Condition::cliName)
+                .collect(java.util.stream.Collectors.joining(", ")));
   }
 }

@@ -18,14 +18,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** MNIST's recipe on real-looking images: the digit that went in comes back, and every bad image says why. */
+/**
+ * MNIST's recipe on real-looking images: the digit that went in comes back, and every bad image
+ * says why.
+ */
 class ImagePreprocessorTest {
   /**
-   * How close a prepared image must be to the MNIST-like original it was drawn from. A correct pipeline gives a mean
-   * difference of 5-7 and a correlation of 0.97-0.99 on these fixtures; each broken step gives 33 or more and 0.43
-   * or less, and {@link #eachBrokenStepWouldBeCaught} asks for at least twice the difference or 0.3 less correlation.
+   * How close a prepared image must be to the MNIST-like original it was drawn from. A correct
+   * pipeline gives a mean difference of 5-7 and a correlation of 0.97-0.99 on these fixtures; each
+   * broken step gives 33 or more and 0.43 or less, and {@link #eachBrokenStepWouldBeCaught} asks
+   * for at least twice the difference or 0.3 less correlation.
    */
   static final double MAX_MEAN_DIFFERENCE = 15;
+
   static final double MIN_CORRELATION = 0.9;
 
   // ---- the digit comes back
@@ -45,13 +50,15 @@ class ImagePreprocessorTest {
     byte[] original = TestDigits.drawnDigit(digit);
     BufferedImage image = TestDigits.digitImage(original, 200, true);
 
-    // Not inverted: the white paper is taken for ink and the digit is a dark hole in a 20x20 square.
+    // Not inverted: the white paper is taken for ink and the digit is a dark hole in a 20x20
+    // square.
     assertFarFrom(original, ImagePreprocessor.toMnist(image, new Recipe(false, true, true)));
     if (digit == 0) {
       // A 0 is much narrower than tall; stretching it to 20x20 makes it a ring.
       assertFarFrom(original, ImagePreprocessor.toMnist(image, new Recipe(true, false, true)));
     } else {
-      // A 7's ink is mostly top right; centring its box instead of its mass moves it by a stroke's width.
+      // A 7's ink is mostly top right; centring its box instead of its mass moves it by a stroke's
+      // width.
       assertFarFrom(original, ImagePreprocessor.toMnist(image, new Recipe(true, true, false)));
     }
   }
@@ -64,7 +71,8 @@ class ImagePreprocessorTest {
 
     byte[] prepared = ImagePreprocessor.toMnist(TestDigits.encode(gray, "png"));
 
-    // Only the faint fringe below the crop threshold may be lost; a gamma slip would brighten every grey.
+    // Only the faint fringe below the crop threshold may be lost; a gamma slip would brighten every
+    // grey.
     assertThat(meanDifference(original, prepared)).isLessThan(2);
   }
 
@@ -90,12 +98,14 @@ class ImagePreprocessorTest {
   void strokesOnATransparentCanvasAreInkWhateverTheirColour(String colour) throws Exception {
     Color ink = (Color) Color.class.getField(colour).get(null);
     byte[] original = TestDigits.drawnDigit(7);
-    BufferedImage canvas = TestDigits.transparentImage(TestDigits.enlarge(original, 280, 280), 280, 280, ink);
+    BufferedImage canvas =
+        TestDigits.transparentImage(TestDigits.enlarge(original, 280, 280), 280, 280, ink);
 
     byte[] prepared = ImagePreprocessor.toMnist(TestDigits.encode(canvas, "png"));
 
     assertCloseTo(original, prepared);
-    assertThat(TestDigits.centreOfMass(prepared)).containsExactly(new double[] {13.5, 13.5}, within(1.0));
+    assertThat(TestDigits.centreOfMass(prepared))
+        .containsExactly(new double[] {13.5, 13.5}, within(1.0));
   }
 
   @Test
@@ -120,13 +130,15 @@ class ImagePreprocessorTest {
 
     byte[] prepared = ImagePreprocessor.toMnist(TestDigits.encode(page, "png"));
 
-    assertThat(TestDigits.centreOfMass(prepared)).containsExactly(new double[] {13.5, 13.5}, within(1.0));
+    assertThat(TestDigits.centreOfMass(prepared))
+        .containsExactly(new double[] {13.5, 13.5}, within(1.0));
     assertCloseTo(original, prepared);
   }
 
   @Test
   void aWideImageKeepsItsAspectRatio() {
-    // A 300x60 bar (5:1) on a 400x100 page: 20 wide and 4 tall, as MNIST fits the longer side into 20.
+    // A 300x60 bar (5:1) on a 400x100 page: 20 wide and 4 tall, as MNIST fits the longer side into
+    // 20.
     BufferedImage page = filled(400, 100, Color.WHITE);
     Graphics2D g = page.createGraphics();
     g.setColor(Color.BLACK);
@@ -141,7 +153,8 @@ class ImagePreprocessorTest {
 
   @Test
   void thinStrokesOnALargeImageSurvive() {
-    // A 3-pixel ring 900 pixels tall: shrunk 45 times, it would vanish between samples without area averaging.
+    // A 3-pixel ring 900 pixels tall: shrunk 45 times, it would vanish between samples without area
+    // averaging.
     BufferedImage page = filled(1000, 1000, Color.WHITE);
     Graphics2D g = page.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -155,7 +168,8 @@ class ImagePreprocessorTest {
     int[] box = inkBox(prepared);
     assertThat(box[3]).as("height").isEqualTo(20);
     assertThat(box[2]).as("width").isBetween(8, 10);
-    // Left and right sides of the ring on the middle row are strong, the hole between them is empty.
+    // Left and right sides of the ring on the middle row are strong, the hole between them is
+    // empty.
     int row = 14 * Digits.SIDE;
     assertThat(prepared[row + box[0]] & 0xFF).isGreaterThan(100);
     assertThat(prepared[row + box[0] + box[2] - 1] & 0xFF).isGreaterThan(100);
@@ -191,7 +205,8 @@ class ImagePreprocessorTest {
 
   @Test
   void aTruncatedPng() {
-    byte[] png = TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 200, true), "png");
+    byte[] png =
+        TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 200, true), "png");
 
     assertThatThrownBy(() -> ImagePreprocessor.toMnist(Arrays.copyOf(png, png.length / 2)))
         .isInstanceOf(ImageDecodeException.class)
@@ -200,7 +215,8 @@ class ImagePreprocessorTest {
 
   @Test
   void aTruncatedJpeg() {
-    byte[] jpeg = TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 200, true), "jpg");
+    byte[] jpeg =
+        TestDigits.encode(TestDigits.digitImage(TestDigits.drawnDigit(7), 200, true), "jpg");
 
     assertThatThrownBy(() -> ImagePreprocessor.toMnist(Arrays.copyOf(jpeg, jpeg.length / 2)))
         .isInstanceOf(ImageDecodeException.class)
@@ -209,9 +225,10 @@ class ImagePreprocessorTest {
 
   @Test
   void anUnsupportedFormat() {
-    // WBMP: ImageIO reads it, the decoder does not take it (TIFF and WebP it does: ImageDecoderTest)
-    java.awt.image.BufferedImage binary = new java.awt.image.BufferedImage(50, 50,
-        java.awt.image.BufferedImage.TYPE_BYTE_BINARY);
+    // WBMP: ImageIO reads it, the decoder does not take it (TIFF and WebP it does:
+    // ImageDecoderTest)
+    java.awt.image.BufferedImage binary =
+        new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_BYTE_BINARY);
     byte[] wbmp = TestDigits.encode(binary, "wbmp");
 
     assertThatThrownBy(() -> ImagePreprocessor.toMnist(wbmp))
@@ -222,17 +239,23 @@ class ImagePreprocessorTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"white", "black", "gray", "transparent"})
   void aBlankImageHasNoInk(String background) {
-    BufferedImage blank = background.equals("transparent")
-        ? new BufferedImage(100, 80, BufferedImage.TYPE_INT_ARGB)
-        : filled(100, 80, background.equals("white") ? Color.WHITE : background.equals("black") ? Color.BLACK
-            : Color.GRAY);
+    BufferedImage blank =
+        background.equals("transparent")
+            ? new BufferedImage(100, 80, BufferedImage.TYPE_INT_ARGB)
+            : filled(
+                100,
+                80,
+                background.equals("white")
+                    ? Color.WHITE
+                    : background.equals("black") ? Color.BLACK : Color.GRAY);
 
     assertReason(TestDigits.encode(blank, "png"), "no ink found (blank image)");
   }
 
   @Test
   void aSlightlyNoisyWhitePageHasNoDigit() {
-    // JPEG ripples and paper texture are a few levels deep; a digit stands out by far more. The page is not clean
+    // JPEG ripples and paper texture are a few levels deep; a digit stands out by far more. The
+    // page is not clean
     // (the oval is neither paper nor ink), so it is read as a photo, which finds nothing either.
     BufferedImage page = filled(100, 100, Color.WHITE);
     Graphics2D g = page.createGraphics();
@@ -240,16 +263,19 @@ class ImagePreprocessorTest {
     g.fillOval(20, 20, 30, 30);
     g.dispose();
 
-    assertReason(TestDigits.encode(page, "jpg"), "no digit found (no ink stands out from the paper)");
+    assertReason(
+        TestDigits.encode(page, "jpg"), "no digit found (no ink stands out from the paper)");
   }
 
   @Test
   void aTooLargeImage() {
-    BufferedImage wide = new BufferedImage(ImagePreprocessor.MAX_SIDE + 1, 8, BufferedImage.TYPE_BYTE_GRAY);
+    BufferedImage wide =
+        new BufferedImage(ImagePreprocessor.MAX_SIDE + 1, 8, BufferedImage.TYPE_BYTE_GRAY);
     String reason = "image is 4097x8 pixels, larger than the 4096x4096 limit";
 
     assertReason(TestDigits.encode(wide, "png"), reason);
-    assertThatThrownBy(() -> ImagePreprocessor.toMnist(wide)).isInstanceOf(ImageDecodeException.class)
+    assertThatThrownBy(() -> ImagePreprocessor.toMnist(wide))
+        .isInstanceOf(ImageDecodeException.class)
         .hasMessage(reason);
   }
 
@@ -272,7 +298,9 @@ class ImagePreprocessorTest {
   }
 
   private static void assertCloseTo(byte[] original, byte[] prepared) {
-    assertThat(meanDifference(original, prepared)).as("mean absolute difference").isLessThan(MAX_MEAN_DIFFERENCE);
+    assertThat(meanDifference(original, prepared))
+        .as("mean absolute difference")
+        .isLessThan(MAX_MEAN_DIFFERENCE);
     assertThat(correlation(original, prepared)).as("correlation").isGreaterThan(MIN_CORRELATION);
   }
 
@@ -280,7 +308,8 @@ class ImagePreprocessorTest {
     double difference = meanDifference(original, prepared);
     double correlation = correlation(original, prepared);
     assertThat(difference >= 2 * MAX_MEAN_DIFFERENCE || correlation <= MIN_CORRELATION - 0.3)
-        .as("mean difference %.1f, correlation %.3f", difference, correlation).isTrue();
+        .as("mean difference %.1f, correlation %.3f", difference, correlation)
+        .isTrue();
   }
 
   /** {@code left, top, width, height} of the non-zero pixels of a 28x28 digit. */

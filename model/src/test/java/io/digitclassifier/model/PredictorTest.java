@@ -33,7 +33,8 @@ class PredictorTest {
   void predictsMnistTestDigitsInBatchesAsOneByOne() throws Exception {
     Path model = TestModels.lenet();
     Predictor p = Predictor.load(model.toString(), new Configuration());
-    assertThat(p.sha256()).isEqualTo(Hashing.sha256(Files.readAllBytes(model.resolve(ModelFiles.MODEL))));
+    assertThat(p.sha256())
+        .isEqualTo(Hashing.sha256(Files.readAllBytes(model.resolve(ModelFiles.MODEL))));
     List<DigitRecord> test = TestModels.testDigits(500);
     List<byte[]> images = new ArrayList<>();
     for (DigitRecord r : test) images.add(r.getPixels());
@@ -51,7 +52,8 @@ class PredictorTest {
     assertThat(right / 500.0).as("accuracy of the test LeNet").isGreaterThan(0.9);
     for (int i : new int[] {0, 17, 499}) {
       assertThat(p.predict(images.get(i)).probabilities())
-          .containsExactly(batch.get(i).probabilities(), org.assertj.core.data.Offset.offset(1e-5f));
+          .containsExactly(
+              batch.get(i).probabilities(), org.assertj.core.data.Offset.offset(1e-5f));
     }
     assertThat(p.predict(List.of()).size()).isZero();
   }
@@ -65,7 +67,8 @@ class PredictorTest {
     ExecutorService threads = Executors.newFixedThreadPool(4);
     try {
       List<Future<Integer>> labels = new ArrayList<>();
-      for (byte[] image : images) labels.add(threads.submit(() -> pool.with(p -> p.predict(image).label())));
+      for (byte[] image : images)
+        labels.add(threads.submit(() -> pool.with(p -> p.predict(image).label())));
       for (int i = 0; i < images.size(); i++) {
         assertThat(labels.get(i).get()).isEqualTo(first.copy().predict(images.get(i)).label());
       }
@@ -80,18 +83,24 @@ class PredictorTest {
     byte[] zip = bytes(TestModels.lenet().resolve(ModelFiles.MODEL));
     PredictorPool pool = PredictorPool.forModel("test-" + System.nanoTime());
     AtomicInteger loads = new AtomicInteger();
-    Predictor a = pool.borrowOrLoad(() -> {
-      loads.incrementAndGet();
-      return Predictor.of(ModelArtifacts.fromZip(zip, "a", Engine.DL4J), 1);
-    });
-    Predictor b = pool.borrowOrLoad(() -> {
-      loads.incrementAndGet();
-      return Predictor.of(ModelArtifacts.fromZip(zip, "b", Engine.DL4J), 1);
-    });
+    Predictor a =
+        pool.borrowOrLoad(
+            () -> {
+              loads.incrementAndGet();
+              return Predictor.of(ModelArtifacts.fromZip(zip, "a", Engine.DL4J), 1);
+            });
+    Predictor b =
+        pool.borrowOrLoad(
+            () -> {
+              loads.incrementAndGet();
+              return Predictor.of(ModelArtifacts.fromZip(zip, "b", Engine.DL4J), 1);
+            });
     pool.giveBack(a);
-    Predictor again = pool.borrowOrLoad(() -> {
-      throw new AssertionError("an idle instance was there");
-    });
+    Predictor again =
+        pool.borrowOrLoad(
+            () -> {
+              throw new AssertionError("an idle instance was there");
+            });
     assertThat(again).isSameAs(a);
     assertThat(loads).hasValue(2);
     assertThat(pool.size()).isEqualTo(2);
@@ -100,15 +109,27 @@ class PredictorTest {
 
   @Test
   void aModelThatIsNotADigitClassifierIsRefusedWithItsName() throws Exception {
-    assertThatThrownBy(() -> ModelArtifacts.fromZip("not a zip".getBytes(), "junk.zip", Engine.ONNX))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Cannot load model junk.zip");
+    assertThatThrownBy(
+            () -> ModelArtifacts.fromZip("not a zip".getBytes(), "junk.zip", Engine.ONNX))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Cannot load model junk.zip");
     // a network for 784 inputs with 3 outputs: loads, then fails the check
-    ComputationGraph three = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
-        .addInputs("in").setInputTypes(InputType.convolutional(28, 28, 1))
-        .addLayer("dense", new DenseLayer.Builder().nOut(8).build(), "in")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-            .activation(Activation.SOFTMAX).build(), "dense")
-        .setOutputs("out").build());
+    ComputationGraph three =
+        new ComputationGraph(
+            new NeuralNetConfiguration.Builder()
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(28, 28, 1))
+                .addLayer("dense", new DenseLayer.Builder().nOut(8).build(), "in")
+                .addLayer(
+                    "out",
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build(),
+                    "dense")
+                .setOutputs("out")
+                .build());
     three.init();
     Path zip = dir.resolve("three.zip");
     ModelFiles.save(three, zip);

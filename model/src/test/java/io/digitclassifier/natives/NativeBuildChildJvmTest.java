@@ -21,15 +21,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Each build in a fresh JVM, as a job's driver or executor starts: forced through JavaCPP's property, chosen
- * automatically on this host, and chosen for other CPUs (this host's /proc/cpuinfo with flags taken out, so an
- * AVX-512 host shows what an AVX2 or an older host gets). Every JVM that loads a build also fits a minibatch.
+ * Each build in a fresh JVM, as a job's driver or executor starts: forced through JavaCPP's
+ * property, chosen automatically on this host, and chosen for other CPUs (this host's /proc/cpuinfo
+ * with flags taken out, so an AVX-512 host shows what an AVX2 or an older host gets). Every JVM
+ * that loads a build also fits a minibatch.
  */
 class NativeBuildChildJvmTest {
-  private static final Pattern PROBE = Pattern.compile(
-      "PROBE build=(\\S+) oneDnn=(\\S+) dl4jOneDnn=(\\S+) helper=(\\S+) scoreBefore=(\\S+) scoreAfter=(\\S+)");
-  private static final List<String> AVX512 = List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
-  private static final List<String> HASWELL = List.of("avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm");
+  private static final Pattern PROBE =
+      Pattern.compile(
+          "PROBE build=(\\S+) oneDnn=(\\S+) dl4jOneDnn=(\\S+) helper=(\\S+) scoreBefore=(\\S+) scoreAfter=(\\S+)");
+  private static final List<String> AVX512 =
+      List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
+  private static final List<String> HASWELL =
+      List.of("avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm");
   private static final Set<String> HOST_FLAGS = hostFlags();
   private static final String QEMU = "/usr/bin/qemu-x86_64";
 
@@ -38,22 +42,33 @@ class NativeBuildChildJvmTest {
   @ParameterizedTest
   @ValueSource(strings = {"-onednn-avx2", ""})
   void eachShippedBuildForcedThroughThePropertyLoadsAndFits(String extension) throws Exception {
-    assumeTrue(HOST_FLAGS.containsAll(extension.contains("avx2") ? HASWELL : List.of()),
+    assumeTrue(
+        HOST_FLAGS.containsAll(extension.contains("avx2") ? HASWELL : List.of()),
         "this CPU cannot run " + extension);
     Probe p = probe(extension, null);
     assertThat(p.build).isEqualTo("linux-x86_64" + extension);
     boolean oneDnn = extension.contains("onednn");
     assertThat(p.oneDnn).as("the loaded library's build info").isEqualTo(oneDnn);
-    assertThat(p.dl4jOneDnn).as("DL4J's oneDNN check, through the Nd4jCpu bridge").isEqualTo(oneDnn);
+    assertThat(p.dl4jOneDnn)
+        .as("DL4J's oneDNN check, through the Nd4jCpu bridge")
+        .isEqualTo(oneDnn);
     assertThat(p.helper).as("a oneDNN helper on the convolution").isEqualTo(oneDnn);
     assertThat(p.scoreAfter).as("one step of Adam lowers the loss").isLessThan(p.scoreBefore);
-    assertThat(p.log).contains("ND4J natives: linux-x86_64" + extension + " (set by -D" + NativeBuild.PROPERTY + "="
-        + extension + ")");
+    assertThat(p.log)
+        .contains(
+            "ND4J natives: linux-x86_64"
+                + extension
+                + " (set by -D"
+                + NativeBuild.PROPERTY
+                + "="
+                + extension
+                + ")");
   }
 
   @Test
   void theAutomaticChoiceIsTheBuildThisHostsFlagsCallFor() throws Exception {
-    // the build carries no avx512 build: oneDNN inside the avx2 one uses AVX-512 where the CPU has it
+    // the build carries no avx512 build: oneDNN inside the avx2 one uses AVX-512 where the CPU has
+    // it
     String expected = HOST_FLAGS.containsAll(HASWELL) ? "linux-x86_64-onednn-avx2" : "linux-x86_64";
     Probe p = probe(null, null);
     assertThat(p.build).isEqualTo(expected);
@@ -78,7 +93,9 @@ class NativeBuildChildJvmTest {
     assertThat(p.oneDnn).isFalse();
     assertThat(p.dl4jOneDnn).isFalse();
     assertThat(p.helper).isFalse();
-    assertThat(p.log).contains("ND4J natives: linux-x86_64 (chosen from the CPU, ").contains(": it lacks avx2 fma");
+    assertThat(p.log)
+        .contains("ND4J natives: linux-x86_64 (chosen from the CPU, ")
+        .contains(": it lacks avx2 fma");
     assertThat(p.scoreAfter).isLessThan(p.scoreBefore);
   }
 
@@ -86,9 +103,14 @@ class NativeBuildChildJvmTest {
   void aForcedBuildTheCpuCannotRunIsRefusedWithAMessageInsteadOfSigill() throws Exception {
     Result r = run("-onednn-avx2", cpuinfoWithout(HASWELL));
     assertThat(r.exit).as(r.log).isEqualTo(3);
-    assertThat(r.log).contains("Refused: Cannot use ND4J's native build linux-x86_64-onednn-avx2 (set by -D"
-        + NativeBuild.PROPERTY + "=-onednn-avx2): this CPU (").contains(") lacks avx2 fma f16c bmi1 bmi2 movbe abm "
-        + "and would stop the JVM with SIGILL; builds it can run: linux-x86_64");
+    assertThat(r.log)
+        .contains(
+            "Refused: Cannot use ND4J's native build linux-x86_64-onednn-avx2 (set by -D"
+                + NativeBuild.PROPERTY
+                + "=-onednn-avx2): this CPU (")
+        .contains(
+            ") lacks avx2 fma f16c bmi1 bmi2 movbe abm "
+                + "and would stop the JVM with SIGILL; builds it can run: linux-x86_64");
     assertThat(r.log).doesNotContain("SIGILL (0x4)", "PROBE");
   }
 
@@ -96,11 +118,17 @@ class NativeBuildChildJvmTest {
   void aForcedBuildTheJarDoesNotCarryIsRefused() throws Exception {
     Result r = run("-onednn-avx512", null);
     assertThat(r.exit).as(r.log).isEqualTo(3);
-    assertThat(r.log).contains("Refused: Cannot use ND4J's native build linux-x86_64-onednn-avx512 (set by -D"
-        + NativeBuild.PROPERTY + "=-onednn-avx512): this jar carries linux-x86_64-onednn-avx2, linux-x86_64");
+    assertThat(r.log)
+        .contains(
+            "Refused: Cannot use ND4J's native build linux-x86_64-onednn-avx512 (set by -D"
+                + NativeBuild.PROPERTY
+                + "=-onednn-avx512): this jar carries linux-x86_64-onednn-avx2, linux-x86_64");
   }
 
-  /** This host's /proc/cpuinfo without the given flags (and, with AVX-512's, without every other avx512 flag). */
+  /**
+   * This host's /proc/cpuinfo without the given flags (and, with AVX-512's, without every other
+   * avx512 flag).
+   */
   private Path cpuinfoWithout(List<String> flags) throws IOException {
     boolean allAvx512 = flags.containsAll(AVX512);
     String text = Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8);
@@ -108,9 +136,12 @@ class NativeBuildChildJvmTest {
     for (String line : text.split("\n", -1)) {
       if (line.startsWith("flags")) {
         int colon = line.indexOf(':');
-        line = line.substring(0, colon + 1) + " " + Arrays.stream(line.substring(colon + 1).trim().split("\\s+"))
-            .filter(f -> !flags.contains(f) && !(allAvx512 && f.startsWith("avx512")))
-            .collect(Collectors.joining(" "));
+        line =
+            line.substring(0, colon + 1)
+                + " "
+                + Arrays.stream(line.substring(colon + 1).trim().split("\\s+"))
+                    .filter(f -> !flags.contains(f) && !(allAvx512 && f.startsWith("avx512")))
+                    .collect(Collectors.joining(" "));
       }
       out.append(line).append('\n');
     }
@@ -124,19 +155,27 @@ class NativeBuildChildJvmTest {
     assertThat(r.exit).as(r.log).isZero();
     Matcher m = PROBE.matcher(r.log);
     assertThat(m.find()).as(r.log).isTrue();
-    return new Probe(m.group(1), Boolean.parseBoolean(m.group(2)), Boolean.parseBoolean(m.group(3)),
-        Boolean.parseBoolean(m.group(4)), Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)), r.log);
+    return new Probe(
+        m.group(1),
+        Boolean.parseBoolean(m.group(2)),
+        Boolean.parseBoolean(m.group(3)),
+        Boolean.parseBoolean(m.group(4)),
+        Double.parseDouble(m.group(5)),
+        Double.parseDouble(m.group(6)),
+        r.log);
   }
 
   /**
-   * On CPUs this host is not: the JVM under qemu's user-mode emulation of an older CPU model, whose instruction set
-   * it enforces (an instruction the model lacks is a SIGILL, as on the real thing). qemu shows the JVM this host's
-   * /proc/cpuinfo, so the probe is given the model's flags the same way as above. bin/test installs qemu-user.
+   * On CPUs this host is not: the JVM under qemu's user-mode emulation of an older CPU model, whose
+   * instruction set it enforces (an instruction the model lacks is a SIGILL, as on the real thing).
+   * qemu shows the JVM this host's /proc/cpuinfo, so the probe is given the model's flags the same
+   * way as above. bin/test installs qemu-user.
    */
   @ParameterizedTest
   @ValueSource(strings = {"Haswell", "Nehalem"})
   void onAnEmulatedOlderCpuTheChosenBuildLoadsAndFits(String model) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(QEMU)), "qemu-user is not installed (bin/test installs it)");
+    assumeTrue(
+        Files.isExecutable(Path.of(QEMU)), "qemu-user is not installed (bin/test installs it)");
     boolean haswell = model.equals("Haswell");
     List<String> lacking = new ArrayList<>(AVX512);
     if (!haswell) lacking.addAll(HASWELL); // Nehalem: no AVX at all
@@ -159,12 +198,15 @@ class NativeBuildChildJvmTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
     // the project's logging (its INFO lines, such as the choice of natives), as bin/* give it
-    cmd.add("-Dlog4j2.configurationFile=" + Path.of("../conf/log4j2.properties").toAbsolutePath().normalize());
+    cmd.add(
+        "-Dlog4j2.configurationFile="
+            + Path.of("../conf/log4j2.properties").toAbsolutePath().normalize());
     if (extension != null) cmd.add("-D" + NativeBuild.PROPERTY + "=" + extension);
     if (cpuinfo != null) cmd.add("-D" + NativeBuild.CPUINFO_PROPERTY + "=" + cpuinfo);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NativesProbe.class.getName()));
     Path log = dir.resolve("probe-" + System.nanoTime() + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("the probe finished").isTrue();
@@ -181,6 +223,12 @@ class NativeBuildChildJvmTest {
 
   private record Result(int exit, String log) {}
 
-  private record Probe(String build, boolean oneDnn, boolean dl4jOneDnn, boolean helper, double scoreBefore,
-      double scoreAfter, String log) {}
+  private record Probe(
+      String build,
+      boolean oneDnn,
+      boolean dl4jOneDnn,
+      boolean helper,
+      double scoreBefore,
+      double scoreAfter,
+      String log) {}
 }

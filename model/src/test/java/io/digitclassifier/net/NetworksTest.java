@@ -14,8 +14,14 @@ class NetworksTest {
   @Test
   void seedIsTheOriginalsThreeBranchNet() {
     ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
-    // 3 x (conv1 + conv2) + dense 3456 -> 1000 + softmax 1000 -> 10: the same count as the PyTorch peer's net
-    long expected = (640 + 18_464) + (1_664 + 18_464) + (640 + 18_464) + (3_456L * 1000 + 1000) + (1000 * 10 + 10);
+    // 3 x (conv1 + conv2) + dense 3456 -> 1000 + softmax 1000 -> 10: the same count as the PyTorch
+    // peer's net
+    long expected =
+        (640 + 18_464)
+            + (1_664 + 18_464)
+            + (640 + 18_464)
+            + (3_456L * 1000 + 1000)
+            + (1000 * 10 + 10);
     assertThat(net.numParams()).isEqualTo(expected).isEqualTo(3_525_346L);
     for (String branch : new String[] {"a", "b", "c"}) {
       assertThat(net.getConfiguration().getVertices()).containsKey(branch + "_drop");
@@ -35,7 +41,8 @@ class NetworksTest {
   void vggIsTwoBlocksOfBatchNormalisedConvolutions() {
     ComputationGraph net = Networks.build(NetworkKind.VGG, new Adam(1e-3), 1);
     long convs = (9 * 32 + 32) + (9 * 32 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 64 + 64);
-    long batchNorm = 4L * (32 + 32 + 64 + 64 + 256); // gamma, beta and the running mean and variance
+    long batchNorm =
+        4L * (32 + 32 + 64 + 64 + 256); // gamma, beta and the running mean and variance
     long expected = convs + batchNorm + (7 * 7 * 64 * 256 + 256) + (256 * 10 + 10);
     assertThat(net.numParams()).isEqualTo(expected).isEqualTo(872_426L);
     assertThat(Dl4jHelpers.active(net)).isEqualTo(LoadedNatives.hasOneDnn());
@@ -44,13 +51,15 @@ class NetworksTest {
 
   @Test
   void convolutionsRunOnOneDnnWhereTheLoadedBuildHasIt() {
-    // The natives chosen for this CPU, the helpers property (Surefire and bin/* set it) and the Nd4jCpu bridge
+    // The natives chosen for this CPU, the helpers property (Surefire and bin/* set it) and the
+    // Nd4jCpu bridge
     // together; NativeBuildChildJvmTest checks the plain build, where the helpers must stay off.
     ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
     String build = LoadedNatives.build();
     assertThat(System.getProperty(Dl4jHelpers.PROPERTY)).isEqualTo("false");
     assertThat(LoadedNatives.hasOneDnn()).as(build).isEqualTo(build.contains("-onednn"));
-    assertThat(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled()).isEqualTo(LoadedNatives.hasOneDnn());
+    assertThat(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled())
+        .isEqualTo(LoadedNatives.hasOneDnn());
     assertThat(Dl4jHelpers.active(net)).isEqualTo(LoadedNatives.hasOneDnn());
   }
 
@@ -66,7 +75,8 @@ class NetworksTest {
   private static void assertProbabilities(INDArray out, int n) {
     assertThat(out.shape()).containsExactly(n, 10);
     for (int i = 0; i < n; i++) {
-      assertThat(out.getRow(i).sumNumber().doubleValue()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+      assertThat(out.getRow(i).sumNumber().doubleValue())
+          .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
     }
   }
 }

@@ -19,7 +19,9 @@ class AtomicOutputTest {
     assertThat(target).doesNotExist();
     out.commit();
     assertThat(target.resolve("a.txt")).hasContent("a");
-    assertThat(target.resolve(AtomicOutput.SUCCESS)).as("the completion marker, written last").exists();
+    assertThat(target.resolve(AtomicOutput.SUCCESS))
+        .as("the completion marker, written last")
+        .exists();
     assertThat(out.local()).doesNotExist();
   }
 
@@ -28,7 +30,8 @@ class AtomicOutputTest {
     Path target = Files.createDirectories(dir.resolve("out"));
     assertThatThrownBy(() -> AtomicOutput.begin(target, false, false))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot write to " + target + ": it already exists; pass --overwrite to replace it");
+        .hasMessage(
+            "Cannot write to " + target + ": it already exists; pass --overwrite to replace it");
   }
 
   @Test

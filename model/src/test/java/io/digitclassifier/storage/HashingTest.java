@@ -9,7 +9,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A directory's hash covers every file Spark reads in it, at any depth, and nothing Spark skips. */
+/**
+ * A directory's hash covers every file Spark reads in it, at any depth, and nothing Spark skips.
+ */
 class HashingTest {
   private static final Configuration CONF = new Configuration();
 
@@ -22,7 +24,10 @@ class HashingTest {
     return Hashing.sha256(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A Parquet input partitioned by two columns, as Spark writes it, with its markers and a job's leftovers. */
+  /**
+   * A Parquet input partitioned by two columns, as Spark writes it, with its markers and a job's
+   * leftovers.
+   */
   private static Path partitioned(Path root) throws Exception {
     write(root.resolve("_SUCCESS"), "");
     write(root.resolve("year=2024/label=3/part-00000.parquet"), "three");
@@ -42,21 +47,33 @@ class HashingTest {
   void aDirectorysHashIsItsManifestOfEveryFileAtAnyDepth(@TempDir Path dir) throws Exception {
     Path root = partitioned(dir.resolve("digits.parquet"));
     String manifest = Hashing.manifest(root.toString(), CONF);
-    assertThat(manifest).isEqualTo(
-        "year=2024/label=3/part-00000.parquet\t5\t" + sha256("three") + "\n"
-        + "year=2024/label=7/part-00000.parquet\t5\t" + sha256("seven") + "\n"
-        + "year=2024/label=7/part-00001.parquet\t11\t" + sha256("seven again") + "\n"
-        + "year=2025/label=1/part-00000.parquet\t3\t" + sha256("one") + "\n");
+    assertThat(manifest)
+        .isEqualTo(
+            "year=2024/label=3/part-00000.parquet\t5\t"
+                + sha256("three")
+                + "\n"
+                + "year=2024/label=7/part-00000.parquet\t5\t"
+                + sha256("seven")
+                + "\n"
+                + "year=2024/label=7/part-00001.parquet\t11\t"
+                + sha256("seven again")
+                + "\n"
+                + "year=2025/label=1/part-00000.parquet\t3\t"
+                + sha256("one")
+                + "\n");
     Hashing.Content content = Hashing.content(root.toString(), CONF);
     assertThat(content.files()).isEqualTo(4);
-    assertThat(content.sha256()).isEqualTo(sha256(manifest))
-        // not the empty file's hash (the top level holds _SUCCESS only), which is what it used to record
+    assertThat(content.sha256())
+        .isEqualTo(sha256(manifest))
+        // not the empty file's hash (the top level holds _SUCCESS only), which is what it used to
+        // record
         .isNotEqualTo(sha256(""));
     assertThat(Hashing.sha256(root.toUri().toString(), CONF)).isEqualTo(content.sha256());
   }
 
   @Test
-  void changingAFileTwoLevelsDownOrMovingOneChangesTheHashAndSkippedFilesDoNot(@TempDir Path dir) throws Exception {
+  void changingAFileTwoLevelsDownOrMovingOneChangesTheHashAndSkippedFilesDoNot(@TempDir Path dir)
+      throws Exception {
     Path root = partitioned(dir.resolve("digits.parquet"));
     String before = Hashing.sha256(root.toString(), CONF);
 
@@ -71,8 +88,12 @@ class HashingTest {
 
     write(root.resolve("year=2024/label=7/part-00001.parquet"), "seven again");
     assertThat(Hashing.sha256(root.toString(), CONF)).isEqualTo(before);
-    Files.move(root.resolve("year=2024/label=7/part-00001.parquet"), Files.createDirectories(root.resolve("year=2024/label=8")).resolve("part-00001.parquet"));
-    assertThat(Hashing.sha256(root.toString(), CONF)).as("the same bytes under another label").isNotEqualTo(before);
+    Files.move(
+        root.resolve("year=2024/label=7/part-00001.parquet"),
+        Files.createDirectories(root.resolve("year=2024/label=8")).resolve("part-00001.parquet"));
+    assertThat(Hashing.sha256(root.toString(), CONF))
+        .as("the same bytes under another label")
+        .isNotEqualTo(before);
   }
 
   @Test

@@ -18,27 +18,34 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Picks the scored images the report shows beside what the network saw, and prepares them on the driver: the
- * original read again from its path and the same {@link ImagePreprocessor} the executors ran (it is deterministic,
- * so this is the digit they scored). Misread ones come first when the input had labels, then a sample spread over
- * the input (ordered by a hash of the id, so the same output always shows the same ones), then a few rejected ones.
+ * Picks the scored images the report shows beside what the network saw, and prepares them on the
+ * driver: the original read again from its path and the same {@link ImagePreprocessor} the
+ * executors ran (it is deterministic, so this is the digit they scored). Misread ones come first
+ * when the input had labels, then a sample spread over the input (ordered by a hash of the id, so
+ * the same output always shows the same ones), then a few rejected ones.
  */
 final class InputSampleReader {
   private InputSampleReader() {}
 
-  static List<InputSamples.Sample> read(SparkSession spark, Dataset<Row> written, boolean labelled,
-      List<Row> rejected, int count) {
+  static List<InputSamples.Sample> read(
+      SparkSession spark, Dataset<Row> written, boolean labelled, List<Row> rejected, int count) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     int wanted = Math.max(0, count - rejected.size());
     List<Row> picked = new ArrayList<>();
     if (labelled) {
-      picked.addAll(written.where(col("trueLabel").notEqual(col("label"))).orderBy(hash(col("id")))
-          .limit(wanted / 2).collectAsList());
+      picked.addAll(
+          written
+              .where(col("trueLabel").notEqual(col("label")))
+              .orderBy(hash(col("id")))
+              .limit(wanted / 2)
+              .collectAsList());
     }
     Dataset<Row> rest = labelled ? written.where(col("trueLabel").equalTo(col("label"))) : written;
     picked.addAll(rest.orderBy(hash(col("id"))).limit(wanted - picked.size()).collectAsList());
-    picked.sort(Comparator.comparing((Row r) -> labelled && !right(r)).reversed()
-        .thenComparingLong(r -> ((Number) r.getAs("id")).longValue()));
+    picked.sort(
+        Comparator.comparing((Row r) -> labelled && !right(r))
+            .reversed()
+            .thenComparingLong(r -> ((Number) r.getAs("id")).longValue()));
 
     List<InputSamples.Sample> out = new ArrayList<>();
     for (Row r : picked) {
@@ -51,9 +58,14 @@ final class InputSampleReader {
         // changed since it was scored; shown as far as it goes
       }
       int label = ((Number) r.getAs("label")).intValue();
-      String caption = String.format(Locale.ROOT, "%s\nread %d (%.2f)%s", name(source), label,
-          ((Number) r.getAs("confidence")).doubleValue(),
-          labelled && r.getAs("trueLabel") != null ? ", labelled " + r.getAs("trueLabel") : "");
+      String caption =
+          String.format(
+              Locale.ROOT,
+              "%s\nread %d (%.2f)%s",
+              name(source),
+              label,
+              ((Number) r.getAs("confidence")).doubleValue(),
+              labelled && r.getAs("trueLabel") != null ? ", labelled " + r.getAs("trueLabel") : "");
       out.add(new InputSamples.Sample(original, seen, caption, labelled && !right(r)));
     }
     for (Row r : rejected) {
@@ -62,15 +74,23 @@ final class InputSampleReader {
       String reason = String.valueOf(r.<Object>getAs("reason"));
       // "Cannot read FILE: no digit found (...), expected ...": the middle is the reason
       int at = reason.indexOf(file);
-      String why = at < 0 ? reason : reason.substring(Math.min(reason.length(), at + file.length() + 2));
+      String why =
+          at < 0 ? reason : reason.substring(Math.min(reason.length(), at + file.length() + 2));
       int expected = why.lastIndexOf(", expected ");
-      out.add(new InputSamples.Sample(original, null, name(file) + "\n" + (expected < 0 ? why
-          : why.substring(0, expected)), true));
+      out.add(
+          new InputSamples.Sample(
+              original,
+              null,
+              name(file) + "\n" + (expected < 0 ? why : why.substring(0, expected)),
+              true));
     }
     return out;
   }
 
-  /** The input image as decoded, or null when it is gone or not an image (a rejected one; the caption says why). */
+  /**
+   * The input image as decoded, or null when it is gone or not an image (a rejected one; the
+   * caption says why).
+   */
   private static BufferedImage original(String path, Configuration conf) {
     try {
       return ImagePreprocessor.decode(Storage.readAllBytes(path, conf));

@@ -12,24 +12,20 @@ import io.digitclassifier.io.ImageFolderDigitReader;
 import io.digitclassifier.ml.DigitClassifierModel;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.model.Json;
-import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.model.ModelArtifacts;
+import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.model.Predictor;
 import io.digitclassifier.spark.JobMain;
 import io.digitclassifier.spark.NativesPlugin;
 import io.digitclassifier.spark.Stages;
 import io.digitclassifier.spark.Versions;
 import io.digitclassifier.storage.AtomicOutput;
-import io.digitclassifier.storage.Hashing;
 import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -42,15 +38,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scoring job: read -> preprocess (images) -> score in partitions (the model loaded once per executor,
- * batches through the network) -> write Parquet/CSV, {@code _rejected/}, {@code _summary.json} and, on
- * request, a Kaggle submission. Output appears whole or not at all.
+ * The scoring job: read -> preprocess (images) -> score in partitions (the model loaded once per
+ * executor, batches through the network) -> write Parquet/CSV, {@code _rejected/}, {@code
+ * _summary.json} and, on request, a Kaggle submission. Output appears whole or not at all.
  */
 public final class ScoringJob {
   private static final Logger LOG = LoggerFactory.getLogger(ScoringJob.class);
   static final String GROUP = "scoring";
   static final String REJECTED_DIR = "_rejected";
   static final String SUMMARY = "_summary.json";
+
   /** Where Spark writes the scored part files before they move up into the output directory. */
   static final String SCORED_DIR = "scored";
 
@@ -68,9 +65,16 @@ public final class ScoringJob {
     JobMain.exit(execute(args));
   }
 
-  /** 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark starts. */
+  /**
+   * 0 done, 1 bad input, bad model or failure, 2 bad usage; the model is checked before Spark
+   * starts.
+   */
   static int execute(String[] args) {
-    return JobMain.execute(args, new ScoringConfig(), "scoring", "digitclassifier-score",
+    return JobMain.execute(
+        args,
+        new ScoringConfig(),
+        "scoring",
+        "digitclassifier-score",
         config -> Predictor.load(config.model(), Storage.conf(), config.engine(), 1),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
@@ -82,11 +86,16 @@ public final class ScoringJob {
   }
 
   static String describe(ScoringSummary s) {
-    StringBuilder sb = new StringBuilder(String.format("Scored %d of %d images (%d rejected) in %.1f s, %.1f images/s",
-        s.scored(), s.read(), s.rejected(), s.seconds(), s.imagesPerSecond()));
-    if (s.evaluation() != null) sb.append(String.format("; accuracy %.4f", s.evaluation().accuracy()));
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                "Scored %d of %d images (%d rejected) in %.1f s, %.1f images/s",
+                s.scored(), s.read(), s.rejected(), s.seconds(), s.imagesPerSecond()));
+    if (s.evaluation() != null)
+      sb.append(String.format("; accuracy %.4f", s.evaluation().accuracy()));
     sb.append("; output in ").append(s.output());
-    if (s.kaggleSubmission() != null) sb.append("; Kaggle submission in ").append(s.kaggleSubmission());
+    if (s.kaggleSubmission() != null)
+      sb.append("; Kaggle submission in ").append(s.kaggleSubmission());
     return sb.toString();
   }
 
@@ -94,18 +103,29 @@ public final class ScoringJob {
   private ScoringSummary run() {
     LOG.info("Scoring configuration: {}", config);
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
-    if (config.kaggleSubmission() != null && Storage.exists(config.kaggleSubmission(), conf) && !config.overwrite()) {
-      throw new IllegalArgumentException("Cannot write Kaggle submission " + config.kaggleSubmission()
-          + ": it already exists; pass --overwrite to replace it");
+    if (config.kaggleSubmission() != null
+        && Storage.exists(config.kaggleSubmission(), conf)
+        && !config.overwrite()) {
+      throw new IllegalArgumentException(
+          "Cannot write Kaggle submission "
+              + config.kaggleSubmission()
+              + ": it already exists; pass --overwrite to replace it");
     }
-    AtomicOutput output = AtomicOutput.begin(config.output(), conf, config.overwrite(), false,
-        io.digitclassifier.storage.OutputLock.describe("scoring " + spark.sparkContext().applicationId()));
+    AtomicOutput output =
+        AtomicOutput.begin(
+            config.output(),
+            conf,
+            config.overwrite(),
+            false,
+            io.digitclassifier.storage.OutputLock.describe(
+                "scoring " + spark.sparkContext().applicationId()));
     try {
       ScoringSummary summary = run(output);
       if (config.kaggleSubmission() != null) writeKaggle(output.work().toString(), summary);
       output.commit();
       return summary;
-    } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
+    } catch (
+        Exception e) { // Spark's SparkException is checked, thrown from Scala without a declaration
       Stages.awaitTasksEnded(spark.sparkContext(), GROUP, 60_000);
       output.abort();
       throw e;
@@ -118,45 +138,71 @@ public final class ScoringJob {
     String modelFile = ModelFiles.modelFile(config.model(), conf);
     ModelArtifacts modelFiles = ModelArtifacts.read(config.model(), conf, config.engine());
     String sha = modelFiles.zipSha256(); // the bytes just read, not a second read of the file
-    DataFormat format = config.inputFormat() != null ? config.inputFormat() : DataFormat.detect(config.input(), conf);
+    DataFormat format =
+        config.inputFormat() != null
+            ? config.inputFormat()
+            : DataFormat.detect(config.input(), conf);
     boolean images = format == DataFormat.IMAGES;
-    JavaRDD<DigitRecord> read = DigitInputs.read(spark, config.input(), format, config.onBadRecord(),
-        config.partitions());
-    // From the input's header, schema or folders: a first record that was rejected, or an image outside the
+    JavaRDD<DigitRecord> read =
+        DigitInputs.read(spark, config.input(), format, config.onBadRecord(), config.partitions());
+    // From the input's header, schema or folders: a first record that was rejected, or an image
+    // outside the
     // digit folders, says nothing about the rest.
     boolean labelled = DigitInputs.hasLabels(spark, config.input(), format);
-    ImageFolderDigitReader.SkippedFiles skipped = images ? ImageFolderDigitReader.skippedFiles(spark, config.input()) : null;
+    ImageFolderDigitReader.SkippedFiles skipped =
+        images ? ImageFolderDigitReader.skippedFiles(spark, config.input()) : null;
     if (skipped != null && skipped.count() > 0) {
       LOG.warn("In {}: {}", config.input(), skipped.describe());
     }
     boolean quarantine = config.onBadRecord() == BadRecordPolicy.QUARANTINE;
-    // Quarantine writes two outputs from the records: they are read and decoded once, kept for the second.
-    JavaRDD<DigitRecord> records = quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
+    // Quarantine writes two outputs from the records: they are read and decoded once, kept for the
+    // second.
+    JavaRDD<DigitRecord> records =
+        quarantine ? read.persist(StorageLevel.MEMORY_AND_DISK_SER()) : read;
 
-    // the Spark ML stage's own transform: the same batches, engine and once-per-executor model as from Spark code
-    DigitClassifierModel model = DigitClassifierModel.of(modelFiles).setFeaturesCol("pixels")
-        .setBatchSize(config.batchSize()).setRawPredictionCol("");
+    // the Spark ML stage's own transform: the same batches, engine and once-per-executor model as
+    // from Spark code
+    DigitClassifierModel model =
+        DigitClassifierModel.of(modelFiles)
+            .setFeaturesCol("pixels")
+            .setBatchSize(config.batchSize())
+            .setRawPredictionCol("");
     long start = System.nanoTime();
-    Stages.run(spark.sparkContext(), GROUP, "2 score: " + config.input() + " -> " + config.outputFormat().sparkName(), () -> {
-      Dataset<Row> digits = spark.createDataFrame(records.filter(r -> !r.isRejected()).map(ScoringSchema::digit),
-          ScoringSchema.DIGITS);
-      Dataset<Row> scored = ScoringSchema.scored(model.transform(digits))
-          .select(ScoringSchema.scoredColumns(images, config.probabilities(), labelled, config.outputFormat())
-              .toArray(new Column[0]));
-      write(scored, output.work(SCORED_DIR));
-    });
+    Stages.run(
+        spark.sparkContext(),
+        GROUP,
+        "2 score: " + config.input() + " -> " + config.outputFormat().sparkName(),
+        () -> {
+          Dataset<Row> digits =
+              spark.createDataFrame(
+                  records.filter(r -> !r.isRejected()).map(ScoringSchema::digit),
+                  ScoringSchema.DIGITS);
+          Dataset<Row> scored =
+              ScoringSchema.scored(model.transform(digits))
+                  .select(
+                      ScoringSchema.scoredColumns(
+                              images, config.probabilities(), labelled, config.outputFormat())
+                          .toArray(new Column[0]));
+          write(scored, output.work(SCORED_DIR));
+        });
     double seconds = (System.nanoTime() - start) / 1e9;
     String rejectedDir = output.work(REJECTED_DIR);
     if (quarantine) {
-      Stages.run(spark.sparkContext(), GROUP, "3 quarantine: rejected records -> " + REJECTED_DIR, () -> {
-        JavaRDD<Row> rejected = records.filter(DigitRecord::isRejected).map(ScoringSchema::rejected);
-        write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), rejectedDir);
-      });
+      Stages.run(
+          spark.sparkContext(),
+          GROUP,
+          "3 quarantine: rejected records -> " + REJECTED_DIR,
+          () -> {
+            JavaRDD<Row> rejected =
+                records.filter(DigitRecord::isRejected).map(ScoringSchema::rejected);
+            write(spark.createDataFrame(rejected, ScoringSchema.REJECTED), rejectedDir);
+          });
       records.unpersist(false);
     }
     flatten(output, SCORED_DIR);
 
-    // the output directory's own files start with _ or ., so Spark's reader of the directory skips them
+    // the output directory's own files start with _ or ., so Spark's reader of the directory skips
+    // them
     Dataset<Row> written = readBack(output.work().toString());
     long scoredCount = written.count();
     long rejectedCount = Storage.isDirectory(rejectedDir, conf) ? readBack(rejectedDir).count() : 0;
@@ -165,20 +211,42 @@ public final class ScoringJob {
     String metricsFile = ModelFiles.metricsFile(config.model(), conf);
     if (Storage.isFile(metricsFile, conf)) {
       try {
-        modelMetrics = Json.MAPPER.readValue(Storage.readAllBytes(metricsFile, conf),
-            new TypeReference<LinkedHashMap<String, Object>>() {});
+        modelMetrics =
+            Json.MAPPER.readValue(
+                Storage.readAllBytes(metricsFile, conf),
+                new TypeReference<LinkedHashMap<String, Object>>() {});
       } catch (IOException e) {
-        LOG.warn("Cannot read the model's {}: {}; the summary goes without it", metricsFile, e.getMessage());
+        LOG.warn(
+            "Cannot read the model's {}: {}; the summary goes without it",
+            metricsFile,
+            e.getMessage());
       }
     }
-    ScoringSummary summary = new ScoringSummary(config.input(), format.name().toLowerCase(java.util.Locale.ROOT),
-        Storage.display(output.target()), config.outputFormat().sparkName(),
-        scoredCount + rejectedCount, scoredCount, rejectedCount, seconds, scoredCount / seconds,
-        model.modelLoads(), Storage.display(new org.apache.hadoop.fs.Path(modelFile)), sha, config.engine().label(),
-        modelFiles.onnxSha256(), modelFiles.onnxOrigin(), modelMetrics, Versions.all(),
-        NativesPlugin.describe(), evaluation,
-        config.kaggleSubmission() == null ? null : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)),
-        skipped);
+    ScoringSummary summary =
+        new ScoringSummary(
+            config.input(),
+            format.name().toLowerCase(java.util.Locale.ROOT),
+            Storage.display(output.target()),
+            config.outputFormat().sparkName(),
+            scoredCount + rejectedCount,
+            scoredCount,
+            rejectedCount,
+            seconds,
+            scoredCount / seconds,
+            model.modelLoads(),
+            Storage.display(new org.apache.hadoop.fs.Path(modelFile)),
+            sha,
+            config.engine().label(),
+            modelFiles.onnxSha256(),
+            modelFiles.onnxOrigin(),
+            modelMetrics,
+            Versions.all(),
+            NativesPlugin.describe(),
+            evaluation,
+            config.kaggleSubmission() == null
+                ? null
+                : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)),
+            skipped);
     Json.write(summary, work.resolve(SUMMARY));
     ScoringReportWriter.write(spark, summary, written, work, rejectedDir, config.reportSamples());
     return summary;
@@ -195,11 +263,12 @@ public final class ScoringJob {
   }
 
   /**
-   * The data files Spark wrote into {@code dir}, read back. They are listed here and handed to Spark by name
-   * because {@code dir} is hidden (the work directory {@code .NAME.inprogress}, {@code _rejected/}): given such a
-   * directory, Spark reads it but warns "All paths were ignored" on every run. Hidden files ({@code _SUCCESS},
-   * {@code _summary.json}, checksums) are left out as Spark's reader of a directory leaves them out; a directory
-   * without data files goes to Spark as it is, so its own error or warning still says so.
+   * The data files Spark wrote into {@code dir}, read back. They are listed here and handed to
+   * Spark by name because {@code dir} is hidden (the work directory {@code .NAME.inprogress},
+   * {@code _rejected/}): given such a directory, Spark reads it but warns "All paths were ignored"
+   * on every run. Hidden files ({@code _SUCCESS}, {@code _summary.json}, checksums) are left out as
+   * Spark's reader of a directory leaves them out; a directory without data files goes to Spark as
+   * it is, so its own error or warning still says so.
    */
   static Dataset<Row> readBack(SparkSession spark, String format, String dir) {
     var reader = spark.read().format(format);
@@ -209,10 +278,11 @@ public final class ScoringJob {
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(dir);
     java.util.List<String> files = new java.util.ArrayList<>();
     try {
-      for (org.apache.hadoop.fs.FileStatus f : Storage.fs(path, spark.sparkContext().hadoopConfiguration())
-          .listStatus(path)) {
+      for (org.apache.hadoop.fs.FileStatus f :
+          Storage.fs(path, spark.sparkContext().hadoopConfiguration()).listStatus(path)) {
         String name = f.getPath().getName();
-        if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) files.add(f.getPath().toString());
+        if (f.isFile() && !name.startsWith("_") && !name.startsWith("."))
+          files.add(f.getPath().toString());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list " + dir + ": " + Storage.oneLine(e), e);
@@ -223,8 +293,9 @@ public final class ScoringJob {
   }
 
   /**
-   * Moves Spark's part files from {@code work/sub} up into the work directory, so the output holds them directly
-   * (a rename on HDFS and local disks, a copy on an object store); Spark's own marker in {@code sub} is dropped.
+   * Moves Spark's part files from {@code work/sub} up into the work directory, so the output holds
+   * them directly (a rename on HDFS and local disks, a copy on an object store); Spark's own marker
+   * in {@code sub} is dropped.
    */
   private static void flatten(AtomicOutput output, String sub) {
     org.apache.hadoop.fs.FileSystem fs = output.fileSystem();
@@ -232,56 +303,83 @@ public final class ScoringJob {
     try {
       for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(from)) {
         String name = f.getPath().getName();
-        if (name.equals(AtomicOutput.SUCCESS) || name.equals("." + AtomicOutput.SUCCESS + ".crc")) continue;
+        if (name.equals(AtomicOutput.SUCCESS) || name.equals("." + AtomicOutput.SUCCESS + ".crc"))
+          continue;
         if (!fs.rename(f.getPath(), new org.apache.hadoop.fs.Path(output.work(), name))) {
           throw new IOException("cannot move " + f.getPath());
         }
       }
       fs.delete(from, true);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot move scoring output into " + Storage.display(output.work()) + ": "
-          + Storage.oneLine(e), e);
+      throw new UncheckedIOException(
+          "Cannot move scoring output into "
+              + Storage.display(output.work())
+              + ": "
+              + Storage.oneLine(e),
+          e);
     }
   }
 
   private static EvaluationSummary evaluate(Dataset<Row> written) {
     long[][] cm = new long[Digits.CLASSES][Digits.CLASSES];
-    for (Row r : written.where(col("trueLabel").isNotNull()).groupBy("trueLabel", "label").count().collectAsList()) {
+    for (Row r :
+        written
+            .where(col("trueLabel").isNotNull())
+            .groupBy("trueLabel", "label")
+            .count()
+            .collectAsList()) {
       cm[((Number) r.get(0)).intValue()][((Number) r.get(1)).intValue()] = r.getLong(2);
     }
     return EvaluationSummary.ofConfusion(cm);
   }
 
   /**
-   * One CSV file, exactly {@code ImageId,Label}, ImageId from 1 in input order, one row per input image, "\n"
-   * line ends; written beside the target and renamed.
+   * One CSV file, exactly {@code ImageId,Label}, ImageId from 1 in input order, one row per input
+   * image, "\n" line ends; written beside the target and renamed.
    */
   private void writeKaggle(String scoredDir, ScoringSummary summary) {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     String file = Storage.display(Storage.qualify(config.kaggleSubmission(), conf));
     if (summary.rejected() > 0) {
-      throw new IllegalArgumentException("Cannot write Kaggle submission " + file + ": " + summary.rejected()
-          + " records were rejected and Kaggle expects one row per image; nothing was written");
+      throw new IllegalArgumentException(
+          "Cannot write Kaggle submission "
+              + file
+              + ": "
+              + summary.rejected()
+              + " records were rejected and Kaggle expects one row per image; nothing was written");
     }
     Dataset<Row> rows = readBack(scoredDir).select(col("id"), col("label")).orderBy(col("id"));
     long count = summary.scored();
-    Storage.writeAtomically(config.kaggleSubmission(), conf, true, stream -> {
-      var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
-      out.write("ImageId,Label\n");
-      long expected = 1;
-      for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
-        Row r = it.next();
-        long id = ((Number) r.get(0)).longValue();
-        if (id != expected) {
-          throw new IllegalStateException("Cannot write Kaggle submission " + file + ": ImageId " + expected
-              + " is missing (next id " + id + ")");
-        }
-        out.write(id + "," + ((Number) r.get(1)).intValue() + "\n");
-        expected++;
-      }
-      if (expected - 1 != count) throw new IllegalStateException("Kaggle submission row count changed while writing");
-      out.flush();
-    });
+    Storage.writeAtomically(
+        config.kaggleSubmission(),
+        conf,
+        true,
+        stream -> {
+          var out =
+              new java.io.BufferedWriter(
+                  new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
+          out.write("ImageId,Label\n");
+          long expected = 1;
+          for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
+            Row r = it.next();
+            long id = ((Number) r.get(0)).longValue();
+            if (id != expected) {
+              throw new IllegalStateException(
+                  "Cannot write Kaggle submission "
+                      + file
+                      + ": ImageId "
+                      + expected
+                      + " is missing (next id "
+                      + id
+                      + ")");
+            }
+            out.write(id + "," + ((Number) r.get(1)).intValue() + "\n");
+            expected++;
+          }
+          if (expected - 1 != count)
+            throw new IllegalStateException("Kaggle submission row count changed while writing");
+          out.flush();
+        });
     LOG.info("Wrote Kaggle submission {} ({} rows)", file, count);
   }
 }

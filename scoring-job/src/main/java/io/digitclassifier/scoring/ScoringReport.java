@@ -16,19 +16,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scoring report in a scoring output: {@code _report.html} (self-contained) and its plots as
- * {@code _*.png}. The names start with {@code _} because Spark's and Hadoop's readers skip such files, so
- * {@code spark.read.parquet(OUTPUT)} still reads the scored rows only.
+ * {@code _*.png}. The names start with {@code _} because Spark's and Hadoop's readers skip such
+ * files, so {@code spark.read.parquet(OUTPUT)} still reads the scored rows only.
  *
  * @param facts input, model, counts and times, in order, one line each
  * @param predictedCounts images per predicted label
  * @param trueCounts images per true label, or null when the input had no labels
  * @param confidenceBins images per confidence bin ({@link #BINS} equal bins over [0, 1])
- * @param wrongBins the wrongly predicted ones per confidence bin, or null when the input had no labels
+ * @param wrongBins the wrongly predicted ones per confidence bin, or null when the input had no
+ *     labels
  * @param evaluation accuracy and confusion matrix when the input had labels, else null
  * @param rejected records rejected (quarantine mode)
- * @param rejectedByReason rejected counts by kind of reason (numbers and quoted values blanked), most first
+ * @param rejectedByReason rejected counts by kind of reason (numbers and quoted values blanked),
+ *     most first
  * @param firstRejected a few rejected records: id, file, position, reason
- * @param inputSamples for image folders, some inputs beside the 28x28 the network was given (empty otherwise)
+ * @param inputSamples for image folders, some inputs beside the 28x28 the network was given (empty
+ *     otherwise)
  */
 public record ScoringReport(
     Map<String, String> facts,
@@ -55,8 +58,9 @@ public record ScoringReport(
   }
 
   /**
-   * What kind of reason a rejection has: the reason with its file path, numbers and quoted values blanked, so
-   * that "line 7, column pixel3: value 'x'" and "line 9, column pixel5: value 'y'" count as one kind.
+   * What kind of reason a rejection has: the reason with its file path, numbers and quoted values
+   * blanked, so that "line 7, column pixel3: value 'x'" and "line 9, column pixel5: value 'y'"
+   * count as one kind.
    */
   public static String reasonKind(String reason, String file) {
     if (reason == null) return "(no reason)";
@@ -69,9 +73,18 @@ public record ScoringReport(
     List<Path> written = new ArrayList<>();
     long scored = 0;
     for (long n : predictedCounts) scored += n;
-    String subtitle = String.format(Locale.ROOT, "%,d images scored, %,d rejected%s", scored, rejected,
-        evaluation == null ? "" : String.format(Locale.ROOT, "; accuracy %.2f%% against the input's labels",
-            100 * evaluation.accuracy()));
+    String subtitle =
+        String.format(
+            Locale.ROOT,
+            "%,d images scored, %,d rejected%s",
+            scored,
+            rejected,
+            evaluation == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "; accuracy %.2f%% against the input's labels",
+                    100 * evaluation.accuracy()));
     HtmlPage page = new HtmlPage("Scoring report", subtitle);
     page.facts(facts);
 
@@ -79,7 +92,9 @@ public record ScoringReport(
     Map<String, Long[]> labels = new LinkedHashMap<>();
     labels.put("predicted", Plots.boxed(predictedCounts));
     if (trueCounts != null) labels.put("true (from the input)", Plots.boxed(trueCounts));
-    byte[] labelsPng = Plots.png(Plots.bars("Label distribution", "digit", "images", Plots.classes(), labels, false));
+    byte[] labelsPng =
+        Plots.png(
+            Plots.bars("Label distribution", "digit", "images", Plots.classes(), labels, false));
     List<String> bins = new ArrayList<>();
     for (int b = 0; b < BINS; b++) bins.add(String.format(Locale.ROOT, "%.2f", (double) b / BINS));
     var confidenceChart = confidenceChart(bins);
@@ -87,13 +102,23 @@ public record ScoringReport(
     written.add(save(dir.resolve(LABELS_PNG), labelsPng));
     written.add(save(dir.resolve(CONFIDENCE_PNG), confidencePng));
     page.figureRow()
-        .figure(labelsPng, "label distribution", trueCounts == null ? "Images per predicted digit."
-            : "Images per predicted digit beside images per true digit: a bar far from its partner is a digit the "
-                + "model over- or under-calls.")
-        .figure(confidencePng, "confidence histogram", "The predicted label's probability, in bins of "
-            + String.format(Locale.ROOT, "%.2f", 1.0 / BINS) + (wrongBins == null ? "." : ", for the right and the "
-            + "wrong answers apart, each as a share of its own count (the wrong ones are few): a good model is "
-            + "sure when right and unsure when wrong."));
+        .figure(
+            labelsPng,
+            "label distribution",
+            trueCounts == null
+                ? "Images per predicted digit."
+                : "Images per predicted digit beside images per true digit: a bar far from its partner is a digit the "
+                    + "model over- or under-calls.")
+        .figure(
+            confidencePng,
+            "confidence histogram",
+            "The predicted label's probability, in bins of "
+                + String.format(Locale.ROOT, "%.2f", 1.0 / BINS)
+                + (wrongBins == null
+                    ? "."
+                    : ", for the right and the "
+                        + "wrong answers apart, each as a share of its own count (the wrong ones are few): a good model is "
+                        + "sure when right and unsure when wrong."));
     long under50 = 0;
     long under90 = 0;
     for (int b = 0; b < BINS; b++) {
@@ -116,33 +141,55 @@ public record ScoringReport(
     if (trueCounts != null) header.add("true");
     if (evaluation != null) header.addAll(List.of("precision", "recall"));
     page.table(header, rows);
-    page.note(String.format(Locale.ROOT, "%,d images (%s) were predicted with a probability under 0.5, %,d (%s) under "
-        + "0.9.", under50, share(under50, scored), under90, share(under90, scored)));
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "%,d images (%s) were predicted with a probability under 0.5, %,d (%s) under " + "0.9.",
+            under50,
+            share(under50, scored),
+            under90,
+            share(under90, scored)));
 
     if (evaluation != null) {
       page.heading("Against the input's labels");
-      byte[] cmPng = Plots.png(Plots.confusionMatrix("Confusion matrix", evaluation.confusionMatrix()));
+      byte[] cmPng =
+          Plots.png(Plots.confusionMatrix("Confusion matrix", evaluation.confusionMatrix()));
       written.add(save(dir.resolve(CONFUSION_PNG), cmPng));
-      page.figureRow().figure(cmPng, "confusion matrix", "Rows: the input's label; columns: the predicted label. "
-          + "Counts in the cells; the colour is on a log scale so that the few mistakes show.");
+      page.figureRow()
+          .figure(
+              cmPng,
+              "confusion matrix",
+              "Rows: the input's label; columns: the predicted label. "
+                  + "Counts in the cells; the colour is on a log scale so that the few mistakes show.");
     }
 
     if (!inputSamples.isEmpty()) {
       page.heading("What the network saw");
       byte[] samplesPng = InputSamples.png(inputSamples);
       written.add(save(dir.resolve(SAMPLES_PNG), samplesPng));
-      page.figureRow().figure(samplesPng, "input images beside the digits made of them", "Each input image as it "
-          + "was (left) and the 28x28 digit that the preprocessing made of it and the network read (right, ink dark). "
-          + (trueCounts == null ? "A sample spread over the input." : "Misread ones first (red), then a sample "
-          + "spread over the input.") + " A rejected image shows no digit on the right.");
+      page.figureRow()
+          .figure(
+              samplesPng,
+              "input images beside the digits made of them",
+              "Each input image as it "
+                  + "was (left) and the 28x28 digit that the preprocessing made of it and the network read (right, ink dark). "
+                  + (trueCounts == null
+                      ? "A sample spread over the input."
+                      : "Misread ones first (red), then a sample " + "spread over the input.")
+                  + " A rejected image shows no digit on the right.");
     }
 
     page.heading("Rejected records");
     if (rejected == 0) {
       page.paragraph("None: every record read was scored.");
     } else {
-      page.paragraph(String.format(Locale.ROOT, "%,d of %,d records read were rejected (quarantine mode); they are in "
-          + "_rejected/ with their reasons.", rejected, scored + rejected));
+      page.paragraph(
+          String.format(
+              Locale.ROOT,
+              "%,d of %,d records read were rejected (quarantine mode); they are in "
+                  + "_rejected/ with their reasons.",
+              rejected,
+              scored + rejected));
       List<List<String>> kinds = new ArrayList<>();
       rejectedByReason.forEach((k, n) -> kinds.add(List.of(k, count(n))));
       page.table(List.of("reason (numbers shown as N)", "records"), kinds);
@@ -157,8 +204,9 @@ public record ScoringReport(
   }
 
   /**
-   * Images per confidence bin; with labels, right and wrong answers as two bar series, each normalised to its own
-   * total, because in counts the few wrong answers would not show beside the many right ones.
+   * Images per confidence bin; with labels, right and wrong answers as two bar series, each
+   * normalised to its own total, because in counts the few wrong answers would not show beside the
+   * many right ones.
    */
   private org.knowm.xchart.CategoryChart confidenceChart(List<String> bins) {
     Map<String, Number[]> series = new LinkedHashMap<>();
@@ -183,9 +231,17 @@ public record ScoringReport(
       series.put(String.format(Locale.ROOT, "wrong answers (%,d)", wrong), wrongShare);
       yTitle = "% of the right / of the wrong answers";
     }
-    var chart = Plots.bars("Confidence of the predicted label", "probability (bin start)", yTitle, bins, series, false);
+    var chart =
+        Plots.bars(
+            "Confidence of the predicted label",
+            "probability (bin start)",
+            yTitle,
+            bins,
+            series,
+            false);
     chart.getStyler().setXAxisLabelRotation(90);
-    if (wrongBins != null) chart.getStyler().setSeriesColors(new java.awt.Color[] {Plots.GREEN, Plots.RED});
+    if (wrongBins != null)
+      chart.getStyler().setSeriesColors(new java.awt.Color[] {Plots.GREEN, Plots.RED});
     return chart;
   }
 

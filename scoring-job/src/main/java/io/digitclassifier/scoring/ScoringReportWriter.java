@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.lit;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.InputSamples;
 import io.digitclassifier.spark.Stages;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,14 +24,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scoring job's last stage: counts labels, confidence bins and rejects with a few small Spark aggregations
- * over the written output (nothing but counts and the first rejected records reach the driver) and writes
- * {@link ScoringReport} into the output's work directory. A failure here is logged and the output is kept.
+ * The scoring job's last stage: counts labels, confidence bins and rejects with a few small Spark
+ * aggregations over the written output (nothing but counts and the first rejected records reach the
+ * driver) and writes {@link ScoringReport} into the output's work directory. A failure here is
+ * logged and the output is kept.
  */
 final class ScoringReportWriter {
   private static final Logger LOG = LoggerFactory.getLogger(ScoringReportWriter.class);
+
   /** Rejected records listed one by one in the report. */
   static final int FIRST_REJECTED = 20;
+
   /** Kinds of rejection reason listed. */
   static final int REASON_KINDS = 10;
 
@@ -40,34 +42,54 @@ final class ScoringReportWriter {
 
   /**
    * Writes {@code _report.html} and its plots into the local directory {@code dir}; never throws.
-   * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem); for image folders, up to
-   * {@code samples} inputs are shown beside what the network saw.
+   * {@code rejectedDir} is the run's quarantine output (a URI on any filesystem); for image
+   * folders, up to {@code samples} inputs are shown beside what the network saw.
    */
-  static void write(SparkSession spark, ScoringSummary summary, Dataset<Row> written, Path dir, String rejectedDir,
+  static void write(
+      SparkSession spark,
+      ScoringSummary summary,
+      Dataset<Row> written,
+      Path dir,
+      String rejectedDir,
       int samples) {
     try {
-      ScoringReport report = Stages.run(spark.sparkContext(), ScoringJob.GROUP, "4 report: label and confidence counts",
-          () -> gather(spark, summary, written, rejectedDir, samples));
+      ScoringReport report =
+          Stages.run(
+              spark.sparkContext(),
+              ScoringJob.GROUP,
+              "4 report: label and confidence counts",
+              () -> gather(spark, summary, written, rejectedDir, samples));
       report.write(dir);
     } catch (Exception | LinkageError | java.awt.AWTError e) {
-      // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must not cost the output
-      LOG.warn("Cannot write the scoring report in {}: {}; the scored output is written all the same", dir,
+      // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must
+      // not cost the output
+      LOG.warn(
+          "Cannot write the scoring report in {}: {}; the scored output is written all the same",
+          dir,
           e.getMessage() != null ? e.getMessage() : e.toString());
       LOG.debug("Scoring report failed", e);
     }
   }
 
-  static ScoringReport gather(SparkSession spark, ScoringSummary summary, Dataset<Row> written, String rejectedDir,
+  static ScoringReport gather(
+      SparkSession spark,
+      ScoringSummary summary,
+      Dataset<Row> written,
+      String rejectedDir,
       int samples) {
     boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
     long[] predicted = new long[Digits.CLASSES];
     long[] truth = labelled ? new long[Digits.CLASSES] : null;
     long[] bins = new long[ScoringReport.BINS];
     long[] wrong = labelled ? new long[ScoringReport.BINS] : null;
-    var bin = least(lit(ScoringReport.BINS - 1), floor(col("confidence").multiply(ScoringReport.BINS))).cast("int")
-        .as("bin");
-    Dataset<Row> counts = labelled ? written.groupBy(col("label"), col("trueLabel"), bin).count()
-        : written.groupBy(col("label"), bin).count();
+    var bin =
+        least(lit(ScoringReport.BINS - 1), floor(col("confidence").multiply(ScoringReport.BINS)))
+            .cast("int")
+            .as("bin");
+    Dataset<Row> counts =
+        labelled
+            ? written.groupBy(col("label"), col("trueLabel"), bin).count()
+            : written.groupBy(col("label"), bin).count();
     for (Row r : counts.collectAsList()) {
       int label = ((Number) r.getAs("label")).intValue();
       int b = ((Number) r.getAs("bin")).intValue();
@@ -85,17 +107,32 @@ final class ScoringReportWriter {
     List<List<String>> first = new ArrayList<>();
     List<Row> rejectedImages = new ArrayList<>();
     if (summary.rejected() > 0
-        && io.digitclassifier.storage.Storage.isDirectory(rejectedDir, spark.sparkContext().hadoopConfiguration())) {
+        && io.digitclassifier.storage.Storage.isDirectory(
+            rejectedDir, spark.sparkContext().hadoopConfiguration())) {
       Dataset<Row> rejected = ScoringJob.readBack(spark, summary.outputFormat(), rejectedDir);
-      Dataset<String> kinds = rejected.select(col("reason").cast("string"), col("file").cast("string"))
-          .map((MapFunction<Row, String>) r -> ScoringReport.reasonKind(r.getString(0), r.getString(1)), Encoders.STRING());
-      for (Row r : kinds.groupBy("value").count().orderBy(col("count").desc(), col("value")).limit(REASON_KINDS)
-          .collectAsList()) {
+      Dataset<String> kinds =
+          rejected
+              .select(col("reason").cast("string"), col("file").cast("string"))
+              .map(
+                  (MapFunction<Row, String>)
+                      r -> ScoringReport.reasonKind(r.getString(0), r.getString(1)),
+                  Encoders.STRING());
+      for (Row r :
+          kinds
+              .groupBy("value")
+              .count()
+              .orderBy(col("count").desc(), col("value"))
+              .limit(REASON_KINDS)
+              .collectAsList()) {
         reasons.put(r.getString(0), r.getLong(1));
       }
       for (Row r : rejected.orderBy("id").limit(FIRST_REJECTED).collectAsList()) {
-        first.add(List.of(String.valueOf(r.<Object>getAs("id")), String.valueOf(r.<Object>getAs("file")),
-            String.valueOf(r.<Object>getAs("position")), String.valueOf(r.<Object>getAs("reason"))));
+        first.add(
+            List.of(
+                String.valueOf(r.<Object>getAs("id")),
+                String.valueOf(r.<Object>getAs("file")),
+                String.valueOf(r.<Object>getAs("position")),
+                String.valueOf(r.<Object>getAs("reason"))));
         if (rejectedImages.size() < samples / 4) rejectedImages.add(r);
       }
     }
@@ -105,23 +142,60 @@ final class ScoringReportWriter {
     facts.put("model", summary.model());
     facts.put("model SHA-256", summary.modelSha256());
     facts.put("output", summary.output() + " (" + summary.outputFormat() + ")");
-    facts.put("records", String.format(Locale.ROOT, "%,d read = %,d scored + %,d rejected", summary.read(),
-        summary.scored(), summary.rejected()));
+    facts.put(
+        "records",
+        String.format(
+            Locale.ROOT,
+            "%,d read = %,d scored + %,d rejected",
+            summary.read(),
+            summary.scored(),
+            summary.rejected()));
     if (summary.skippedFiles() != null && summary.skippedFiles().count() > 0) {
       facts.put("files not read", summary.skippedFiles().describe());
     }
-    facts.put("engine", summary.engine() + (summary.onnxSha256() == null ? "" : " (model.onnx SHA-256 "
-        + summary.onnxSha256() + ", " + summary.onnxOrigin() + ")"));
-    facts.put("scoring time", String.format(Locale.ROOT, "%.1f s, %,.0f images/s, %d model loads", summary.seconds(),
-        summary.imagesPerSecond(), summary.modelLoads()));
+    facts.put(
+        "engine",
+        summary.engine()
+            + (summary.onnxSha256() == null
+                ? ""
+                : " (model.onnx SHA-256 "
+                    + summary.onnxSha256()
+                    + ", "
+                    + summary.onnxOrigin()
+                    + ")"));
+    facts.put(
+        "scoring time",
+        String.format(
+            Locale.ROOT,
+            "%.1f s, %,.0f images/s, %d model loads",
+            summary.seconds(),
+            summary.imagesPerSecond(),
+            summary.modelLoads()));
     if (summary.evaluation() != null) {
-      facts.put("accuracy", String.format(Locale.ROOT, "%.2f%% (%,d labelled images)",
-          100 * summary.evaluation().accuracy(), summary.evaluation().examples()));
+      facts.put(
+          "accuracy",
+          String.format(
+              Locale.ROOT,
+              "%.2f%% (%,d labelled images)",
+              100 * summary.evaluation().accuracy(),
+              summary.evaluation().examples()));
     }
-    if (summary.kaggleSubmission() != null) facts.put("Kaggle submission", summary.kaggleSubmission());
-    List<InputSamples.Sample> shown = samples > 0 && "images".equals(summary.inputFormat())
-        ? InputSampleReader.read(spark, written, labelled, rejectedImages, samples) : List.of();
-    return new ScoringReport(facts, predicted, truth, bins, wrong, summary.evaluation(), summary.rejected(), reasons,
-        first, shown);
+    if (summary.kaggleSubmission() != null)
+      facts.put("Kaggle submission", summary.kaggleSubmission());
+    List<InputSamples.Sample> shown =
+        samples > 0 && "images".equals(summary.inputFormat())
+            ? InputSampleReader.read(spark, written, labelled, rejectedImages, samples)
+            : List.of();
+    return new ScoringReport(
+        facts,
+        predicted,
+        truth,
+        bins,
+        wrong,
+        summary.evaluation(),
+        summary.rejected(),
+        reasons,
+        first,
+        shown);
   }
 }

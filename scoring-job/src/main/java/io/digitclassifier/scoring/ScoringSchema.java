@@ -15,18 +15,20 @@ import org.apache.spark.sql.types.StructType;
 /** The columns of scoring output and of {@code _rejected/}. */
 final class ScoringSchema {
   /** The digits to score, as {@code DigitClassifierModel} takes them (784 pixel bytes). */
-  static final StructType DIGITS = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("source", DataTypes.StringType, true)
-      .add("trueLabel", DataTypes.IntegerType, true)
-      .add("pixels", DataTypes.BinaryType, false);
+  static final StructType DIGITS =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("source", DataTypes.StringType, true)
+          .add("trueLabel", DataTypes.IntegerType, true)
+          .add("pixels", DataTypes.BinaryType, false);
 
   /** A rejected record: its position in the input, where it was and why. */
-  static final StructType REJECTED = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("file", DataTypes.StringType, true)
-      .add("position", DataTypes.StringType, true)
-      .add("reason", DataTypes.StringType, false);
+  static final StructType REJECTED =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("file", DataTypes.StringType, true)
+          .add("position", DataTypes.StringType, true)
+          .add("reason", DataTypes.StringType, false);
 
   private ScoringSchema() {}
 
@@ -35,15 +37,20 @@ final class ScoringSchema {
   }
 
   /**
-   * The job's columns from the Spark ML stage's: {@code label} (int) from {@code prediction}, {@code probabilities}
-   * (ten floats) from the {@code probability} vector, {@code confidence} the predicted label's; {@link #scoredColumns}
-   * picks what is written.
+   * The job's columns from the Spark ML stage's: {@code label} (int) from {@code prediction},
+   * {@code probabilities} (ten floats) from the {@code probability} vector, {@code confidence} the
+   * predicted label's; {@link #scoredColumns} picks what is written.
    */
   static Dataset<Row> scored(Dataset<Row> transformed) {
-    Column probabilities = org.apache.spark.ml.functions.vector_to_array(functions.col("probability"), "float32");
+    Column probabilities =
+        org.apache.spark.ml.functions.vector_to_array(functions.col("probability"), "float32");
     Column label = functions.col("prediction").cast(DataTypes.IntegerType);
-    return transformed.select(functions.col("id"), functions.col("source"), label.as("label"),
-        functions.element_at(probabilities, label.plus(1)).as("confidence"), probabilities.as("probabilities"),
+    return transformed.select(
+        functions.col("id"),
+        functions.col("source"),
+        label.as("label"),
+        functions.element_at(probabilities, label.plus(1)).as("confidence"),
+        probabilities.as("probabilities"),
         functions.col("trueLabel"));
   }
 
@@ -51,8 +58,12 @@ final class ScoringSchema {
     return RowFactory.create(r.getId(), r.getSource(), r.getPosition(), r.getError());
   }
 
-  /** The scored columns to write: source only for image input, probabilities on request, trueLabel when known. */
-  static List<Column> scoredColumns(boolean images, boolean probabilities, boolean labelled, OutputFormat format) {
+  /**
+   * The scored columns to write: source only for image input, probabilities on request, trueLabel
+   * when known.
+   */
+  static List<Column> scoredColumns(
+      boolean images, boolean probabilities, boolean labelled, OutputFormat format) {
     List<Column> cols = new ArrayList<>();
     cols.add(functions.col("id"));
     if (images) cols.add(functions.col("source"));
@@ -60,7 +71,8 @@ final class ScoringSchema {
     cols.add(functions.col("confidence"));
     if (probabilities) {
       if (format == OutputFormat.CSV) {
-        for (int k = 0; k < Digits.CLASSES; k++) cols.add(functions.col("probabilities").getItem(k).as("p" + k));
+        for (int k = 0; k < Digits.CLASSES; k++)
+          cols.add(functions.col("probabilities").getItem(k).as("p" + k));
       } else {
         cols.add(functions.col("probabilities"));
       }

@@ -10,8 +10,9 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
 /**
- * Every WARN or ERROR line logged (by any logger: Spark's, Hadoop's, the project's) while it is open, through a
- * log4j2 appender on the root logger: what a user of {@code bin/score} would see on the console.
+ * Every WARN or ERROR line logged (by any logger: Spark's, Hadoop's, the project's) while it is
+ * open, through a log4j2 appender on the root logger: what a user of {@code bin/score} would see on
+ * the console.
  */
 final class LogCapture extends AbstractAppender implements AutoCloseable {
   private final List<String> lines = new ArrayList<>();
@@ -34,7 +35,12 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
   public void append(LogEvent event) {
     if (!event.getLevel().isMoreSpecificThan(Level.WARN)) return;
     synchronized (lines) {
-      lines.add(event.getLevel() + " " + event.getLoggerName() + ": " + event.getMessage().getFormattedMessage());
+      lines.add(
+          event.getLevel()
+              + " "
+              + event.getLoggerName()
+              + ": "
+              + event.getMessage().getFormattedMessage());
     }
   }
 

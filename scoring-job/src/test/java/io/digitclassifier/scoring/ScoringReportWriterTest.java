@@ -17,16 +17,42 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scoring report's counts come from Spark aggregations over the written output and the rejects. */
+/**
+ * The scoring report's counts come from Spark aggregations over the written output and the rejects.
+ */
 class ScoringReportWriterTest extends SparkTestBase {
   @TempDir Path dir;
 
-  private static final StructType LABELLED = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType).add("confidence", DataTypes.FloatType).add("trueLabel", DataTypes.IntegerType);
+  private static final StructType LABELLED =
+      new StructType()
+          .add("id", DataTypes.LongType)
+          .add("label", DataTypes.IntegerType)
+          .add("confidence", DataTypes.FloatType)
+          .add("trueLabel", DataTypes.IntegerType);
 
   private static ScoringSummary summary(long scored, long rejected, String format) {
-    return new ScoringSummary("in.csv", "csv", "/out", format, scored + rejected, scored, rejected, 1, scored, 1,
-        "/m/model.zip", "abc", "onnxruntime", "def", "model.onnx", null, Map.of(), null, null, null, null);
+    return new ScoringSummary(
+        "in.csv",
+        "csv",
+        "/out",
+        format,
+        scored + rejected,
+        scored,
+        rejected,
+        1,
+        scored,
+        1,
+        "/m/model.zip",
+        "abc",
+        "onnxruntime",
+        "def",
+        "model.onnx",
+        null,
+        Map.of(),
+        null,
+        null,
+        null,
+        null);
   }
 
   @Test
@@ -38,7 +64,8 @@ class ScoringReportWriterTest extends SparkTestBase {
     rows.add(RowFactory.create(4L, 0, 0.051f, 0));
     Dataset<Row> written = spark.createDataFrame(rows, LABELLED);
 
-    ScoringReport r = ScoringReportWriter.gather(spark, summary(4, 0, "parquet"), written, rejected(dir), 0);
+    ScoringReport r =
+        ScoringReportWriter.gather(spark, summary(4, 0, "parquet"), written, rejected(dir), 0);
 
     assertThat(r.predictedCounts()).containsExactly(1, 0, 1, 0, 0, 0, 0, 2, 0, 0);
     assertThat(r.trueCounts()).containsExactly(1, 0, 0, 1, 0, 0, 0, 2, 0, 0);
@@ -52,37 +79,88 @@ class ScoringReportWriterTest extends SparkTestBase {
 
   @Test
   void unlabelledOutputWithRejectsInCsv() throws Exception {
-    StructType unlabelled = new StructType().add("id", DataTypes.LongType).add("label", DataTypes.IntegerType)
-        .add("confidence", DataTypes.FloatType);
-    Dataset<Row> written = spark.createDataFrame(List.of(RowFactory.create(1L, 4, 0.9f)), unlabelled);
+    StructType unlabelled =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("label", DataTypes.IntegerType)
+            .add("confidence", DataTypes.FloatType);
+    Dataset<Row> written =
+        spark.createDataFrame(List.of(RowFactory.create(1L, 4, 0.9f)), unlabelled);
     List<Row> rejects = new ArrayList<>();
     for (int line = 2; line <= 4; line++) {
-      rejects.add(RowFactory.create((long) line - 1, "/d/test.csv", "line " + line,
-          "Cannot read /d/test.csv: line " + line + ", column pixel" + line + ": value 'x', expected an integer 0-255"));
+      rejects.add(
+          RowFactory.create(
+              (long) line - 1,
+              "/d/test.csv",
+              "line " + line,
+              "Cannot read /d/test.csv: line "
+                  + line
+                  + ", column pixel"
+                  + line
+                  + ": value 'x', expected an integer 0-255"));
     }
-    rejects.add(RowFactory.create(9L, "/d/test.csv", "line 10", "Cannot read /d/test.csv: line 10: 12 columns, expected 784"));
-    spark.createDataFrame(rejects, ScoringSchema.REJECTED).coalesce(1).write().option("header", "true")
+    rejects.add(
+        RowFactory.create(
+            9L,
+            "/d/test.csv",
+            "line 10",
+            "Cannot read /d/test.csv: line 10: 12 columns, expected 784"));
+    spark
+        .createDataFrame(rejects, ScoringSchema.REJECTED)
+        .coalesce(1)
+        .write()
+        .option("header", "true")
         .csv(dir.resolve(ScoringJob.REJECTED_DIR).toString());
 
-    ScoringReport r = ScoringReportWriter.gather(spark, summary(1, 4, "csv"), written, rejected(dir), 0);
+    ScoringReport r =
+        ScoringReportWriter.gather(spark, summary(1, 4, "csv"), written, rejected(dir), 0);
 
     assertThat(r.trueCounts()).isNull();
     assertThat(r.wrongBins()).isNull();
-    assertThat(r.rejectedByReason()).containsExactly(
-        Map.entry("Cannot read <file>: line N, column pixelN: value '…', expected an integer N-N", 3L),
-        Map.entry("Cannot read <file>: line N: N columns, expected N", 1L));
+    assertThat(r.rejectedByReason())
+        .containsExactly(
+            Map.entry(
+                "Cannot read <file>: line N, column pixelN: value '…', expected an integer N-N",
+                3L),
+            Map.entry("Cannot read <file>: line N: N columns, expected N", 1L));
     assertThat(r.firstRejected()).hasSize(4);
-    assertThat(r.firstRejected().get(0)).containsExactly("1", "/d/test.csv", "line 2",
-        "Cannot read /d/test.csv: line 2, column pixel2: value 'x', expected an integer 0-255");
+    assertThat(r.firstRejected().get(0))
+        .containsExactly(
+            "1",
+            "/d/test.csv",
+            "line 2",
+            "Cannot read /d/test.csv: line 2, column pixel2: value 'x', expected an integer 0-255");
   }
 
   @Test
   void writesTheReportAndNeverThrows() throws Exception {
-    Dataset<Row> written = spark.createDataFrame(List.of(RowFactory.create(1L, 7, 0.99f, 7)), LABELLED);
+    Dataset<Row> written =
+        spark.createDataFrame(List.of(RowFactory.create(1L, 7, 0.99f, 7)), LABELLED);
     long[][] cm = new long[10][10];
     cm[7][7] = 1;
-    ScoringSummary s = new ScoringSummary("in", "idx", "/out", "parquet", 1, 1, 0, 1, 1, 1, "/m", "abc", "dl4j", null, null, null, Map.of(),
-        null, EvaluationSummary.ofConfusion(cm), null, null);
+    ScoringSummary s =
+        new ScoringSummary(
+            "in",
+            "idx",
+            "/out",
+            "parquet",
+            1,
+            1,
+            0,
+            1,
+            1,
+            1,
+            "/m",
+            "abc",
+            "dl4j",
+            null,
+            null,
+            null,
+            Map.of(),
+            null,
+            EvaluationSummary.ofConfusion(cm),
+            null,
+            null);
 
     ScoringReportWriter.write(spark, s, written, dir, rejected(dir), 0);
     assertThat(dir.resolve("_report.html")).isRegularFile();

@@ -27,21 +27,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP engine under the canvas server: Jetty, reached through the JDK's {@code com.sun.net.httpserver} API
- * (jetty-http-spi), so the page's and the API's handlers are unchanged, with a bound on everything a client can
- * hold: connections ({@link NetworkConnectionLimit}), the time to send the first request's headers (a listener
- * that closes a connection which has sent no complete request in time), silence on a connection (the connector's
- * idle timeout), the size and rate of a request body ({@link BodyFirst}, which also reads it before the request
- * takes a turn), and requests at work or waiting for
- * a model instance ({@link QoSHandler}: beyond them, 503 with {@code Retry-After}, never an endless queue).
+ * The HTTP engine under the canvas server: Jetty, reached through the JDK's {@code
+ * com.sun.net.httpserver} API (jetty-http-spi), so the page's and the API's handlers are unchanged,
+ * with a bound on everything a client can hold: connections ({@link NetworkConnectionLimit}), the
+ * time to send the first request's headers (a listener that closes a connection which has sent no
+ * complete request in time), silence on a connection (the connector's idle timeout), the size and
+ * rate of a request body ({@link BodyFirst}, which also reads it before the request takes a turn),
+ * and requests at work or waiting for a model instance ({@link QoSHandler}: beyond them, 503 with
+ * {@code Retry-After}, never an endless queue).
  *
- * <p>Connections are served by a selector, not a thread each: a slow or idle client costs a few kilobytes and no
- * thread until its request is complete, so dozens of them do not keep anyone else waiting.
+ * <p>Connections are served by a selector, not a thread each: a slow or idle client costs a few
+ * kilobytes and no thread until its request is complete, so dozens of them do not keep anyone else
+ * waiting.
  */
 final class Connections {
   private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
+
   /** What a refused request is told to wait before trying again, in seconds. */
   static final int RETRY_AFTER = 1;
+
   /** The idle timeout of every connection while the connection limit is reached. */
   static final long IDLE_AT_LIMIT_MS = 1000;
 
@@ -56,9 +60,9 @@ final class Connections {
   }
 
   /**
-   * Binds {@code address} at once (so a port in use fails before the model loads) with every limit of
-   * {@code config}; {@code atWork} requests are handled at once, the rest wait. Contexts are added to
-   * {@link #http}, then {@link #start()}.
+   * Binds {@code address} at once (so a port in use fails before the model loads) with every limit
+   * of {@code config}; {@code atWork} requests are handled at once, the rest wait. Contexts are
+   * added to {@link #http}, then {@link #start()}.
    */
   static Connections bind(InetSocketAddress address, ServeConfig config, int atWork) {
     QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, atWork + 6), 2);
@@ -68,12 +72,14 @@ final class Connections {
     HttpConfiguration httpConfig = new HttpConfiguration();
     httpConfig.setSendServerVersion(false);
     httpConfig.setSendDateHeader(false);
-    ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(httpConfig));
+    ServerConnector connector =
+        new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(httpConfig));
     connector.setHost(address.getHostString());
     connector.setPort(address.getPort());
     connector.setAcceptQueueSize(64);
     connector.setIdleTimeout(millis(config.idleTimeout()));
-    HeaderDeadline headers = new HeaderDeadline(connector, millis(config.headerTimeout()), millis(config.idleTimeout()));
+    HeaderDeadline headers =
+        new HeaderDeadline(connector, millis(config.headerTimeout()), millis(config.idleTimeout()));
     connector.addBean(headers);
     jetty.addConnector(connector);
     NetworkConnectionLimit limit = new NetworkConnectionLimit(config.maxConnections(), connector);
@@ -88,12 +94,17 @@ final class Connections {
     admission.setHandler(contexts);
     // Only predictions take turns: the page and /api/health answer while predictions queue.
     admission.includePath(PredictHandler.PATH);
-    // Outermost first: a foreign Host is refused before anything is read; every request has an overall deadline,
-    // and the next request's headers one after it; bodies are read whole before admission, without a thread, at
-    // the minimum rate (a declared oversize body is refused unread): a slow client holds neither a thread nor a
+    // Outermost first: a foreign Host is refused before anything is read; every request has an
+    // overall deadline,
+    // and the next request's headers one after it; bodies are read whole before admission, without
+    // a thread, at
+    // the minimum rate (a declared oversize body is refused unread): a slow client holds neither a
+    // thread nor a
     // turn at the model.
-    BodyFirst bodies = new BodyFirst(admission, PredictHandler.MAX_BODY, config.minBodyRate(), connector);
-    RequestDeadline deadline = new RequestDeadline(bodies, connector, millis(config.requestTimeout()), headers);
+    BodyFirst bodies =
+        new BodyFirst(admission, PredictHandler.MAX_BODY, config.minBodyRate(), connector);
+    RequestDeadline deadline =
+        new RequestDeadline(bodies, connector, millis(config.requestTimeout()), headers);
     jetty.setHandler(new HostCheck(deadline, HostCheck.allowed(address, config.allowedHosts())));
     String where = address.getHostString() + ":" + address.getPort();
     try {
@@ -107,8 +118,12 @@ final class Connections {
       } catch (RuntimeException ignored) {
         // nothing was bound
       }
-      // Jetty says "Failed to bind to /host:port"; the reason is its cause's ("Address already in use")
-      String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+      // Jetty says "Failed to bind to /host:port"; the reason is its cause's ("Address already in
+      // use")
+      String reason =
+          e.getCause() != null && e.getCause().getMessage() != null
+              ? e.getCause().getMessage()
+              : e.getMessage();
       throw new UncheckedIOException("Cannot listen on " + where + ": " + reason, e);
     }
   }
@@ -121,7 +136,10 @@ final class Connections {
     }
   }
 
-  /** Stops accepting and closes every connection, after up to {@code graceMs} for requests in progress. */
+  /**
+   * Stops accepting and closes every connection, after up to {@code graceMs} for requests in
+   * progress.
+   */
   void stop(long graceMs) {
     jetty.setStopTimeout(graceMs);
     try {
@@ -141,11 +159,12 @@ final class Connections {
 
   /**
    * Closes a connection whose next request line and headers do not arrive in time: the first within
-   * {@code headerMs} of opening, each later one within {@code idleMs + headerMs} of the previous request's end (a
-   * kept-alive connection may be silent for the idle timeout, then has the header deadline). A slow-headers client
-   * ("slowloris") cannot hold a connection by sending a byte now and then, which the idle timeout alone would
-   * allow, on its first request or any later one. Jetty counts a request in {@link Connection#getMessagesIn()} once
-   * its headers are complete, so "no new request since" is the check.
+   * {@code headerMs} of opening, each later one within {@code idleMs + headerMs} of the previous
+   * request's end (a kept-alive connection may be silent for the idle timeout, then has the header
+   * deadline). A slow-headers client ("slowloris") cannot hold a connection by sending a byte now
+   * and then, which the idle timeout alone would allow, on its first request or any later one.
+   * Jetty counts a request in {@link Connection#getMessagesIn()} once its headers are complete, so
+   * "no new request since" is the check.
    */
   static final class HeaderDeadline implements Connection.Listener {
     private final ServerConnector connector;
@@ -163,20 +182,31 @@ final class Connections {
       watch(connection, headerMs);
     }
 
-    /** A request on {@code connection} has ended: the next one's headers are due within idle + header time. */
+    /**
+     * A request on {@code connection} has ended: the next one's headers are due within idle +
+     * header time.
+     */
     void requestEnded(Connection connection) {
       watch(connection, idleMs + headerMs);
     }
 
     private void watch(Connection connection, long ms) {
       long requestsSoFar = connection.getMessagesIn();
-      connector.getScheduler().schedule(() -> {
-        if (connection.getMessagesIn() == requestsSoFar && connection.getEndPoint().isOpen()) {
-          LOG.debug("Closing {}: no complete request line and headers in {} ms",
-              connection.getEndPoint().getRemoteSocketAddress(), ms);
-          connection.getEndPoint().close();
-        }
-      }, ms, TimeUnit.MILLISECONDS);
+      connector
+          .getScheduler()
+          .schedule(
+              () -> {
+                if (connection.getMessagesIn() == requestsSoFar
+                    && connection.getEndPoint().isOpen()) {
+                  LOG.debug(
+                      "Closing {}: no complete request line and headers in {} ms",
+                      connection.getEndPoint().getRemoteSocketAddress(),
+                      ms);
+                  connection.getEndPoint().close();
+                }
+              },
+              ms,
+              TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -184,16 +214,20 @@ final class Connections {
   }
 
   /**
-   * Gives every request an overall deadline from its first byte ({@code --request-timeout}): past it the connection
-   * is closed, whatever the request is doing (a body trickling just above the minimum rate, an answer read slowly).
-   * Also tells {@link HeaderDeadline} when a request ends, so the next request's headers get their deadline.
+   * Gives every request an overall deadline from its first byte ({@code --request-timeout}): past
+   * it the connection is closed, whatever the request is doing (a body trickling just above the
+   * minimum rate, an answer read slowly). Also tells {@link HeaderDeadline} when a request ends, so
+   * the next request's headers get their deadline.
    */
   static final class RequestDeadline extends org.eclipse.jetty.server.Handler.Wrapper {
     private final ServerConnector connector;
     private final long deadlineMs;
     private final HeaderDeadline headers;
 
-    RequestDeadline(org.eclipse.jetty.server.Handler next, ServerConnector connector, long deadlineMs,
+    RequestDeadline(
+        org.eclipse.jetty.server.Handler next,
+        ServerConnector connector,
+        long deadlineMs,
         HeaderDeadline headers) {
       super(next);
       this.connector = connector;
@@ -204,27 +238,40 @@ final class Connections {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       Connection connection = request.getConnectionMetaData().getConnection();
-      long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - request.getBeginNanoTime());
-      org.eclipse.jetty.util.thread.Scheduler.Task timer = connector.getScheduler().schedule(() -> {
-        if (connection.getEndPoint().isOpen()) {
-          LOG.debug("Closing {}: its request took longer than {} ms",
-              connection.getEndPoint().getRemoteSocketAddress(), deadlineMs);
-          connection.getEndPoint().close(new java.util.concurrent.TimeoutException("request deadline"));
-        }
-      }, Math.max(0, deadlineMs - elapsedMs), TimeUnit.MILLISECONDS);
-      Request.addCompletionListener(request, failure -> {
-        timer.cancel();
-        headers.requestEnded(connection);
-      });
+      long elapsedMs =
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - request.getBeginNanoTime());
+      org.eclipse.jetty.util.thread.Scheduler.Task timer =
+          connector
+              .getScheduler()
+              .schedule(
+                  () -> {
+                    if (connection.getEndPoint().isOpen()) {
+                      LOG.debug(
+                          "Closing {}: its request took longer than {} ms",
+                          connection.getEndPoint().getRemoteSocketAddress(),
+                          deadlineMs);
+                      connection
+                          .getEndPoint()
+                          .close(new java.util.concurrent.TimeoutException("request deadline"));
+                    }
+                  },
+                  Math.max(0, deadlineMs - elapsedMs),
+                  TimeUnit.MILLISECONDS);
+      Request.addCompletionListener(
+          request,
+          failure -> {
+            timer.cancel();
+            headers.requestEnded(connection);
+          });
       return super.handle(request, response, callback);
     }
   }
 
   /**
-   * Refuses a request whose {@code Host} is not this server's own name or address: a page on another origin that
-   * points its own name at 127.0.0.1 (DNS rebinding) sends its own name, and gets nothing. Allowed: {@code
-   * localhost} and the loopback addresses, the host the server listens on, every local address when it listens on
-   * all of them, and {@code --allowed-hosts}.
+   * Refuses a request whose {@code Host} is not this server's own name or address: a page on
+   * another origin that points its own name at 127.0.0.1 (DNS rebinding) sends its own name, and
+   * gets nothing. Allowed: {@code localhost} and the loopback addresses, the host the server
+   * listens on, every local address when it listens on all of them, and {@code --allowed-hosts}.
    */
   static final class HostCheck extends org.eclipse.jetty.server.Handler.Wrapper {
     private final java.util.Set<String> allowed;
@@ -235,14 +282,17 @@ final class Connections {
     }
 
     /** The names and addresses (lower case, IPv6 without brackets) a request's Host may name. */
-    static java.util.Set<String> allowed(InetSocketAddress address, java.util.List<String> configured) {
-      java.util.Set<String> out = new java.util.TreeSet<>(java.util.List.of("localhost", "127.0.0.1", "::1"));
+    static java.util.Set<String> allowed(
+        InetSocketAddress address, java.util.List<String> configured) {
+      java.util.Set<String> out =
+          new java.util.TreeSet<>(java.util.List.of("localhost", "127.0.0.1", "::1"));
       out.add(normalise(address.getHostString()));
       if (address.getAddress() != null) {
         out.add(normalise(address.getAddress().getHostAddress()));
         if (address.getAddress().isAnyLocalAddress()) {
           try {
-            for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (java.net.NetworkInterface nic :
+                java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
               for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
                 out.add(normalise(a.getHostAddress()));
               }
@@ -273,9 +323,18 @@ final class Connections {
       String host = header == null ? null : request.getHttpURI().getHost();
       if (host == null || !allowed.contains(normalise(host))) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        refuse(response, callback, 403, header == null ? "Cannot answer: the request has no Host header"
-            : "Cannot answer: Host '" + header + "' is not this server's name or address (allowed: "
-            + String.join(", ", allowed) + "; add names with --allowed-hosts)", false);
+        refuse(
+            response,
+            callback,
+            403,
+            header == null
+                ? "Cannot answer: the request has no Host header"
+                : "Cannot answer: Host '"
+                    + header
+                    + "' is not this server's name or address (allowed: "
+                    + String.join(", ", allowed)
+                    + "; add names with --allowed-hosts)",
+            false);
         return true;
       }
       return super.handle(request, response, callback);
@@ -283,18 +342,20 @@ final class Connections {
   }
 
   /**
-   * Reads a request's body into memory before passing the request on (at most {@code max} bytes; a larger one is
-   * answered 413 at once), asynchronously: while a client sends its body slowly, it holds no thread and no turn.
-   * Requests without a body pass straight on.
+   * Reads a request's body into memory before passing the request on (at most {@code max} bytes; a
+   * larger one is answered 413 at once), asynchronously: while a client sends its body slowly, it
+   * holds no thread and no turn. Requests without a body pass straight on.
    */
   static final class BodyFirst extends org.eclipse.jetty.server.Handler.Wrapper {
     /** A body's rate is judged once it has had this long. */
     static final long GRACE_NANOS = 1_000_000_000L;
+
     private final int max;
     private final int minRate;
     private final ServerConnector connector;
 
-    BodyFirst(org.eclipse.jetty.server.Handler next, int max, int minRate, ServerConnector connector) {
+    BodyFirst(
+        org.eclipse.jetty.server.Handler next, int max, int minRate, ServerConnector connector) {
       super(next);
       this.max = max;
       this.minRate = minRate;
@@ -305,20 +366,24 @@ final class Connections {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       long declared = request.getLength();
       if (declared > max) {
-        // refused from its declared length, before admission and before a byte of it is read; the connection is
+        // refused from its declared length, before admission and before a byte of it is read; the
+        // connection is
         // closed after the answer, so a client cannot go on trickling the body
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         refuse(response, callback, 413, PredictHandler.tooLarge(declared), false);
         return true;
       }
-      if (declared == 0 || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+      if (declared == 0
+          || (declared < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
         return super.handle(request, response, callback); // no body
       }
       new Reader(request, response, callback).run();
       return true;
     }
 
-    /** Reads chunk after chunk as they come; each time none is there, asks to be called when one is. */
+    /**
+     * Reads chunk after chunk as they come; each time none is there, asks to be called when one is.
+     */
     private final class Reader implements Runnable {
       private final Request request;
       private final Response response;
@@ -349,8 +414,16 @@ final class Connections {
           int n = bytes.remaining();
           if (body.size() + n > max) {
             chunk.release();
-            refuse(response, callback, 413, "Cannot predict: the request body is more than " + max
-                + " bytes, larger than the " + max + "-byte (1 MiB) limit", false);
+            refuse(
+                response,
+                callback,
+                413,
+                "Cannot predict: the request body is more than "
+                    + max
+                    + " bytes, larger than the "
+                    + max
+                    + "-byte (1 MiB) limit",
+                false);
             return;
           }
           byte[] copy = new byte[n];
@@ -364,11 +437,20 @@ final class Connections {
           }
           long elapsed = System.nanoTime() - started;
           if (minRate > 0 && elapsed > GRACE_NANOS && body.size() < minRate * (elapsed / 1e9)) {
-            // a body trickling in: the idle timeout alone would let it hold the connection for hours
+            // a body trickling in: the idle timeout alone would let it hold the connection for
+            // hours
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
-            refuse(response, callback, 408, String.format(java.util.Locale.ROOT, "Cannot predict: the request body "
-                + "arrives at %.0f bytes/s, slower than the %d bytes/s minimum", body.size() / (elapsed / 1e9),
-                minRate), false);
+            refuse(
+                response,
+                callback,
+                408,
+                String.format(
+                    java.util.Locale.ROOT,
+                    "Cannot predict: the request body "
+                        + "arrives at %.0f bytes/s, slower than the %d bytes/s minimum",
+                    body.size() / (elapsed / 1e9),
+                    minRate),
+                false);
             return;
           }
         }
@@ -376,13 +458,17 @@ final class Connections {
 
       private void pass() {
         Request whole = new Buffered(request, body.toByteArray());
-        request.getContext().execute(() -> {
-          try {
-            if (!BodyFirst.super.handle(whole, response, callback)) Response.writeError(whole, response, callback, 404);
-          } catch (Throwable t) {
-            Response.writeError(whole, response, callback, t);
-          }
-        });
+        request
+            .getContext()
+            .execute(
+                () -> {
+                  try {
+                    if (!BodyFirst.super.handle(whole, response, callback))
+                      Response.writeError(whole, response, callback, 404);
+                  } catch (Throwable t) {
+                    Response.writeError(whole, response, callback, t);
+                  }
+                });
       }
     }
   }
@@ -412,7 +498,9 @@ final class Connections {
     }
   }
 
-  /** Jetty's admission control, refusing in the API's own words: JSON, 503 and {@code Retry-After}. */
+  /**
+   * Jetty's admission control, refusing in the API's own words: JSON, 503 and {@code Retry-After}.
+   */
   static final class Admission extends QoSHandler {
     private final double maxWait;
 
@@ -422,20 +510,41 @@ final class Connections {
 
     @Override
     protected void reject(Request request, Response response, Callback callback, int status) {
-      refuse(response, callback, 503, "Cannot predict now: the server is busy (" + getMaxRequestCount()
-          + " requests at work and " + getMaxSuspendedRequestCount() + " waiting); try again in " + RETRY_AFTER + " s",
+      refuse(
+          response,
+          callback,
+          503,
+          "Cannot predict now: the server is busy ("
+              + getMaxRequestCount()
+              + " requests at work and "
+              + getMaxSuspendedRequestCount()
+              + " waiting); try again in "
+              + RETRY_AFTER
+              + " s",
           true);
     }
 
     @Override
     protected void expireSuspended(Request request, Response response, Callback callback) {
-      refuse(response, callback, 503, "Cannot predict now: the server is busy (waited " + maxWait
-          + " s for a turn); try again in " + RETRY_AFTER + " s", true);
+      refuse(
+          response,
+          callback,
+          503,
+          "Cannot predict now: the server is busy (waited "
+              + maxWait
+              + " s for a turn); try again in "
+              + RETRY_AFTER
+              + " s",
+          true);
     }
   }
 
-  /** An error in the API's own words: JSON {@code {"error": message}}, and {@code Retry-After} when asked. */
-  static void refuse(Response response, Callback callback, int status, String message, boolean retryAfter) {
+  /**
+   * An error in the API's own words: JSON {@code {"error": message}}, and {@code Retry-After} when
+   * asked.
+   */
+  static void refuse(
+      Response response, Callback callback, int status, String message, boolean retryAfter) {
     byte[] body;
     try {
       body = Json.MAPPER.writeValueAsBytes(Map.of("error", message));

@@ -16,11 +16,12 @@ import java.util.Map;
 /** Writing answers and reading bodies within limits, for the handlers. */
 final class Exchanges {
   /** The project's JSON, on one line: answers are small and read by programs. */
-  private static final ObjectWriter JSON = Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectWriter JSON =
+      Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
 
   /**
-   * How much of a refused body is read and thrown away before answering, so that the client, still sending, reads
-   * the answer instead of a reset connection; beyond it the connection is closed.
+   * How much of a refused body is read and thrown away before answering, so that the client, still
+   * sending, reads the answer instead of a reset connection; beyond it the connection is closed.
    */
   static final long DRAIN_LIMIT = 16L << 20;
 
@@ -41,7 +42,8 @@ final class Exchanges {
     json(exchange, status, Map.of("error", message));
   }
 
-  static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     Headers headers = exchange.getResponseHeaders();
     headers.set("Content-Type", contentType);
     headers.set("Cache-Control", "no-store");
@@ -68,8 +70,8 @@ final class Exchanges {
   }
 
   /**
-   * The request body, or {@code null} when it is longer than {@code limit} bytes (then up to {@link #DRAIN_LIMIT}
-   * of it has been read and dropped).
+   * The request body, or {@code null} when it is longer than {@code limit} bytes (then up to {@link
+   * #DRAIN_LIMIT} of it has been read and dropped).
    */
   static byte[] readBody(HttpExchange exchange, int limit) throws IOException {
     InputStream in = exchange.getRequestBody();
@@ -80,15 +82,16 @@ final class Exchanges {
   }
 
   /**
-   * Reads and drops what is left of the body (up to {@link #DRAIN_LIMIT}); past that, asks for the connection
-   * to be closed after the answer.
+   * Reads and drops what is left of the body (up to {@link #DRAIN_LIMIT}); past that, asks for the
+   * connection to be closed after the answer.
    */
   static void drain(HttpExchange exchange) throws IOException {
     InputStream in = exchange.getRequestBody();
     long left = DRAIN_LIMIT;
     byte[] buffer = new byte[1 << 16];
     int n;
-    while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) left -= n;
+    while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0)
+      left -= n;
     if (left <= 0) exchange.getResponseHeaders().set("Connection", "close");
   }
 

@@ -15,29 +15,43 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bin/export-onnx}: writes the ONNX export of an existing model (a training output directory that predates
- * the export, or any {@code model.zip}) on any Hadoop filesystem, checked by loading it into ONNX Runtime.
- * Training writes {@code model.onnx} itself since the export exists; scoring and serving export in memory when a
- * directory has none, so this command only saves them that step.
+ * {@code bin/export-onnx}: writes the ONNX export of an existing model (a training output directory
+ * that predates the export, or any {@code model.zip}) on any Hadoop filesystem, checked by loading
+ * it into ONNX Runtime. Training writes {@code model.onnx} itself since the export exists; scoring
+ * and serving export in memory when a directory has none, so this command only saves them that
+ * step.
  */
-@Command(name = "export-onnx", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+@Command(
+    name = "export-onnx",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    showDefaultValues = true,
     description = "Writes a trained model's ONNX export (opset 13) for ONNX Runtime.")
 public final class ExportOnnxCommand extends CommandOptions {
   private static final long serialVersionUID = 1L;
 
-  @Option(names = "--model", required = true,
-      description = "A training output directory or its model.zip (a local path or a Hadoop URI: hdfs://, s3a://).")
+  @Option(
+      names = "--model",
+      required = true,
+      description =
+          "A training output directory or its model.zip (a local path or a Hadoop URI: hdfs://, s3a://).")
   private String model;
 
-  @Option(names = "--output", description = "The ONNX file to write; default: model.onnx beside the model.zip.")
+  @Option(
+      names = "--output",
+      description = "The ONNX file to write; default: model.onnx beside the model.zip.")
   private String output;
 
-  @Option(names = "--overwrite", defaultValue = "false", description = "Replace an existing output file.")
+  @Option(
+      names = "--overwrite",
+      defaultValue = "false",
+      description = "Replace an existing output file.")
   private boolean overwrite;
 
   @Override
   public void validate() {
-    if (model == null || model.isBlank()) throw new IllegalArgumentException("Cannot export: --model is empty");
+    if (model == null || model.isBlank())
+      throw new IllegalArgumentException("Cannot export: --model is empty");
   }
 
   public static void main(String[] args) {
@@ -67,14 +81,21 @@ public final class ExportOnnxCommand extends CommandOptions {
   String export(Configuration conf) {
     NativeBuild.select(); // before ND4J loads the network
     String zip = ModelFiles.modelFile(model, conf);
-    String target = output != null ? output : new Path(new Path(zip).getParent(), ModelFiles.ONNX).toString();
-    ModelArtifacts artifacts = ModelArtifacts.fromZip(ModelFiles.readBytes(model, conf), Storage.display(new Path(zip)),
-        Engine.ONNX);
+    String target =
+        output != null ? output : new Path(new Path(zip).getParent(), ModelFiles.ONNX).toString();
+    ModelArtifacts artifacts =
+        ModelArtifacts.fromZip(
+            ModelFiles.readBytes(model, conf), Storage.display(new Path(zip)), Engine.ONNX);
     try (Predictor check = Predictor.ownSession(artifacts, 1)) {
       // ONNX Runtime accepted it and gives ten finite probabilities for a blank digit
     }
     Storage.writeAtomically(target, conf, overwrite, o -> o.write(artifacts.onnx()));
-    return String.format("Wrote %s (%,d bytes, sha256 %s) from %s (sha256 %s)", Storage.display(Storage.qualify(target, conf)),
-        artifacts.onnx().length, artifacts.onnxSha256(), artifacts.source(), artifacts.zipSha256());
+    return String.format(
+        "Wrote %s (%,d bytes, sha256 %s) from %s (sha256 %s)",
+        Storage.display(Storage.qualify(target, conf)),
+        artifacts.onnx().length,
+        artifacts.onnxSha256(),
+        artifacts.source(),
+        artifacts.zipSha256());
   }
 }

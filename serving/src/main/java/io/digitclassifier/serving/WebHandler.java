@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code /web/}: the server's model as {@code bin/export-web} writes it, so a visitor can run it in the browser
- * ("Run it in my browser" on the canvas page) or save the folder. Built on the first request (the model's ONNX
- * bytes, exported in memory when the server runs DL4J), then held; sent gzip-compressed to clients that accept it,
- * as a static server configured for it would, with the page's Content-Security-Policy as a header too.
+ * {@code /web/}: the server's model as {@code bin/export-web} writes it, so a visitor can run it in
+ * the browser ("Run it in my browser" on the canvas page) or save the folder. Built on the first
+ * request (the model's ONNX bytes, exported in memory when the server runs DL4J), then held; sent
+ * gzip-compressed to clients that accept it, as a static server configured for it would, with the
+ * page's Content-Security-Policy as a header too.
  */
 final class WebHandler implements HttpHandler {
   static final String PATH = "/web";
@@ -30,18 +31,22 @@ final class WebHandler implements HttpHandler {
   }
 
   /**
-   * Builds the folder and its compressed copies now, on a background thread, so that the first visitor of
-   * {@code /web/} does not wait for them (about 2 s: gzip of 15 MB of WebAssembly).
+   * Builds the folder and its compressed copies now, on a background thread, so that the first
+   * visitor of {@code /web/} does not wait for them (about 2 s: gzip of 15 MB of WebAssembly).
    */
   void prepareInBackground() {
-    Thread t = new Thread(() -> {
-      try {
-        files();
-      } catch (RuntimeException e) {
-        // the first request builds it again and answers the error
-        org.slf4j.LoggerFactory.getLogger(WebHandler.class).warn("Cannot prepare {}/: {}", PATH, e.getMessage());
-      }
-    }, "web-export");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                files();
+              } catch (RuntimeException e) {
+                // the first request builds it again and answers the error
+                org.slf4j.LoggerFactory.getLogger(WebHandler.class)
+                    .warn("Cannot prepare {}/: {}", PATH, e.getMessage());
+              }
+            },
+            "web-export");
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
     t.start();
@@ -53,7 +58,11 @@ final class WebHandler implements HttpHandler {
       synchronized (this) {
         if (files == null) {
           Map<String, byte[][]> built = new LinkedHashMap<>();
-          export.get().files().forEach((name, bytes) -> built.put(name, new byte[][] {bytes, WebExport.gzip(bytes)}));
+          export
+              .get()
+              .files()
+              .forEach(
+                  (name, bytes) -> built.put(name, new byte[][] {bytes, WebExport.gzip(bytes)}));
           files = built;
         }
         f = files;
@@ -69,7 +78,10 @@ final class WebHandler implements HttpHandler {
       String method = exchange.getRequestMethod();
       if (!"GET".equals(method) && !"HEAD".equals(method)) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        Exchanges.error(exchange, 405, "Cannot serve " + path + ": method " + method + " is not allowed, use GET");
+        Exchanges.error(
+            exchange,
+            405,
+            "Cannot serve " + path + ": method " + method + " is not allowed, use GET");
         return;
       }
       if (path.equals(PATH)) {
@@ -82,7 +94,8 @@ final class WebHandler implements HttpHandler {
       if (name != null && name.isEmpty()) name = "index.html";
       byte[][] file = name == null ? null : files().get(name);
       if (file == null) {
-        Exchanges.error(exchange, 404, "Cannot find " + path + ": the in-browser page is at " + PATH + "/");
+        Exchanges.error(
+            exchange, 404, "Cannot find " + path + ": the in-browser page is at " + PATH + "/");
         return;
       }
       var headers = exchange.getResponseHeaders();

@@ -28,8 +28,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * End to end in a real browser: headless Chromium (Debian's, through its chromedriver) draws digits stroke by
- * stroke on the page's canvas, presses Predict and reads the answer of a real LeNet.
+ * End to end in a real browser: headless Chromium (Debian's, through its chromedriver) draws digits
+ * stroke by stroke on the page's canvas, presses Predict and reads the answer of a real LeNet.
  */
 class CanvasBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -43,17 +43,32 @@ class CanvasBrowserTest {
   @BeforeAll
   static void startServerAndBrowser() throws Exception {
     assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
-        .as("Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
+        .as(
+            "Chromium and its driver are needed: apt-get install chromium chromium-driver (bin/test does it)")
         .isTrue();
-    server = DigitServer.start(ServeConfig.parse("--model", TestModels.lenet().toString(), "--port", "0"));
+    server =
+        DigitServer.start(
+            ServeConfig.parse("--model", TestModels.lenet().toString(), "--port", "0"));
     profile = Files.createTempDirectory("serve-e2e-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--window-size=800,720", "--force-device-scale-factor=1");
-    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
-        .build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--user-data-dir=" + profile,
+        "--window-size=800,720",
+        "--force-device-scale-factor=1");
+    service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .build();
     driver = new ChromeDriver(service, options);
   }
 
@@ -82,7 +97,8 @@ class CanvasBrowserTest {
   private String predict() {
     String before = status();
     driver.findElement(By.id("predict")).click();
-    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !status().equals(before) && !status().startsWith("Asking"));
+    new WebDriverWait(driver, Duration.ofSeconds(10))
+        .until(d -> !status().equals(before) && !status().startsWith("Asking"));
     return driver.findElement(By.id("label")).getText();
   }
 
@@ -90,15 +106,21 @@ class CanvasBrowserTest {
     return driver.findElement(By.id("status")).getText();
   }
 
-  /** One stroke with the mouse through points given relative to the canvas centre, in small moves. */
+  /**
+   * One stroke with the mouse through points given relative to the canvas centre, in small moves.
+   */
   private void mouseStroke(int[][] points) {
-    Actions actions = new Actions(driver).moveToElement(canvas(), points[0][0], points[0][1]).clickAndHold();
+    Actions actions =
+        new Actions(driver).moveToElement(canvas(), points[0][0], points[0][1]).clickAndHold();
     for (int i = 1; i < points.length; i++) {
       int[] from = points[i - 1];
       int[] to = points[i];
       int steps = Math.max(1, (int) Math.hypot(to[0] - from[0], to[1] - from[1]) / 10);
       for (int s = 1; s <= steps; s++) {
-        actions.moveToElement(canvas(), from[0] + (to[0] - from[0]) * s / steps, from[1] + (to[1] - from[1]) * s / steps);
+        actions.moveToElement(
+            canvas(),
+            from[0] + (to[0] - from[0]) * s / steps,
+            from[1] + (to[1] - from[1]) * s / steps);
       }
     }
     actions.release().perform();
@@ -117,9 +139,12 @@ class CanvasBrowserTest {
     Path shot = Path.of("target/serve-e2e.png");
     Files.write(shot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
     // what the browser sent, for a look (and a real drawn digit for bin/benchmark-serve --image)
-    String dataUrl = (String) ((JavascriptExecutor) driver).executeScript(
-        "return document.getElementById('canvas').toDataURL('image/png');");
-    Files.write(Path.of("target/serve-e2e-canvas.png"),
+    String dataUrl =
+        (String)
+            ((JavascriptExecutor) driver)
+                .executeScript("return document.getElementById('canvas').toDataURL('image/png');");
+    Files.write(
+        Path.of("target/serve-e2e-canvas.png"),
         Base64.getDecoder().decode(dataUrl.substring(dataUrl.indexOf(',') + 1)));
   }
 
@@ -127,10 +152,14 @@ class CanvasBrowserTest {
   void drawsAOneWithAFingerAndTheModelNamesIt() {
     PointerInput finger = new PointerInput(PointerInput.Kind.TOUCH, "finger");
     Sequence stroke = new Sequence(finger, 0);
-    stroke.addAction(finger.createPointerMove(Duration.ZERO, PointerInput.Origin.fromElement(canvas()), 5, -100));
+    stroke.addAction(
+        finger.createPointerMove(
+            Duration.ZERO, PointerInput.Origin.fromElement(canvas()), 5, -100));
     stroke.addAction(finger.createPointerDown(PointerInput.MouseButton.LEFT.asArg()));
     for (int y = -90; y <= 100; y += 10) {
-      stroke.addAction(finger.createPointerMove(Duration.ofMillis(10), PointerInput.Origin.fromElement(canvas()), 0, y));
+      stroke.addAction(
+          finger.createPointerMove(
+              Duration.ofMillis(10), PointerInput.Origin.fromElement(canvas()), 0, y));
     }
     stroke.addAction(finger.createPointerUp(PointerInput.MouseButton.LEFT.asArg()));
     ((ChromeDriver) driver).perform(List.of(stroke));
@@ -146,7 +175,8 @@ class CanvasBrowserTest {
     mouseStroke(new int[][] {{0, -100}, {0, 100}});
     assertThat(predict()).matches("\\d");
     driver.findElement(By.id("clear")).click();
-    new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.textToBe(By.id("label"), "\u2013"));
+    new WebDriverWait(driver, Duration.ofSeconds(5))
+        .until(ExpectedConditions.textToBe(By.id("label"), "\u2013"));
     assertThat(driver.findElements(By.cssSelector("#bars .row"))).isEmpty();
     assertThat(status()).isEmpty();
   }
@@ -157,17 +187,27 @@ class CanvasBrowserTest {
         .until(d -> status().startsWith("Answered") || status().startsWith("Cannot"));
   }
 
-  /** MNIST's first test digit (a 7) photographed on a page (every condition of the corpus at once, seeded). */
+  /**
+   * MNIST's first test digit (a 7) photographed on a page (every condition of the corpus at once,
+   * seeded).
+   */
   private static Path photoOfASeven(String name, int width) throws Exception {
     byte[] seven = TestModels.testPixels(1).get(0);
-    var photo = io.digitclassifier.image.DigitPhotos.render(seven, null,
-        io.digitclassifier.image.DigitPhotos.Condition.PHOTO, 4);
-    java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo.encoded()));
+    var photo =
+        io.digitclassifier.image.DigitPhotos.render(
+            seven, null, io.digitclassifier.image.DigitPhotos.Condition.PHOTO, 4);
+    java.awt.image.BufferedImage page =
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo.encoded()));
     // a phone's photo is large: enlarged, so that the page has to shrink it before sending
-    java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(width, width * page.getHeight() / page.getWidth(),
-        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.image.BufferedImage big =
+        new java.awt.image.BufferedImage(
+            width,
+            width * page.getHeight() / page.getWidth(),
+            java.awt.image.BufferedImage.TYPE_INT_RGB);
     java.awt.Graphics2D g = big.createGraphics();
-    g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.setRenderingHint(
+        java.awt.RenderingHints.KEY_INTERPOLATION,
+        java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
     g.drawImage(page, 0, 0, big.getWidth(), big.getHeight(), null);
     g.dispose();
     Path file = profile.resolveSibling(profile.getFileName() + "-" + name);
@@ -194,28 +234,43 @@ class CanvasBrowserTest {
   @Test
   void aPhotoDroppedOnTheCanvasIsReadAndAPageWithoutADigitIsRefused() throws Exception {
     Path photo = photoOfASeven("dropped.jpg", 800);
-    String drop = "var bytes = Uint8Array.from(atob(arguments[0]), function (c) { return c.charCodeAt(0); });"
-        + "var data = new DataTransfer(); data.items.add(new File([bytes], arguments[1], {type: arguments[2]}));"
-        + "document.getElementById('canvas').dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true,"
-        + " cancelable: true}));";
-    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString(Files.readAllBytes(photo)),
-        "dropped.jpg", "image/jpeg");
+    String drop =
+        "var bytes = Uint8Array.from(atob(arguments[0]), function (c) { return c.charCodeAt(0); });"
+            + "var data = new DataTransfer(); data.items.add(new File([bytes], arguments[1], {type: arguments[2]}));"
+            + "document.getElementById('canvas').dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true,"
+            + " cancelable: true}));";
+    ((JavascriptExecutor) driver)
+        .executeScript(
+            drop,
+            Base64.getEncoder().encodeToString(Files.readAllBytes(photo)),
+            "dropped.jpg",
+            "image/jpeg");
     awaitAnswer();
     assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("7");
 
     // ruled paper and nothing on it
-    var blank = io.digitclassifier.image.DigitPhotos.render(new byte[784], null,
-        io.digitclassifier.image.DigitPhotos.Condition.RULED_LINES, 9);
+    var blank =
+        io.digitclassifier.image.DigitPhotos.render(
+            new byte[784], null, io.digitclassifier.image.DigitPhotos.Condition.RULED_LINES, 9);
     String before = status();
-    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString(blank.encoded()),
-        "lined." + blank.extension(), "image/png");
-    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !status().equals(before) && status().startsWith("Cannot"));
+    ((JavascriptExecutor) driver)
+        .executeScript(
+            drop,
+            Base64.getEncoder().encodeToString(blank.encoded()),
+            "lined." + blank.extension(),
+            "image/png");
+    new WebDriverWait(driver, Duration.ofSeconds(10))
+        .until(d -> !status().equals(before) && status().startsWith("Cannot"));
     assertThat(status()).startsWith("Cannot read the image: no digit found (");
     assertThat(driver.findElement(By.id("label")).getText()).isEqualTo("\u2013");
 
     // a file that is not an image is refused by the page itself
-    ((JavascriptExecutor) driver).executeScript(drop, Base64.getEncoder().encodeToString("hello".getBytes()),
-        "notes.txt", "text/plain");
+    ((JavascriptExecutor) driver)
+        .executeScript(
+            drop,
+            Base64.getEncoder().encodeToString("hello".getBytes()),
+            "notes.txt",
+            "text/plain");
     new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> status().contains("notes.txt"));
     assertThat(status()).isEqualTo("Cannot read notes.txt: not an image this browser can open");
     Files.delete(photo);

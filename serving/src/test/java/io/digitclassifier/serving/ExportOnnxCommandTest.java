@@ -17,7 +17,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bin/export-onnx's command: a model directory that predates the export gets its model.onnx, which is then used. */
+/**
+ * bin/export-onnx's command: a model directory that predates the export gets its model.onnx, which
+ * is then used.
+ */
 class ExportOnnxCommandTest {
   @TempDir Path dir;
 
@@ -26,9 +29,13 @@ class ExportOnnxCommandTest {
   private static Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = ExportOnnxCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int exit =
+        ExportOnnxCommand.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -42,7 +49,9 @@ class ExportOnnxCommandTest {
     assertThat(r.exit()).as(r.err()).isZero();
     Path onnx = model.resolve(ModelFiles.ONNX);
     assertThat(onnx).isRegularFile();
-    assertThat(r.out()).startsWith("Wrote " + onnx).contains(Hashing.sha256(Files.readAllBytes(onnx)))
+    assertThat(r.out())
+        .startsWith("Wrote " + onnx)
+        .contains(Hashing.sha256(Files.readAllBytes(onnx)))
         .contains(ModelFiles.sha256(model));
     ModelArtifacts read = ModelArtifacts.read(model.toString(), new Configuration(), Engine.ONNX);
     assertThat(read.onnxOrigin()).isEqualTo(ModelArtifacts.FROM_FILE);
@@ -51,11 +60,19 @@ class ExportOnnxCommandTest {
 
     Run again = run("--model", model.toString());
     assertThat(again.exit()).isEqualTo(1);
-    assertThat(again.err()).contains("Cannot write " + onnx + ": it already exists; pass --overwrite to replace it");
+    assertThat(again.err())
+        .contains("Cannot write " + onnx + ": it already exists; pass --overwrite to replace it");
     assertThat(run("--model", model.toString(), "--overwrite").exit()).isZero();
 
     Path elsewhere = dir.resolve("lenet.onnx");
-    assertThat(run("--model", model.resolve(ModelFiles.MODEL).toString(), "--output", elsewhere.toString()).exit()).isZero();
+    assertThat(
+            run(
+                    "--model",
+                    model.resolve(ModelFiles.MODEL).toString(),
+                    "--output",
+                    elsewhere.toString())
+                .exit())
+        .isZero();
     assertThat(Files.readAllBytes(elsewhere)).isEqualTo(Files.readAllBytes(onnx));
   }
 
@@ -63,7 +80,9 @@ class ExportOnnxCommandTest {
   void aMissingModelAndBadUsageSayWhatIsWrong() {
     Run missing = run("--model", dir.resolve("none").toString());
     assertThat(missing.exit()).isEqualTo(1);
-    assertThat(missing.err()).startsWith("Export failed: Cannot load model ").contains("no such file");
+    assertThat(missing.err())
+        .startsWith("Export failed: Cannot load model ")
+        .contains("no such file");
     Run usage = run();
     assertThat(usage.exit()).isEqualTo(2);
     assertThat(usage.err()).contains("Missing required option: '--model=<model>'");

@@ -13,7 +13,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -30,6 +29,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -37,25 +37,28 @@ import org.apache.spark.util.LongAccumulator;
 import scala.Option;
 
 /**
- * A trained digit classifier as a Spark ML {@link Model}: {@link #transform} appends MLlib's columns
- * ({@code prediction} double, {@code probability} and {@code rawPrediction} ML vectors of ten) to any DataFrame
- * holding digits, batch or streaming, through the project's one prediction path ({@link Predictor}, on ONNX Runtime
- * by default), the model loaded once per executor and shared by its tasks, jobs and micro-batches.
+ * A trained digit classifier as a Spark ML {@link Model}: {@link #transform} appends MLlib's
+ * columns ({@code prediction} double, {@code probability} and {@code rawPrediction} ML vectors of
+ * ten) to any DataFrame holding digits, batch or streaming, through the project's one prediction
+ * path ({@link Predictor}, on ONNX Runtime by default), the model loaded once per executor and
+ * shared by its tasks, jobs and micro-batches.
  *
- * <p>{@code featuresCol} accepts {@code array<int>}/{@code array<double>} of 784 values 0-255, {@code binary} of 784
- * pixel bytes or an image file's bytes (PNG, JPEG, ...: the MNIST recipe, photos included), an ML {@code Vector} of
- * 784, or the struct of Spark's {@code image} data source. Every input column passes through. Bad rows follow
- * Spark's {@code handleInvalid}: {@code error} (the default: the query fails with one line naming the row),
- * {@code skip} (dropped) or {@code keep} (null prediction, the reason in {@code invalidReasonCol}).
+ * <p>{@code featuresCol} accepts {@code array<int>}/{@code array<double>} of 784 values 0-255,
+ * {@code binary} of 784 pixel bytes or an image file's bytes (PNG, JPEG, ...: the MNIST recipe,
+ * photos included), an ML {@code Vector} of 784, or the struct of Spark's {@code image} data
+ * source. Every input column passes through. Bad rows follow Spark's {@code handleInvalid}: {@code
+ * error} (the default: the query fails with one line naming the row), {@code skip} (dropped) or
+ * {@code keep} (null prediction, the reason in {@code invalidReasonCol}).
  *
- * <p>Saved in Spark ML's layout ({@code metadata/} with the params) with the model directory's files beside it
- * ({@code model.zip}, {@code model.onnx}, {@code metrics.json} when known, {@code _SUCCESS} last); {@link #load}
- * reads that, or a {@code bin/train} output directory or {@code model.zip}, on any Hadoop filesystem. A
- * {@code PipelineModel} holding it saves and loads. {@link #registerFunctions} adds SQL's {@code predict_digit} and
- * {@code predict_digit_proba}.
+ * <p>Saved in Spark ML's layout ({@code metadata/} with the params) with the model directory's
+ * files beside it ({@code model.zip}, {@code model.onnx}, {@code metrics.json} when known, {@code
+ * _SUCCESS} last); {@link #load} reads that, or a {@code bin/train} output directory or {@code
+ * model.zip}, on any Hadoop filesystem. A {@code PipelineModel} holding it saves and loads. {@link
+ * #registerFunctions} adds SQL's {@code predict_digit} and {@code predict_digit_proba}.
  *
- * <p>{@code rawPrediction} holds the network's softmax output, as {@code probability} does (the exported graph ends in
- * its softmax); set {@code rawPredictionCol} or {@code probabilityCol} to "" to leave a column out.
+ * <p>{@code rawPrediction} holds the network's softmax output, as {@code probability} does (the
+ * exported graph ends in its softmax); set {@code rawPredictionCol} or {@code probabilityCol} to ""
+ * to leave a column out.
  */
 public final class DigitClassifierModel extends Model<DigitClassifierModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -64,8 +67,13 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   static final String KEEP = "keep";
 
   private final String uid;
-  /** The model's files; transient because they travel to executors as a broadcast, never inside the stage. */
+
+  /**
+   * The model's files; transient because they travel to executors as a broadcast, never inside the
+   * stage.
+   */
   private transient ModelFilesInMemory files;
+
   private transient ScoreRowsFunction.ModelHandle handle;
   private transient SparkContext handleContext;
   private transient Engine handleEngine;
@@ -82,7 +90,10 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   private final Param<String> engine;
   private final IntParam batchSize;
 
-  /** For Spark ML's reflection (a stage needs a public constructor taking its uid); {@link #load} is the way in. */
+  /**
+   * For Spark ML's reflection (a stage needs a public constructor taking its uid); {@link #load} is
+   * the way in.
+   */
   public DigitClassifierModel(String uid) {
     this(uid, null);
   }
@@ -91,19 +102,40 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     this.uid = uid; // before any Param: a Param asks its parent's uid when it is built
     this.files = files;
     featuresCol = new Param<>(this, "featuresCol", "features column name: " + Features.ACCEPTED);
-    labelCol = new Param<>(this, "labelCol", "label column name (int 0-9), for evaluators and fitting");
-    predictionCol = new Param<>(this, "predictionCol", "prediction column name (double, the most probable digit)");
-    probabilityCol = new Param<>(this, "probabilityCol",
-        "column name for the ten class probabilities (an ML Vector); \"\" leaves it out");
-    rawPredictionCol = new Param<>(this, "rawPredictionCol",
-        "column name for the raw prediction (the network's softmax output, an ML Vector of ten); \"\" leaves it out");
-    handleInvalid = new Param<>(this, "handleInvalid", "how to handle a row whose features are not a digit: error "
-        + "(fail, naming the row), skip (drop it) or keep (null prediction, the reason in invalidReasonCol)",
-        ParamValidators.inArray(new String[] {ERROR, SKIP, KEEP}));
-    invalidReasonCol = new Param<>(this, "invalidReasonCol",
-        "with handleInvalid=keep: the column that says why a row has no prediction (null for scored rows)");
-    engine = new Param<>(this, "engine", "what runs the forward pass: onnx (ONNX Runtime, the default) or dl4j (the "
-        + "DL4J network, the reference)", ParamValidators.inArray(new String[] {"onnx", "dl4j"}));
+    labelCol =
+        new Param<>(this, "labelCol", "label column name (int 0-9), for evaluators and fitting");
+    predictionCol =
+        new Param<>(
+            this, "predictionCol", "prediction column name (double, the most probable digit)");
+    probabilityCol =
+        new Param<>(
+            this,
+            "probabilityCol",
+            "column name for the ten class probabilities (an ML Vector); \"\" leaves it out");
+    rawPredictionCol =
+        new Param<>(
+            this,
+            "rawPredictionCol",
+            "column name for the raw prediction (the network's softmax output, an ML Vector of ten); \"\" leaves it out");
+    handleInvalid =
+        new Param<>(
+            this,
+            "handleInvalid",
+            "how to handle a row whose features are not a digit: error "
+                + "(fail, naming the row), skip (drop it) or keep (null prediction, the reason in invalidReasonCol)",
+            ParamValidators.inArray(new String[] {ERROR, SKIP, KEEP}));
+    invalidReasonCol =
+        new Param<>(
+            this,
+            "invalidReasonCol",
+            "with handleInvalid=keep: the column that says why a row has no prediction (null for scored rows)");
+    engine =
+        new Param<>(
+            this,
+            "engine",
+            "what runs the forward pass: onnx (ONNX Runtime, the default) or dl4j (the "
+                + "DL4J network, the reference)",
+            ParamValidators.inArray(new String[] {"onnx", "dl4j"}));
     batchSize = new IntParam(this, "batchSize", "images per forward pass", ParamValidators.gtEq(1));
     setDefault(featuresCol, "features");
     setDefault(labelCol, "label");
@@ -242,12 +274,17 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
 
   // ---- the model
 
-  /** The model's identity: the SHA-256 of its {@code model.zip}, as training and scoring record it. */
+  /**
+   * The model's identity: the SHA-256 of its {@code model.zip}, as training and scoring record it.
+   */
   public String sha256() {
     return files().zipSha256();
   }
 
-  /** Whether this model came from {@code DigitClassifier.fit} in this application (summaries are not saved). */
+  /**
+   * Whether this model came from {@code DigitClassifier.fit} in this application (summaries are not
+   * saved).
+   */
   public boolean hasSummary() {
     return summary != null;
   }
@@ -255,8 +292,11 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   /** What the fit that made this model did: per-epoch loss, accuracies, seconds and images/s. */
   public DigitClassifierTrainingSummary summary() {
     if (summary == null) {
-      throw new IllegalStateException("Cannot give a training summary: DigitClassifierModel " + uid + " was loaded, "
-          + "not fitted here; its metricsJson() holds what training recorded");
+      throw new IllegalStateException(
+          "Cannot give a training summary: DigitClassifierModel "
+              + uid
+              + " was loaded, "
+              + "not fitted here; its metricsJson() holds what training recorded");
     }
     return summary;
   }
@@ -270,15 +310,21 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     return files().source();
   }
 
-  /** The {@code metrics.json} training wrote beside the model (configuration, inputs, evaluation), or null. */
+  /**
+   * The {@code metrics.json} training wrote beside the model (configuration, inputs, evaluation),
+   * or null.
+   */
   public String metricsJson() {
     return files().metricsJson();
   }
 
   private ModelFilesInMemory files() {
     if (files == null) {
-      throw new IllegalStateException("Cannot use DigitClassifierModel " + uid + ": it holds no model; load one with "
-          + "DigitClassifierModel.load(path) or fit a DigitClassifier");
+      throw new IllegalStateException(
+          "Cannot use DigitClassifierModel "
+              + uid
+              + ": it holds no model; load one with "
+              + "DigitClassifierModel.load(path) or fit a DigitClassifier");
     }
     return files;
   }
@@ -291,24 +337,38 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   public StructType transformSchema(StructType schema) {
     String features = getFeaturesCol();
     if (schema.getFieldIndex(features).isEmpty()) {
-      throw new IllegalArgumentException("Cannot score: column " + features + " is not in the input (columns: "
-          + String.join(", ", schema.fieldNames()) + "); set featuresCol to the column holding the digits");
+      throw new IllegalArgumentException(
+          "Cannot score: column "
+              + features
+              + " is not in the input (columns: "
+              + String.join(", ", schema.fieldNames())
+              + "); set featuresCol to the column holding the digits");
     }
     String refusal = Features.refusal(schema.apply(features).dataType());
     if (refusal != null) {
-      throw new IllegalArgumentException("Cannot score: column " + features + " is " + refusal
-          + "; DigitClassifierModel accepts " + Features.ACCEPTED);
+      throw new IllegalArgumentException(
+          "Cannot score: column "
+              + features
+              + " is "
+              + refusal
+              + "; DigitClassifierModel accepts "
+              + Features.ACCEPTED);
     }
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
     for (String name : outputColumns()) {
       if (schema.getFieldIndex(name).isDefined()) {
-        throw new IllegalArgumentException("Cannot score: the output column " + name + " is already in the input; "
-            + "set another name or drop it");
+        throw new IllegalArgumentException(
+            "Cannot score: the output column "
+                + name
+                + " is already in the input; "
+                + "set another name or drop it");
       }
     }
     fields.add(DataTypes.createStructField(getPredictionCol(), DataTypes.DoubleType, true));
-    if (!getRawPredictionCol().isEmpty()) fields.add(DataTypes.createStructField(getRawPredictionCol(), Features.vectorType(), true));
-    if (!getProbabilityCol().isEmpty()) fields.add(DataTypes.createStructField(getProbabilityCol(), Features.vectorType(), true));
+    if (!getRawPredictionCol().isEmpty())
+      fields.add(DataTypes.createStructField(getRawPredictionCol(), Features.vectorType(), true));
+    if (!getProbabilityCol().isEmpty())
+      fields.add(DataTypes.createStructField(getProbabilityCol(), Features.vectorType(), true));
     if (KEEP.equals(getHandleInvalid())) {
       fields.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
     }
@@ -323,7 +383,10 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     return names;
   }
 
-  /** Scores in partitions ({@code Dataset.mapPartitions}, never an RDD): batch and streaming DataFrames alike. */
+  /**
+   * Scores in partitions ({@code Dataset.mapPartitions}, never an RDD): batch and streaming
+   * DataFrames alike.
+   */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType out = transformSchema(dataset.schema());
@@ -331,20 +394,36 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     StructType in = df.schema();
     int features = in.fieldIndex(getFeaturesCol());
     int id = in.getFieldIndex("id").isDefined() ? in.fieldIndex("id") : -1;
-    ScoreRowsFunction score = new ScoreRowsFunction(handle(df.sparkSession()), features, id, getFeaturesCol(),
-        getBatchSize(), getHandleInvalid(), !getProbabilityCol().isEmpty(), !getRawPredictionCol().isEmpty());
+    ScoreRowsFunction score =
+        new ScoreRowsFunction(
+            handle(df.sparkSession()),
+            features,
+            id,
+            getFeaturesCol(),
+            getBatchSize(),
+            getHandleInvalid(),
+            !getProbabilityCol().isEmpty(),
+            !getRawPredictionCol().isEmpty());
     return df.mapPartitions(score, Encoders.row(out));
   }
 
-  /** The broadcast model for this session's context and engine, made once and reused by every transform. */
+  /**
+   * The broadcast model for this session's context and engine, made once and reused by every
+   * transform.
+   */
   private synchronized ScoreRowsFunction.ModelHandle handle(SparkSession spark) {
     Engine e = engineValue();
     SparkContext sc = spark.sparkContext();
     if (handle == null || handleContext != sc || handleEngine != e || sc.isStopped()) {
       ModelArtifacts artifacts = files().artifacts(e);
-      if (loads == null || handleContext != sc) loads = sc.longAccumulator("digitclassifier.modelLoads");
-      handle = new ScoreRowsFunction.ModelHandle(JavaSparkContext.fromSparkContext(sc).broadcast(artifacts),
-          artifacts.zipSha256(), e, loads);
+      if (loads == null || handleContext != sc)
+        loads = sc.longAccumulator("digitclassifier.modelLoads");
+      handle =
+          new ScoreRowsFunction.ModelHandle(
+              JavaSparkContext.fromSparkContext(sc).broadcast(artifacts),
+              artifacts.zipSha256(),
+              e,
+              loads);
       handleContext = sc;
       handleEngine = e;
     }
@@ -352,32 +431,50 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   }
 
   /**
-   * Registers SQL functions for this model in {@code spark}: {@code predict_digit(features)} (int, the most probable
-   * digit) and {@code predict_digit_proba(features)} (array of ten doubles), for any column type {@link #transform}
-   * accepts; null for a null value, an error naming what was wrong for a value that is not a digit. SQL calls them
-   * once per row (a forward pass of one image): {@link #transform} batches and is the fast way to score many rows.
+   * Registers SQL functions for this model in {@code spark}: {@code predict_digit(features)} (int,
+   * the most probable digit) and {@code predict_digit_proba(features)} (array of ten doubles), for
+   * any column type {@link #transform} accepts; null for a null value, an error naming what was
+   * wrong for a value that is not a digit. SQL calls them once per row (a forward pass of one
+   * image): {@link #transform} batches and is the fast way to score many rows.
    */
   public DigitClassifierModel registerFunctions(SparkSession spark) {
     return registerFunctions(spark, "predict_digit");
   }
 
-  /** {@link #registerFunctions(SparkSession)} under another name: {@code NAME} and {@code NAME_proba}. */
+  /**
+   * {@link #registerFunctions(SparkSession)} under another name: {@code NAME} and {@code
+   * NAME_proba}.
+   */
   public DigitClassifierModel registerFunctions(SparkSession spark, String name) {
     ScoreRowsFunction.ModelHandle h = handle(spark);
-    spark.udf().register(name, (UDF1<Object, Integer>) v -> v == null ? null : predictOne(h, v, name).label(),
-        DataTypes.IntegerType);
-    spark.udf().register(name + "_proba", (UDF1<Object, double[]>) v -> v == null ? null
-        : ScoreRowsFunction.toDoubles(predictOne(h, v, name + "_proba").probabilities()),
-        DataTypes.createArrayType(DataTypes.DoubleType, false));
+    spark
+        .udf()
+        .register(
+            name,
+            (UDF1<Object, Integer>) v -> v == null ? null : predictOne(h, v, name).label(),
+            DataTypes.IntegerType);
+    spark
+        .udf()
+        .register(
+            name + "_proba",
+            (UDF1<Object, double[]>)
+                v ->
+                    v == null
+                        ? null
+                        : ScoreRowsFunction.toDoubles(
+                            predictOne(h, v, name + "_proba").probabilities()),
+            DataTypes.createArrayType(DataTypes.DoubleType, false));
     return this;
   }
 
-  private static Predictor.Prediction predictOne(ScoreRowsFunction.ModelHandle h, Object value, String function) {
+  private static Predictor.Prediction predictOne(
+      ScoreRowsFunction.ModelHandle h, Object value, String function) {
     byte[] pixels;
     try {
       pixels = Features.pixels(value);
     } catch (Features.BadFeatureException e) {
-      throw new IllegalArgumentException("Cannot score with " + function + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot score with " + function + ": " + e.getMessage(), e);
     }
     return h.predictOne(pixels);
   }
@@ -396,33 +493,38 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     return new Writer(this);
   }
 
-  /** Spark ML's reader, found by {@code Pipeline.load} and {@code PipelineModel.load} through reflection. */
+  /**
+   * Spark ML's reader, found by {@code Pipeline.load} and {@code PipelineModel.load} through
+   * reflection.
+   */
   public static MLReader<DigitClassifierModel> read() {
     return new Reader();
   }
 
   /**
-   * A model over artifacts already read for one engine ({@code ModelArtifacts.read}), with that engine set: the
-   * scoring job's way in, which has read and checked the model before Spark starts.
+   * A model over artifacts already read for one engine ({@code ModelArtifacts.read}), with that
+   * engine set: the scoring job's way in, which has read and checked the model before Spark starts.
    */
   public static DigitClassifierModel of(ModelArtifacts artifacts) {
-    DigitClassifierModel m = new DigitClassifierModel(Identifiable$.MODULE$.randomUID("digitClassifierModel"),
-        ModelFilesInMemory.of(artifacts));
+    DigitClassifierModel m =
+        new DigitClassifierModel(
+            Identifiable$.MODULE$.randomUID("digitClassifierModel"),
+            ModelFilesInMemory.of(artifacts));
     return m.setEngine(artifacts.onnx() != null ? "onnx" : "dl4j");
   }
 
   /**
-   * Models this stage has loaded on executors so far, over all its transforms and SQL calls in this application:
-   * one per concurrent task slot at most, never one per partition (an executor that already holds the model loads
-   * nothing).
+   * Models this stage has loaded on executors so far, over all its transforms and SQL calls in this
+   * application: one per concurrent task slot at most, never one per partition (an executor that
+   * already holds the model loads nothing).
    */
   public long modelLoads() {
     return loads == null ? 0 : loads.value();
   }
 
   /**
-   * A model saved by {@code write().save(path)} (alone or inside a pipeline), a {@code bin/train} output directory or
-   * a {@code model.zip}, on any Hadoop filesystem.
+   * A model saved by {@code write().save(path)} (alone or inside a pipeline), a {@code bin/train}
+   * output directory or a {@code model.zip}, on any Hadoop filesystem.
    */
   public static DigitClassifierModel load(String path) {
     return read().load(path);
@@ -436,15 +538,17 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     }
 
     /**
-     * Spark's params metadata, then the model's files beside it, then {@code _SUCCESS} last, so a reader on an
-     * object store can tell a finished save from an interrupted one (as with every model directory here).
+     * Spark's params metadata, then the model's files beside it, then {@code _SUCCESS} last, so a
+     * reader on an object store can tell a finished save from an interrupted one (as with every
+     * model directory here).
      */
     @Override
     public void saveImpl(String path) {
       DefaultParamsWriter$.MODULE$.saveMetadata(model, path, sc(), Option.empty(), Option.empty());
       Configuration conf = sc().hadoopConfiguration();
       model.files().writeTo(path, conf);
-      Storage.writeAtomically(new Path(path, AtomicOutput.SUCCESS).toString(), conf, true, out -> { });
+      Storage.writeAtomically(
+          new Path(path, AtomicOutput.SUCCESS).toString(), conf, true, out -> {});
     }
   }
 
@@ -455,11 +559,13 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
       Configuration conf = sc.hadoopConfiguration();
       ModelFilesInMemory files = ModelFilesInMemory.read(path, conf);
       String metadata = new Path(Storage.qualify(path, conf), "metadata").toString();
-      if (!Storage.isDirectory(metadata, conf)) { // a bin/train directory or a model.zip: default params
-        return new DigitClassifierModel(Identifiable$.MODULE$.randomUID("digitClassifierModel"), files);
+      if (!Storage.isDirectory(
+          metadata, conf)) { // a bin/train directory or a model.zip: default params
+        return new DigitClassifierModel(
+            Identifiable$.MODULE$.randomUID("digitClassifierModel"), files);
       }
-      DefaultParamsReader.Metadata m = DefaultParamsReader$.MODULE$.loadMetadata(path, sc,
-          DigitClassifierModel.class.getName());
+      DefaultParamsReader.Metadata m =
+          DefaultParamsReader$.MODULE$.loadMetadata(path, sc, DigitClassifierModel.class.getName());
       DigitClassifierModel model = new DigitClassifierModel(m.uid(), files);
       m.getAndSetParams(model, Option.empty());
       return model;

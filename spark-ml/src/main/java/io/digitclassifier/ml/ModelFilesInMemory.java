@@ -9,9 +9,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * A model directory's files as a {@link DigitClassifierModel} holds them: {@code model.zip} (the identity, and what
- * a save writes back), the ONNX export ONNX Runtime runs (the {@code model.onnx} beside the zip, or exported in
- * memory), and {@code metrics.json} when training wrote one.
+ * A model directory's files as a {@link DigitClassifierModel} holds them: {@code model.zip} (the
+ * identity, and what a save writes back), the ONNX export ONNX Runtime runs (the {@code model.onnx}
+ * beside the zip, or exported in memory), and {@code metrics.json} when training wrote one.
  */
 final class ModelFilesInMemory {
   private final String source;
@@ -20,7 +20,8 @@ final class ModelFilesInMemory {
   private final ModelArtifacts onnx;
   private final String metricsJson;
 
-  private ModelFilesInMemory(String source, String zipSha256, byte[] zip, ModelArtifacts onnx, String metricsJson) {
+  private ModelFilesInMemory(
+      String source, String zipSha256, byte[] zip, ModelArtifacts onnx, String metricsJson) {
     this.source = source;
     this.zipSha256 = zipSha256;
     this.zip = zip;
@@ -28,20 +29,32 @@ final class ModelFilesInMemory {
     this.metricsJson = metricsJson;
   }
 
-  /** A saved stage's directory, a training output directory or a {@code model.zip}, on any Hadoop filesystem. */
+  /**
+   * A saved stage's directory, a training output directory or a {@code model.zip}, on any Hadoop
+   * filesystem.
+   */
   static ModelFilesInMemory read(String path, Configuration conf) {
     byte[] zip = ModelFiles.readBytes(path, conf);
     ModelArtifacts onnx = ModelArtifacts.read(path, conf, Engine.ONNX);
     String metricsFile = ModelFiles.metricsFile(path, conf);
-    String metrics = Storage.isFile(metricsFile, conf)
-        ? new String(Storage.readAllBytes(metricsFile, conf), StandardCharsets.UTF_8) : null;
+    String metrics =
+        Storage.isFile(metricsFile, conf)
+            ? new String(Storage.readAllBytes(metricsFile, conf), StandardCharsets.UTF_8)
+            : null;
     return new ModelFilesInMemory(onnx.source(), onnx.zipSha256(), zip, onnx, metrics);
   }
 
-  /** Artifacts already read for one engine (the scoring job's): the zip for DL4J, the ONNX export for ONNX Runtime. */
+  /**
+   * Artifacts already read for one engine (the scoring job's): the zip for DL4J, the ONNX export
+   * for ONNX Runtime.
+   */
   static ModelFilesInMemory of(ModelArtifacts artifacts) {
-    return new ModelFilesInMemory(artifacts.source(), artifacts.zipSha256(), artifacts.zip(),
-        artifacts.onnx() != null ? artifacts : null, null);
+    return new ModelFilesInMemory(
+        artifacts.source(),
+        artifacts.zipSha256(),
+        artifacts.zip(),
+        artifacts.onnx() != null ? artifacts : null,
+        null);
   }
 
   /** A network fitted in this JVM: its zip bytes, exported to ONNX now. */
@@ -66,21 +79,33 @@ final class ModelFilesInMemory {
   ModelArtifacts artifacts(Engine engine) {
     if (engine == Engine.ONNX && onnx != null) return onnx;
     if (zip == null) {
-      throw new IllegalStateException("Cannot use model " + source + " on " + engine.label() + ": it was read for "
-          + "ONNX Runtime only; load it again with DigitClassifierModel.load");
+      throw new IllegalStateException(
+          "Cannot use model "
+              + source
+              + " on "
+              + engine.label()
+              + ": it was read for "
+              + "ONNX Runtime only; load it again with DigitClassifierModel.load");
     }
     return ModelArtifacts.fromZip(zip, source, engine);
   }
 
-  /** Writes {@code model.zip}, {@code model.onnx} and {@code metrics.json} (when known) into {@code dir}. */
+  /**
+   * Writes {@code model.zip}, {@code model.onnx} and {@code metrics.json} (when known) into {@code
+   * dir}.
+   */
   void writeTo(String dir, Configuration conf) {
     if (zip == null) {
-      throw new IllegalStateException("Cannot save model " + source + ": it was read for ONNX Runtime only, without "
-          + "its model.zip; load it with DigitClassifierModel.load to save it");
+      throw new IllegalStateException(
+          "Cannot save model "
+              + source
+              + ": it was read for ONNX Runtime only, without "
+              + "its model.zip; load it with DigitClassifierModel.load to save it");
     }
     write(dir, ModelFiles.MODEL, zip, conf);
     write(dir, ModelFiles.ONNX, artifacts(Engine.ONNX).onnx(), conf);
-    if (metricsJson != null) write(dir, ModelFiles.METRICS, metricsJson.getBytes(StandardCharsets.UTF_8), conf);
+    if (metricsJson != null)
+      write(dir, ModelFiles.METRICS, metricsJson.getBytes(StandardCharsets.UTF_8), conf);
   }
 
   private static void write(String dir, String name, byte[] bytes, Configuration conf) {

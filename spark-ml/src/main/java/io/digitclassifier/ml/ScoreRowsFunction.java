@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link DigitClassifierModel#transform} inside one partition: rows stream through in batches of
- * {@code batchSize}, each batch one forward pass of the executor's model, and every input row comes out with the
- * prediction columns appended (or is dropped, or kept with a reason, by {@code handleInvalid}). At most one batch is
- * held. A {@link MapPartitionsFunction} over rows, never an RDD, so that a streaming DataFrame can be scored.
+ * {@code batchSize}, each batch one forward pass of the executor's model, and every input row comes
+ * out with the prediction columns appended (or is dropped, or kept with a reason, by {@code
+ * handleInvalid}). At most one batch is held. A {@link MapPartitionsFunction} over rows, never an
+ * RDD, so that a streaming DataFrame can be scored.
  */
 final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -40,8 +41,15 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   private final boolean probability;
   private final boolean rawPrediction;
 
-  ScoreRowsFunction(ModelHandle model, int featuresIndex, int idIndex, String featuresCol, int batchSize,
-      String handleInvalid, boolean probability, boolean rawPrediction) {
+  ScoreRowsFunction(
+      ModelHandle model,
+      int featuresIndex,
+      int idIndex,
+      String featuresCol,
+      int batchSize,
+      String handleInvalid,
+      boolean probability,
+      boolean rawPrediction) {
     this.model = model;
     this.featuresIndex = featuresIndex;
     this.idIndex = idIndex;
@@ -56,75 +64,88 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   public Iterator<Row> call(Iterator<Row> input) {
     TaskContext task = TaskContext.get();
     int partition = task == null ? 0 : task.partitionId();
-    var rows = new Iterator<Row>() {
-      private final ArrayDeque<Row> ready = new ArrayDeque<>();
-      private Predictor net;
-      private long position;
+    var rows =
+        new Iterator<Row>() {
+          private final ArrayDeque<Row> ready = new ArrayDeque<>();
+          private Predictor net;
+          private long position;
 
-      @Override
-      public boolean hasNext() {
-        while (ready.isEmpty() && input.hasNext()) fill();
-        if (ready.isEmpty()) release();
-        return !ready.isEmpty();
-      }
+          @Override
+          public boolean hasNext() {
+            while (ready.isEmpty() && input.hasNext()) fill();
+            if (ready.isEmpty()) release();
+            return !ready.isEmpty();
+          }
 
-      @Override
-      public Row next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        return ready.poll();
-      }
+          @Override
+          public Row next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            return ready.poll();
+          }
 
-      void release() {
-        if (net != null) {
-          model.pool().giveBack(net);
-          net = null;
-        }
-      }
-
-      private void fill() {
-        List<Row> batch = new ArrayList<>(batchSize);
-        List<byte[]> images = new ArrayList<>(batchSize);
-        List<String> reasons = new ArrayList<>(batchSize);
-        while (batch.size() < batchSize && input.hasNext()) {
-          Row row = input.next();
-          position++;
-          String reason = null;
-          try {
-            images.add(Features.pixels(row.get(featuresIndex)));
-          } catch (Features.BadFeatureException e) {
-            reason = e.getMessage();
-            if (DigitClassifierModel.ERROR.equals(handleInvalid)) {
-              throw new IllegalArgumentException("Cannot score row " + position + " of partition " + partition
-                  + (idIndex >= 0 ? " (id " + row.get(idIndex) + ")" : "") + ", column " + featuresCol + ": "
-                  + reason + " (handleInvalid=skip drops such rows, keep keeps them with the reason)");
+          void release() {
+            if (net != null) {
+              model.pool().giveBack(net);
+              net = null;
             }
           }
-          if (reason != null && DigitClassifierModel.SKIP.equals(handleInvalid)) continue;
-          batch.add(row);
-          reasons.add(reason);
-        }
-        if (batch.isEmpty()) return;
-        Predictor.Predictions predictions = null;
-        if (!images.isEmpty()) {
-          if (net == null) net = model.borrow(task);
-          predictions = net.predict(images);
-        }
-        boolean keep = DigitClassifierModel.KEEP.equals(handleInvalid);
-        for (int i = 0, p = 0; i < batch.size(); i++) {
-          Predictor.Prediction prediction = reasons.get(i) == null ? predictions.get(p++) : null;
-          ready.add(append(batch.get(i), prediction, reasons.get(i), keep));
-        }
-      }
-    };
-    // A task that fails or is cancelled mid-partition never drains its iterator: without this its instance would
+
+          private void fill() {
+            List<Row> batch = new ArrayList<>(batchSize);
+            List<byte[]> images = new ArrayList<>(batchSize);
+            List<String> reasons = new ArrayList<>(batchSize);
+            while (batch.size() < batchSize && input.hasNext()) {
+              Row row = input.next();
+              position++;
+              String reason = null;
+              try {
+                images.add(Features.pixels(row.get(featuresIndex)));
+              } catch (Features.BadFeatureException e) {
+                reason = e.getMessage();
+                if (DigitClassifierModel.ERROR.equals(handleInvalid)) {
+                  throw new IllegalArgumentException(
+                      "Cannot score row "
+                          + position
+                          + " of partition "
+                          + partition
+                          + (idIndex >= 0 ? " (id " + row.get(idIndex) + ")" : "")
+                          + ", column "
+                          + featuresCol
+                          + ": "
+                          + reason
+                          + " (handleInvalid=skip drops such rows, keep keeps them with the reason)");
+                }
+              }
+              if (reason != null && DigitClassifierModel.SKIP.equals(handleInvalid)) continue;
+              batch.add(row);
+              reasons.add(reason);
+            }
+            if (batch.isEmpty()) return;
+            Predictor.Predictions predictions = null;
+            if (!images.isEmpty()) {
+              if (net == null) net = model.borrow(task);
+              predictions = net.predict(images);
+            }
+            boolean keep = DigitClassifierModel.KEEP.equals(handleInvalid);
+            for (int i = 0, p = 0; i < batch.size(); i++) {
+              Predictor.Prediction prediction =
+                  reasons.get(i) == null ? predictions.get(p++) : null;
+              ready.add(append(batch.get(i), prediction, reasons.get(i), keep));
+            }
+          }
+        };
+    // A task that fails or is cancelled mid-partition never drains its iterator: without this its
+    // instance would
     // stay borrowed for the executor's life.
-    if (task != null) task.addTaskCompletionListener((TaskCompletionListener) context -> rows.release());
+    if (task != null)
+      task.addTaskCompletionListener((TaskCompletionListener) context -> rows.release());
     return rows;
   }
 
   private Row append(Row row, Predictor.Prediction p, String reason, boolean keep) {
     int n = row.length();
-    Object[] values = new Object[n + 1 + (probability ? 1 : 0) + (rawPrediction ? 1 : 0) + (keep ? 1 : 0)];
+    Object[] values =
+        new Object[n + 1 + (probability ? 1 : 0) + (rawPrediction ? 1 : 0) + (keep ? 1 : 0)];
     for (int i = 0; i < n; i++) values[i] = row.get(i);
     int k = n;
     values[k++] = p == null ? null : (double) p.label();
@@ -142,9 +163,9 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   }
 
   /**
-   * What an executor needs to find or load the model: the broadcast artifacts and the key of this JVM's pool. The
-   * pool is keyed by the model's identity and the engine, so a model is loaded once per executor and reused by
-   * every task, job, query and micro-batch that scores with it there.
+   * What an executor needs to find or load the model: the broadcast artifacts and the key of this
+   * JVM's pool. The pool is keyed by the model's identity and the engine, so a model is loaded once
+   * per executor and reused by every task, job, query and micro-batch that scores with it there.
    */
   static final class ModelHandle implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -153,7 +174,8 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
     private final Engine engine;
     private final LongAccumulator loads;
 
-    ModelHandle(Broadcast<ModelArtifacts> artifacts, String sha256, Engine engine, LongAccumulator loads) {
+    ModelHandle(
+        Broadcast<ModelArtifacts> artifacts, String sha256, Engine engine, LongAccumulator loads) {
       this.artifacts = artifacts;
       this.key = "spark-ml:" + engine + ":" + sha256;
       this.engine = engine;
@@ -164,17 +186,25 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
       return PredictorPool.forModel(key);
     }
 
-    /** An instance of the model for this task: an idle one of this executor's, or a new one (counted). */
+    /**
+     * An instance of the model for this task: an idle one of this executor's, or a new one
+     * (counted).
+     */
     Predictor borrow(TaskContext task) {
-      return pool().borrowOrLoad(() -> {
-        if (engine == Engine.DL4J) io.digitclassifier.spark.ExecutorSetup.ensure();
-        int threads = task == null ? 1 : Math.max(1, task.cpus());
-        Predictor p = Predictor.of(artifacts.value(), threads);
-        loads.add(1);
-        LOG.info("Loaded model {} in this JVM for Spark ML ({}, instance {})", p.sha256().substring(0, 12),
-            p.engine().label(), pool().size() + 1);
-        return p;
-      });
+      return pool()
+          .borrowOrLoad(
+              () -> {
+                if (engine == Engine.DL4J) io.digitclassifier.spark.ExecutorSetup.ensure();
+                int threads = task == null ? 1 : Math.max(1, task.cpus());
+                Predictor p = Predictor.of(artifacts.value(), threads);
+                loads.add(1);
+                LOG.info(
+                    "Loaded model {} in this JVM for Spark ML ({}, instance {})",
+                    p.sha256().substring(0, 12),
+                    p.engine().label(),
+                    pool().size() + 1);
+                return p;
+              });
     }
 
     /** One digit, row by row (the SQL functions). */

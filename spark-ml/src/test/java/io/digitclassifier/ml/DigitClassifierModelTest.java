@@ -1,8 +1,8 @@
 package io.digitclassifier.ml;
 
+import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.apache.spark.sql.functions.col;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DigitClassifierModel on a LeNet trained on real MNIST: every accepted feature type against the one predictor,
- * MLlib's evaluator, bad rows under each handleInvalid, loads per executor, save/load alone and in a PipelineModel,
- * the SQL functions and a restarted streaming query.
+ * DigitClassifierModel on a LeNet trained on real MNIST: every accepted feature type against the
+ * one predictor, MLlib's evaluator, bad rows under each handleInvalid, loads per executor,
+ * save/load alone and in a PipelineModel, the SQL functions and a restarted streaming query.
  */
 class DigitClassifierModelTest extends SparkTestBase {
   private static final int N = 400;
@@ -49,14 +49,14 @@ class DigitClassifierModelTest extends SparkTestBase {
   private static List<DigitRecord> digits;
   private static Predictor reference;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @BeforeAll
   static void loadReference() {
     modelDir = TestModels.lenet();
     digits = TestModels.testDigits(N);
-    reference = Predictor.load(modelDir.toUri().toString(), new org.apache.hadoop.conf.Configuration());
+    reference =
+        Predictor.load(modelDir.toUri().toString(), new org.apache.hadoop.conf.Configuration());
   }
 
   private static final StructType ARRAY_INT = MnistFrames.SCHEMA;
@@ -78,7 +78,8 @@ class DigitClassifierModelTest extends SparkTestBase {
   @Test
   void scoresLikeThePredictorAndMllibEvaluatesIt() {
     Dataset<Row> scored = model().transform(frame(digits).repartition(5));
-    assertThat(scored.columns()).containsExactly("id", "label", "pixels", "prediction", "rawPrediction", "probability");
+    assertThat(scored.columns())
+        .containsExactly("id", "label", "pixels", "prediction", "rawPrediction", "probability");
     Map<Long, Row> rows = byId(scored);
     assertThat(rows).hasSize(N);
     int correct = 0;
@@ -87,11 +88,14 @@ class DigitClassifierModelTest extends SparkTestBase {
       Row r = rows.get(d.getId());
       assertThat(r.getDouble(r.fieldIndex("prediction"))).isEqualTo(expected.label());
       Vector p = r.getAs("probability");
-      for (int k = 0; k < Digits.CLASSES; k++) assertThat(p.apply(k)).isEqualTo(expected.probabilities()[k]);
+      for (int k = 0; k < Digits.CLASSES; k++)
+        assertThat(p.apply(k)).isEqualTo(expected.probabilities()[k]);
       if (expected.label() == d.getLabel()) correct++;
     }
-    double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
-        .evaluate(scored.withColumn("label", col("label").cast("double")));
+    double accuracy =
+        new MulticlassClassificationEvaluator()
+            .setMetricName("accuracy")
+            .evaluate(scored.withColumn("label", col("label").cast("double")));
     assertThat(accuracy).isEqualTo((double) correct / N).isGreaterThan(0.8);
   }
 
@@ -100,13 +104,25 @@ class DigitClassifierModelTest extends SparkTestBase {
     List<DigitRecord> few = digits.subList(0, 40);
     Dataset<Row> ints = frame(few);
     Dataset<Row> doubles = ints.withColumn("pixels", col("pixels").cast("array<double>"));
-    Dataset<Row> bytes = spark.createDataFrame(few.stream().map(r -> RowFactory.create(r.getId(), r.getPixels())).toList(),
-        new StructType().add("id", DataTypes.LongType).add("pixels", DataTypes.BinaryType));
-    Dataset<Row> vectors = spark.createDataFrame(few.stream().map(r -> {
-      double[] v = new double[Digits.PIXELS];
-      for (int i = 0; i < v.length; i++) v[i] = r.pixel(i);
-      return RowFactory.create(r.getId(), i(r) % 2 == 0 ? Vectors.dense(v) : Vectors.dense(v).toSparse());
-    }).toList(), new StructType().add("id", DataTypes.LongType).add("pixels", new org.apache.spark.ml.linalg.VectorUDT()));
+    Dataset<Row> bytes =
+        spark.createDataFrame(
+            few.stream().map(r -> RowFactory.create(r.getId(), r.getPixels())).toList(),
+            new StructType().add("id", DataTypes.LongType).add("pixels", DataTypes.BinaryType));
+    Dataset<Row> vectors =
+        spark.createDataFrame(
+            few.stream()
+                .map(
+                    r -> {
+                      double[] v = new double[Digits.PIXELS];
+                      for (int i = 0; i < v.length; i++) v[i] = r.pixel(i);
+                      return RowFactory.create(
+                          r.getId(),
+                          i(r) % 2 == 0 ? Vectors.dense(v) : Vectors.dense(v).toSparse());
+                    })
+                .toList(),
+            new StructType()
+                .add("id", DataTypes.LongType)
+                .add("pixels", new org.apache.spark.ml.linalg.VectorUDT()));
     Map<Long, Row> expected = byId(model().transform(ints));
     for (Dataset<Row> df : List.of(doubles, bytes, vectors)) {
       Map<Long, Row> got = byId(model().transform(df));
@@ -116,7 +132,8 @@ class DigitClassifierModelTest extends SparkTestBase {
       }
     }
 
-    // image files: binaryFile's bytes and the image data source's struct both go through the MNIST recipe
+    // image files: binaryFile's bytes and the image data source's struct both go through the MNIST
+    // recipe
     Path dir = Files.createDirectories(tmp.resolve("png"));
     Map<String, byte[]> pngs = new HashMap<>();
     for (DigitRecord d : few) {
@@ -126,13 +143,21 @@ class DigitClassifierModelTest extends SparkTestBase {
       pngs.put(name, png);
     }
     Map<String, Row> files = new HashMap<>();
-    for (Row r : model().setFeaturesCol("content").transform(spark.read().format("binaryFile").load(dir.toString()))
-        .collectAsList()) {
-      files.put(Path.of(java.net.URI.create(r.getString(r.fieldIndex("path")))).getFileName().toString(), r);
+    for (Row r :
+        model()
+            .setFeaturesCol("content")
+            .transform(spark.read().format("binaryFile").load(dir.toString()))
+            .collectAsList()) {
+      files.put(
+          Path.of(java.net.URI.create(r.getString(r.fieldIndex("path")))).getFileName().toString(),
+          r);
     }
     Map<String, Row> images = new HashMap<>();
-    for (Row r : model().setFeaturesCol("image").transform(spark.read().format("image").load(dir.toString()))
-        .collectAsList()) {
+    for (Row r :
+        model()
+            .setFeaturesCol("image")
+            .transform(spark.read().format("image").load(dir.toString()))
+            .collectAsList()) {
       Row image = r.getStruct(r.fieldIndex("image"));
       images.put(Path.of(java.net.URI.create(image.getString(0))).getFileName().toString(), r);
     }
@@ -141,8 +166,10 @@ class DigitClassifierModelTest extends SparkTestBase {
     for (Map.Entry<String, byte[]> e : pngs.entrySet()) {
       Predictor.Prediction p = reference.predict(ImagePreprocessor.toMnist(e.getValue()));
       double[] want = ScoreRowsFunction.toDoubles(p.probabilities());
-      assertThat(((Vector) files.get(e.getKey()).getAs("probability")).toArray()).containsExactly(want);
-      assertThat(((Vector) images.get(e.getKey()).getAs("probability")).toArray()).containsExactly(want);
+      assertThat(((Vector) files.get(e.getKey()).getAs("probability")).toArray())
+          .containsExactly(want);
+      assertThat(((Vector) images.get(e.getKey()).getAs("probability")).toArray())
+          .containsExactly(want);
     }
   }
 
@@ -150,7 +177,10 @@ class DigitClassifierModelTest extends SparkTestBase {
     return (int) r.getId();
   }
 
-  /** A digit as a PNG: grey light ink on black, or (inverted) dark ink on a white page as a scan would be. */
+  /**
+   * A digit as a PNG: grey light ink on black, or (inverted) dark ink on a white page as a scan
+   * would be.
+   */
   private static byte[] png(byte[] pixels, boolean inverted) throws IOException {
     BufferedImage img = new BufferedImage(Digits.SIDE, Digits.SIDE, BufferedImage.TYPE_BYTE_GRAY);
     for (int i = 0; i < Digits.PIXELS; i++) {
@@ -166,12 +196,16 @@ class DigitClassifierModelTest extends SparkTestBase {
   void schemaIsCheckedBeforeAnyData() {
     Dataset<Row> df = frame(digits.subList(0, 3));
     assertThatThrownBy(() -> model().setFeaturesCol("features").transform(df))
-        .hasMessage("Cannot score: column features is not in the input (columns: id, label, pixels); set featuresCol "
-            + "to the column holding the digits");
+        .hasMessage(
+            "Cannot score: column features is not in the input (columns: id, label, pixels); set featuresCol "
+                + "to the column holding the digits");
     assertThatThrownBy(() -> model().transform(df.withColumn("pixels", col("id").cast("string"))))
-        .hasMessage("Cannot score: column pixels is string; DigitClassifierModel accepts " + Features.ACCEPTED);
+        .hasMessage(
+            "Cannot score: column pixels is string; DigitClassifierModel accepts "
+                + Features.ACCEPTED);
     assertThatThrownBy(() -> model().setPredictionCol("label").transform(df))
-        .hasMessage("Cannot score: the output column label is already in the input; set another name or drop it");
+        .hasMessage(
+            "Cannot score: the output column label is already in the input; set another name or drop it");
     assertThatThrownBy(() -> model().setHandleInvalid("ignore"))
         .hasMessageContaining("handleInvalid given invalid value ignore");
   }
@@ -179,20 +213,27 @@ class DigitClassifierModelTest extends SparkTestBase {
   @Test
   void badRowsFollowHandleInvalid() {
     List<Row> rows = new ArrayList<>();
-    for (int k = 0; k < 6; k++) rows.add(RowFactory.create((long) k + 1, digits.get(k).getPixels()));
+    for (int k = 0; k < 6; k++)
+      rows.add(RowFactory.create((long) k + 1, digits.get(k).getPixels()));
     rows.set(2, RowFactory.create(3L, new byte[10]));
     rows.set(4, RowFactory.create(5L, null));
-    Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType)
-        .add("pixels", DataTypes.BinaryType)).coalesce(1);
+    Dataset<Row> df =
+        spark
+            .createDataFrame(
+                rows,
+                new StructType().add("id", DataTypes.LongType).add("pixels", DataTypes.BinaryType))
+            .coalesce(1);
 
     assertThatThrownBy(() -> model().transform(df).collectAsList())
-        .hasStackTraceContaining("Cannot score row 3 of partition 0 (id 3), column pixels: 10 bytes that are neither "
-            + "784 pixels nor an image file (PNG, JPEG, GIF, BMP, TIFF, WebP)");
+        .hasStackTraceContaining(
+            "Cannot score row 3 of partition 0 (id 3), column pixels: 10 bytes that are neither "
+                + "784 pixels nor an image file (PNG, JPEG, GIF, BMP, TIFF, WebP)");
     List<Row> skipped = model().setHandleInvalid("skip").transform(df).collectAsList();
     assertThat(skipped).extracting(r -> r.getLong(0)).containsExactly(1L, 2L, 4L, 6L);
 
     Dataset<Row> kept = model().setHandleInvalid("keep").transform(df);
-    assertThat(kept.count()).isEqualTo(6); // in = out + rejected: every row, the bad ones with their reason
+    assertThat(kept.count())
+        .isEqualTo(6); // in = out + rejected: every row, the bad ones with their reason
     Map<Long, Row> byId = byId(kept);
     assertThat(byId.get(3L).isNullAt(byId.get(3L).fieldIndex("prediction"))).isTrue();
     assertThat(byId.get(3L).<String>getAs("invalidReason")).startsWith("10 bytes that are neither");
@@ -204,7 +245,8 @@ class DigitClassifierModelTest extends SparkTestBase {
 
   @Test
   void modelIsLoadedOncePerTaskSlotNotPerPartition() {
-    // DL4J's engine: no other test of this JVM holds its instances, and each concurrent task needs its own
+    // DL4J's engine: no other test of this JVM holds its instances, and each concurrent task needs
+    // its own
     DigitClassifierModel model = model().setEngine("dl4j");
     Map<Long, Row> onnx = byId(model().transform(frame(digits)));
     for (int run = 0; run < 4; run++) {
@@ -213,14 +255,16 @@ class DigitClassifierModelTest extends SparkTestBase {
       for (DigitRecord d : digits) {
         assertThat(dl4j.get(d.getId()).getDouble(3)).isEqualTo(onnx.get(d.getId()).getDouble(3));
       }
-      // local[2]: two tasks at once, so one or two instances in all, loaded in the first run, whatever the partitions
+      // local[2]: two tasks at once, so one or two instances in all, loaded in the first run,
+      // whatever the partitions
       assertThat(model.modelLoads()).isBetween(1L, 2L);
     }
   }
 
   @Test
   void savesAndLoadsAloneAndInsideAPipeline() throws IOException {
-    DigitClassifierModel model = model().setBatchSize(32).setPredictionCol("digit").setProbabilityCol("");
+    DigitClassifierModel model =
+        model().setBatchSize(32).setPredictionCol("digit").setProbabilityCol("");
     String path = tmp.resolve("stage").toString();
     model.write().save(path);
     assertThat(tmp.resolve("stage/metadata")).isDirectory();
@@ -237,16 +281,25 @@ class DigitClassifierModelTest extends SparkTestBase {
     assertThat(loaded.sha256()).isEqualTo(model.sha256());
 
     Dataset<Row> df = frame(digits.subList(0, 50));
-    SQLTransformer asDouble = new SQLTransformer().setStatement("SELECT *, CAST(label AS DOUBLE) AS truth FROM __THIS__");
-    PipelineModel pipeline = new Pipeline().setStages(new PipelineStage[] {asDouble, model}).fit(df);
+    SQLTransformer asDouble =
+        new SQLTransformer().setStatement("SELECT *, CAST(label AS DOUBLE) AS truth FROM __THIS__");
+    PipelineModel pipeline =
+        new Pipeline().setStages(new PipelineStage[] {asDouble, model}).fit(df);
     String pipelinePath = tmp.resolve("pipeline").toString();
     pipeline.write().overwrite().save(pipelinePath);
     PipelineModel back = PipelineModel.load(pipelinePath);
     assertThat(back.stages()[1]).isInstanceOf(DigitClassifierModel.class);
-    List<Row> want = pipeline.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList();
-    assertThat(back.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList()).isEqualTo(want);
-    assertThat(new MulticlassClassificationEvaluator().setLabelCol("truth").setPredictionCol("digit")
-        .evaluate(back.transform(df))).isGreaterThan(0.8);
+    List<Row> want =
+        pipeline.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList();
+    assertThat(
+            back.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList())
+        .isEqualTo(want);
+    assertThat(
+            new MulticlassClassificationEvaluator()
+                .setLabelCol("truth")
+                .setPredictionCol("digit")
+                .evaluate(back.transform(df)))
+        .isGreaterThan(0.8);
   }
 
   @Test
@@ -256,7 +309,8 @@ class DigitClassifierModelTest extends SparkTestBase {
     assertThat(m.getHandleInvalid()).isEqualTo("error");
     assertThat(m.sha256()).isEqualTo(reference.sha256());
     assertThatThrownBy(() -> DigitClassifierModel.load(tmp.resolve("nothing").toString()))
-        .hasMessageContaining("Cannot load model").hasMessageContaining("no such file");
+        .hasMessageContaining("Cannot load model")
+        .hasMessageContaining("no such file");
   }
 
   @Test
@@ -264,8 +318,13 @@ class DigitClassifierModelTest extends SparkTestBase {
     String table = tmp.resolve("digits.parquet").toString();
     frame(digits.subList(0, 100)).write().parquet(table);
     model().registerFunctions(spark);
-    List<Row> sql = spark.sql("SELECT id, predict_digit(pixels) AS d, predict_digit_proba(pixels) AS p FROM parquet.`"
-        + table + "` ORDER BY id").collectAsList();
+    List<Row> sql =
+        spark
+            .sql(
+                "SELECT id, predict_digit(pixels) AS d, predict_digit_proba(pixels) AS p FROM parquet.`"
+                    + table
+                    + "` ORDER BY id")
+            .collectAsList();
     Map<Long, Row> scored = byId(model().transform(spark.read().parquet(table)));
     assertThat(sql).hasSize(100);
     for (Row r : sql) {
@@ -273,11 +332,14 @@ class DigitClassifierModelTest extends SparkTestBase {
       assertThat((double) r.getInt(1)).isEqualTo(t.getDouble(t.fieldIndex("prediction")));
       List<Double> p = r.getList(2);
       assertThat(p).hasSize(Digits.CLASSES);
-      assertThat(p.get(r.getInt(1))).isEqualTo(((Vector) t.getAs("probability")).apply(r.getInt(1)));
+      assertThat(p.get(r.getInt(1)))
+          .isEqualTo(((Vector) t.getAs("probability")).apply(r.getInt(1)));
     }
-    assertThat(spark.sql("SELECT predict_digit(CAST(NULL AS BINARY))").first().isNullAt(0)).isTrue();
+    assertThat(spark.sql("SELECT predict_digit(CAST(NULL AS BINARY))").first().isNullAt(0))
+        .isTrue();
     assertThatThrownBy(() -> spark.sql("SELECT predict_digit(array(1, 2, 3))").collectAsList())
-        .hasStackTraceContaining("Cannot score with predict_digit: an array of 3 values, expected 784");
+        .hasStackTraceContaining(
+            "Cannot score with predict_digit: an array of 3 values, expected 784");
   }
 
   @Test
@@ -290,7 +352,11 @@ class DigitClassifierModelTest extends SparkTestBase {
     frame(digits.subList(100, 180)).coalesce(1).write().parquet(in.resolve("batch-2").toString());
     runStream(model, in.toString() + "/*", out, checkpoint);
     frame(digits.subList(180, 300)).coalesce(1).write().parquet(in.resolve("batch-3").toString());
-    runStream(model, in.toString() + "/*", out, checkpoint); // a restart: the first files are not scored again
+    runStream(
+        model,
+        in.toString() + "/*",
+        out,
+        checkpoint); // a restart: the first files are not scored again
 
     Dataset<Row> result = spark.read().parquet(out);
     assertThat(result.count()).isEqualTo(300);
@@ -302,11 +368,18 @@ class DigitClassifierModelTest extends SparkTestBase {
     }
   }
 
-  private static void runStream(DigitClassifierModel model, String in, String out, String checkpoint)
-      throws Exception {
+  private static void runStream(
+      DigitClassifierModel model, String in, String out, String checkpoint) throws Exception {
     Dataset<Row> stream = spark.readStream().schema(ARRAY_INT).parquet(in);
-    StreamingQuery q = model.transform(stream).drop("pixels").writeStream().format("parquet")
-        .option("checkpointLocation", checkpoint).trigger(Trigger.AvailableNow()).start(out);
+    StreamingQuery q =
+        model
+            .transform(stream)
+            .drop("pixels")
+            .writeStream()
+            .format("parquet")
+            .option("checkpointLocation", checkpoint)
+            .trigger(Trigger.AvailableNow())
+            .start(out);
     q.awaitTermination();
     assertThat(q.exception().isEmpty()).isTrue();
   }

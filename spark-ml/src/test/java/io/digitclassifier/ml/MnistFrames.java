@@ -13,10 +13,16 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Real MNIST digits as DataFrames and Parquet tables of {@code id, label, pixels array<int>}, for the stages' tests. */
+/**
+ * Real MNIST digits as DataFrames and Parquet tables of {@code id, label, pixels array<int>}, for
+ * the stages' tests.
+ */
 public final class MnistFrames {
-  public static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType).add("pixels", DataTypes.createArrayType(DataTypes.IntegerType));
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType)
+          .add("label", DataTypes.IntegerType)
+          .add("pixels", DataTypes.createArrayType(DataTypes.IntegerType));
 
   private MnistFrames() {}
 
@@ -30,7 +36,10 @@ public final class MnistFrames {
     return spark.createDataFrame(rows, SCHEMA);
   }
 
-  /** The first {@code train} MNIST training digits and {@code test} test digits as Parquet tables in {@code dir}. */
+  /**
+   * The first {@code train} MNIST training digits and {@code test} test digits as Parquet tables in
+   * {@code dir}.
+   */
   public static String[] parquet(SparkSession spark, Path dir, int train, int test) {
     String trainPath = dir.resolve("train.parquet").toString();
     String testPath = dir.resolve("test.parquet").toString();

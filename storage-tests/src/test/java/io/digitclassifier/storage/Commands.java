@@ -16,21 +16,28 @@ final class Commands {
 
   private Commands() {}
 
-  /** Processes started here: killed with everything they started when this JVM exits (bin/test kills what escapes). */
+  /**
+   * Processes started here: killed with everything they started when this JVM exits (bin/test kills
+   * what escapes).
+   */
   private static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(p -> {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-    })));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () ->
+                    STARTED.forEach(
+                        p -> {
+                          p.descendants().forEach(ProcessHandle::destroyForcibly);
+                          p.destroyForcibly();
+                        })));
   }
 
   private static Process track(Process p) {
     STARTED.add(p);
     return p;
   }
-
 
   private static Path findRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -47,8 +54,11 @@ final class Commands {
   }
 
   static Process start(Path log, List<String> args, Map<String, String> env) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(args).directory(ROOT.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(args)
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return track(pb.start());
   }
@@ -63,7 +73,10 @@ final class Commands {
     long start = System.nanoTime();
     Process p = start(log, args, env);
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("%s finished in time", args).isTrue();
-    return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8), (System.nanoTime() - start) / 1e9);
+    return new Result(
+        p.exitValue(),
+        Files.readString(log, StandardCharsets.UTF_8),
+        (System.nanoTime() - start) / 1e9);
   }
 
   /** Runs to the end and expects success. */
@@ -79,7 +92,10 @@ final class Commands {
 
   /** The line that a failed job prints, "Training failed: ..." or "Scoring failed: ...". */
   static String failureLine(String output) {
-    return output.lines().filter(l -> l.startsWith("Training failed: ") || l.startsWith("Scoring failed: "))
-        .findFirst().orElse("(no failure line in:\n" + output + ")");
+    return output
+        .lines()
+        .filter(l -> l.startsWith("Training failed: ") || l.startsWith("Scoring failed: "))
+        .findFirst()
+        .orElse("(no failure line in:\n" + output + ")");
   }
 }

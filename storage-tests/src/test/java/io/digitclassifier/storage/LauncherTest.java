@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What bin/train and bin/score hand to Spark (DIGITCLASSIFIER_PRINT_COMMAND=1 prints the command instead of
- * running it): every spark-submit flag before the application jar, the master from where the user set it, loopback
- * only for masters on this machine, JAVA_OPTS split as Spark splits Java options.
+ * What bin/train and bin/score hand to Spark (DIGITCLASSIFIER_PRINT_COMMAND=1 prints the command
+ * instead of running it): every spark-submit flag before the application jar, the master from where
+ * the user set it, loopback only for masters on this machine, JAVA_OPTS split as Spark splits Java
+ * options.
  */
 class LauncherTest {
   @TempDir Path dir;
@@ -47,8 +48,11 @@ class LauncherTest {
     List<String> cmd = new ArrayList<>(List.of(Commands.ROOT.resolve("bin/" + script).toString()));
     cmd.addAll(List.of(args));
     Path log = dir.resolve(script + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Commands.ROOT.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(Commands.ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     // as a user's shell has it: no SPARK_LOCAL_IP of the test JVM's
     pb.environment().remove("SPARK_LOCAL_IP");
     pb.environment().putAll(env);
@@ -58,8 +62,12 @@ class LauncherTest {
     Commands.Result r = new Commands.Result(p.exitValue(), Files.readString(log), 0);
     assertThat(r.exit()).as(r.output()).isZero();
     List<String> lines = r.output().lines().toList();
-    String ip = lines.stream().filter(l -> l.startsWith("SPARK_LOCAL_IP=")).findFirst().orElseThrow()
-        .substring("SPARK_LOCAL_IP=".length());
+    String ip =
+        lines.stream()
+            .filter(l -> l.startsWith("SPARK_LOCAL_IP="))
+            .findFirst()
+            .orElseThrow()
+            .substring("SPARK_LOCAL_IP=".length());
     return new Launch(ip, lines.subList(lines.indexOf("SPARK_LOCAL_IP=" + ip) + 1, lines.size()));
   }
 
@@ -74,7 +82,10 @@ class LauncherTest {
     }
     // Spark's own parser, from the launcher jar on Spark's classpath
     URL launcherJar = null;
-    for (String entry : Files.readString(Commands.ROOT.resolve("spark-runtime/target/spark-classpath.txt")).trim().split(":")) {
+    for (String entry :
+        Files.readString(Commands.ROOT.resolve("spark-runtime/target/spark-classpath.txt"))
+            .trim()
+            .split(":")) {
       if (entry.contains("spark-launcher_")) launcherJar = Path.of(entry).toUri().toURL();
     }
     assertThat(launcherJar).as("spark-launcher on Spark's classpath").isNotNull();
@@ -89,7 +100,8 @@ class LauncherTest {
         f.setAccessible(true);
         for (String[] names : (String[][]) f.get(instance)) sparks.addAll(Arrays.asList(names));
       }
-      // the launcher's own --class; --help and --version are the job's; --usage-error is Spark's internal one
+      // the launcher's own --class; --help and --version are the job's; --usage-error is Spark's
+      // internal one
       sparks.removeAll(Set.of("--class", "--help", "-h", "--version", "--usage-error"));
       assertThat(ours).containsAll(sparks);
     }
@@ -97,13 +109,37 @@ class LauncherTest {
 
   @Test
   void sparkFlagsGoToSparkAndTheRestToTheJob() throws Exception {
-    Launch l = launch("score", Map.of(), "--input", "in.csv", "--keytab", "a.keytab", "--principal=me@REALM",
-        "--archives", "env.tgz", "--driver-class-path", "/x.jar", "--repositories", "https://repo", "--proxy-user",
-        "bob", "--verbose", "--conf", "spark.x=1", "--output", "out");
-    assertThat(l.beforeJar()).containsSubsequence("--keytab", "a.keytab").containsSubsequence("--principal", "me@REALM")
-        .containsSubsequence("--archives", "env.tgz").containsSubsequence("--driver-class-path", "/x.jar")
-        .containsSubsequence("--repositories", "https://repo").containsSubsequence("--proxy-user", "bob")
-        .contains("--verbose").containsSubsequence("--conf", "spark.x=1");
+    Launch l =
+        launch(
+            "score",
+            Map.of(),
+            "--input",
+            "in.csv",
+            "--keytab",
+            "a.keytab",
+            "--principal=me@REALM",
+            "--archives",
+            "env.tgz",
+            "--driver-class-path",
+            "/x.jar",
+            "--repositories",
+            "https://repo",
+            "--proxy-user",
+            "bob",
+            "--verbose",
+            "--conf",
+            "spark.x=1",
+            "--output",
+            "out");
+    assertThat(l.beforeJar())
+        .containsSubsequence("--keytab", "a.keytab")
+        .containsSubsequence("--principal", "me@REALM")
+        .containsSubsequence("--archives", "env.tgz")
+        .containsSubsequence("--driver-class-path", "/x.jar")
+        .containsSubsequence("--repositories", "https://repo")
+        .containsSubsequence("--proxy-user", "bob")
+        .contains("--verbose")
+        .containsSubsequence("--conf", "spark.x=1");
     assertThat(l.afterJar()).containsExactly("--input", "in.csv", "--output", "out");
   }
 
@@ -113,20 +149,33 @@ class LauncherTest {
     assertThat(local.beforeJar()).containsSubsequence("--master", "local[*]");
     assertThat(local.localIp()).isEqualTo("127.0.0.1");
 
-    Launch cluster = launch("score", Map.of(), "--master", "spark://127.0.0.1:7077", "--input", "x");
+    Launch cluster =
+        launch("score", Map.of(), "--master", "spark://127.0.0.1:7077", "--input", "x");
     assertThat(cluster.localIp()).as("this machine's bin/cluster").isEqualTo("127.0.0.1");
 
     Launch remote = launch("score", Map.of(), "--master", "spark://otherhost:7077", "--input", "x");
     assertThat(remote.beforeJar()).containsSubsequence("--master", "spark://otherhost:7077");
     assertThat(remote.localIp()).as("another host's master must reach this driver").isEmpty();
 
-    Path props = Files.writeString(dir.resolve("k8s.conf"), "spark.master  k8s://https://api.example:6443\n");
-    Launch fromFile = launch("score", Map.of(), "--properties-file", props.toString(), "--input", "x");
-    assertThat(fromFile.beforeJar()).as("spark.master from the properties file, for Spark to read")
-        .doesNotContain("--master", "local[*]").containsSubsequence("--properties-file", props.toString());
+    Path props =
+        Files.writeString(
+            dir.resolve("k8s.conf"), "spark.master  k8s://https://api.example:6443\n");
+    Launch fromFile =
+        launch("score", Map.of(), "--properties-file", props.toString(), "--input", "x");
+    assertThat(fromFile.beforeJar())
+        .as("spark.master from the properties file, for Spark to read")
+        .doesNotContain("--master", "local[*]")
+        .containsSubsequence("--properties-file", props.toString());
     assertThat(fromFile.localIp()).isEmpty();
 
-    Launch fromConf = launch("train", Map.of(), "--conf", "spark.master=k8s://https://api.example:6443", "--epochs", "1");
+    Launch fromConf =
+        launch(
+            "train",
+            Map.of(),
+            "--conf",
+            "spark.master=k8s://https://api.example:6443",
+            "--epochs",
+            "1");
     assertThat(fromConf.beforeJar()).doesNotContain("local[*]");
     assertThat(fromConf.localIp()).isEmpty();
   }
@@ -134,13 +183,18 @@ class LauncherTest {
   @Test
   void javaOptsAreSplitAsSparkSplitsThemWithoutGlobbing() throws Exception {
     Files.writeString(dir.resolve("glob-me.txt"), "");
-    Launch l = launch("score", Map.of("JAVA_OPTS", "-Da='two words' -Db=* -Dc=\"quoted value\""), "--input", "x");
+    Launch l =
+        launch(
+            "score",
+            Map.of("JAVA_OPTS", "-Da='two words' -Db=* -Dc=\"quoted value\""),
+            "--input",
+            "x");
     assertThat(l.command()).contains("-Da=two words", "-Db=*", "-Dc=quoted value");
   }
 
   /**
-   * bin/test's clean-up (bin/lib/test-processes.sh): processes left by a run whose bin/test is gone are killed, and a
-   * run's own at its end; a live run's are left alone.
+   * bin/test's clean-up (bin/lib/test-processes.sh): processes left by a run whose bin/test is gone
+   * are killed, and a run's own at its end; a live run's are left alone.
    */
   @Test
   void theSuiteKillsWhatItsRunsLeaveBehind() throws Exception {
@@ -150,10 +204,14 @@ class LauncherTest {
     Process live = sleeper(ProcessHandle.current().pid());
     try {
       cleanUp("--orphans");
-      assertThat(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the dead run's process is killed").isTrue();
+      assertThat(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the dead run's process is killed")
+          .isTrue();
       assertThat(live.isAlive()).as("a live run's process stays").isTrue();
       cleanUp(String.valueOf(ProcessHandle.current().pid()));
-      assertThat(live.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the run's own process is killed").isTrue();
+      assertThat(live.waitFor(10, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the run's own process is killed")
+          .isTrue();
     } finally {
       orphan.destroyForcibly();
       live.destroyForcibly();
@@ -167,8 +225,12 @@ class LauncherTest {
   }
 
   private void cleanUp(String which) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source bin/lib/test-processes.sh && kill_test_processes " + which)
-        .directory(Commands.ROOT.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("cleanup.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash", "-c", "source bin/lib/test-processes.sh && kill_test_processes " + which)
+            .directory(Commands.ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("cleanup.log").toFile());
     pb.environment().remove("DIGITCLASSIFIER_TEST_RUN");
     Process p = pb.start();
     assertThat(p.waitFor(1, java.util.concurrent.TimeUnit.MINUTES)).isTrue();

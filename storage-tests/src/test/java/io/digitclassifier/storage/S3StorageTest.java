@@ -25,17 +25,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Both jobs on an S3 API (S3Proxy on 127.0.0.1, its objects kept as files under target/), through s3a with
- * path-style access: a model trained into S3 with its completion marker, MNIST digits scored from S3 into S3 with a
- * Kaggle file on S3, a failed write and an incomplete model that no reader takes as complete, wrong credentials and a
- * missing bucket in one line, and the secret in no log or output.
+ * Both jobs on an S3 API (S3Proxy on 127.0.0.1, its objects kept as files under target/), through
+ * s3a with path-style access: a model trained into S3 with its completion marker, MNIST digits
+ * scored from S3 into S3 with a Kaggle file on S3, a failed write and an incomplete model that no
+ * reader takes as complete, wrong credentials and a missing bucket in one line, and the secret in
+ * no log or output.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class S3StorageTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path WORK = Commands.ROOT.resolve("storage-tests/target/s3");
   private static final String ACCESS_KEY = "AKIADIGITCLASSIFIER";
-  private static final String SECRET = "s3cr3t-" + Long.toHexString(System.nanoTime()) + "-never-logged";
+  private static final String SECRET =
+      "s3cr3t-" + Long.toHexString(System.nanoTime()) + "-never-logged";
   private static final String BUCKET = "digits";
   private static Path objects;
   private static Process proxy;
@@ -56,18 +58,39 @@ class S3StorageTest {
     }
     endpoint = "http://127.0.0.1:" + port;
     Path props = WORK.resolve("s3proxy.properties");
-    Files.writeString(props, String.join("\n", "s3proxy.endpoint=" + endpoint, "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ACCESS_KEY, "s3proxy.credential=" + SECRET, "jclouds.provider=filesystem",
-        "jclouds.filesystem.basedir=" + objects, ""));
-    proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        System.getProperty("s3proxy.jar"), "--properties", props.toString())
-        .redirectErrorStream(true).redirectOutput(WORK.resolve("s3proxy.log").toFile()).start();
+    Files.writeString(
+        props,
+        String.join(
+            "\n",
+            "s3proxy.endpoint=" + endpoint,
+            "s3proxy.authorization=aws-v2-or-v4",
+            "s3proxy.identity=" + ACCESS_KEY,
+            "s3proxy.credential=" + SECRET,
+            "jclouds.provider=filesystem",
+            "jclouds.filesystem.basedir=" + objects,
+            ""));
+    proxy =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                System.getProperty("s3proxy.jar"),
+                "--properties",
+                props.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(WORK.resolve("s3proxy.log").toFile())
+            .start();
     // refused connections while S3Proxy starts up
-    Poll.until("S3Proxy listening on " + endpoint, Duration.ofSeconds(60), Duration.ofMillis(200),
-        List.of(SocketException.class), () -> {
+    Poll.until(
+        "S3Proxy listening on " + endpoint,
+        Duration.ofSeconds(60),
+        Duration.ofMillis(200),
+        List.of(SocketException.class),
+        () -> {
           if (!proxy.isAlive()) {
-            throw new AssertionError(String.format("S3Proxy ended (exit %d) before it listened: %s", proxy.exitValue(),
-                Files.readString(WORK.resolve("s3proxy.log"))));
+            throw new AssertionError(
+                String.format(
+                    "S3Proxy ended (exit %d) before it listened: %s",
+                    proxy.exitValue(), Files.readString(WORK.resolve("s3proxy.log"))));
           }
           try (Socket ignored = new Socket("127.0.0.1", port)) {
             return Poll.ready(port);
@@ -85,13 +108,21 @@ class S3StorageTest {
   /** s3a's settings for this server, as --conf flags; the credentials only when given. */
   private static List<String> s3a(String accessKey, String secret) {
     List<String> conf = new ArrayList<>();
-    for (String kv : List.of("fs.s3a.endpoint=" + endpoint, "fs.s3a.path.style.access=true",
-        "fs.s3a.connection.ssl.enabled=false", "fs.s3a.change.detection.version.required=false")) {
+    for (String kv :
+        List.of(
+            "fs.s3a.endpoint=" + endpoint,
+            "fs.s3a.path.style.access=true",
+            "fs.s3a.connection.ssl.enabled=false",
+            "fs.s3a.change.detection.version.required=false")) {
       conf.addAll(List.of("--conf", "spark.hadoop." + kv));
     }
     if (accessKey != null) {
-      conf.addAll(List.of("--conf", "spark.hadoop.fs.s3a.access.key=" + accessKey, "--conf",
-          "spark.hadoop.fs.s3a.secret.key=" + secret));
+      conf.addAll(
+          List.of(
+              "--conf",
+              "spark.hadoop.fs.s3a.access.key=" + accessKey,
+              "--conf",
+              "spark.hadoop.fs.s3a.secret.key=" + secret));
     }
     return conf;
   }
@@ -110,10 +141,25 @@ class S3StorageTest {
   @Test
   @Order(1)
   void trainsIntoS3AndMarksTheModelCompleteLast() throws Exception {
-    Commands.ok(WORK.resolve("train.log"), command(List.of("bin/train"), s3a(ACCESS_KEY, SECRET), "--model", "lenet",
-        "--limit", "2000", "--augment-copies", "0", "--epochs", "1", "--output", s3("runs/model")));
+    Commands.ok(
+        WORK.resolve("train.log"),
+        command(
+            List.of("bin/train"),
+            s3a(ACCESS_KEY, SECRET),
+            "--model",
+            "lenet",
+            "--limit",
+            "2000",
+            "--augment-copies",
+            "0",
+            "--epochs",
+            "1",
+            "--output",
+            s3("runs/model")));
     Path model = objects.resolve(BUCKET).resolve("runs/model");
-    for (String f : List.of("model.zip", "metrics.json", "checkpoints/epoch-1.zip", "report.html", "_SUCCESS")) {
+    for (String f :
+        List.of(
+            "model.zip", "metrics.json", "checkpoints/epoch-1.zip", "report.html", "_SUCCESS")) {
       assertThat(model.resolve(f)).as(f).exists();
     }
     JsonNode metrics = JSON.readTree(model.resolve("metrics.json").toFile());
@@ -124,12 +170,29 @@ class S3StorageTest {
   @Order(2)
   void scoresFromS3IntoS3WithAKaggleFileOnS3() throws Exception {
     // credentials from the environment this time, as many deployments give them
-    String output = Commands.ok(WORK.resolve("score.log"), command(List.of("bin/score"), s3a(null, null), "--input",
-        s3("test.csv"), "--model", s3("runs/model"), "--output", s3("scored"), "--kaggle-submission",
-        s3("kaggle/submission.csv")), java.util.Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET));
-    // a run that worked warns of nothing (Spark's UI moving to another port, when another run holds 4040, aside)
-    assertThat(output.lines().filter(l -> l.contains(" WARN ") && !l.contains("could not bind on port")))
-        .as(output).isEmpty();
+    String output =
+        Commands.ok(
+            WORK.resolve("score.log"),
+            command(
+                List.of("bin/score"),
+                s3a(null, null),
+                "--input",
+                s3("test.csv"),
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored"),
+                "--kaggle-submission",
+                s3("kaggle/submission.csv")),
+            java.util.Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET));
+    // a run that worked warns of nothing (Spark's UI moving to another port, when another run holds
+    // 4040, aside)
+    assertThat(
+            output
+                .lines()
+                .filter(l -> l.contains(" WARN ") && !l.contains("could not bind on port")))
+        .as(output)
+        .isEmpty();
     Path scored = objects.resolve(BUCKET).resolve("scored");
     JsonNode summary = JSON.readTree(scored.resolve("_summary.json").toFile());
     assertThat(summary.get("read").asLong()).isEqualTo(2000);
@@ -138,9 +201,11 @@ class S3StorageTest {
     assertThat(summary.get("output").asText()).isEqualTo(s3("scored"));
     assertThat(scored.resolve("_SUCCESS")).exists();
     try (Stream<Path> parts = Files.list(scored)) {
-      assertThat(parts.filter(f -> f.getFileName().toString().matches("part-.*\\.parquet"))).isNotEmpty();
+      assertThat(parts.filter(f -> f.getFileName().toString().matches("part-.*\\.parquet")))
+          .isNotEmpty();
     }
-    List<String> kaggle = Files.readAllLines(objects.resolve(BUCKET).resolve("kaggle/submission.csv"));
+    List<String> kaggle =
+        Files.readAllLines(objects.resolve(BUCKET).resolve("kaggle/submission.csv"));
     assertThat(kaggle).hasSize(2001);
     assertThat(kaggle.get(0)).isEqualTo("ImageId,Label");
   }
@@ -148,13 +213,27 @@ class S3StorageTest {
   @Test
   @Order(3)
   void aScoringThatFailsMidWriteLeavesNoOutputAReaderWouldTakeAsComplete() throws Exception {
-    Commands.Result r = Commands.run(WORK.resolve("score-bad.log"), command(List.of("bin/score"),
-        s3a(ACCESS_KEY, SECRET), "--input", s3("bad.csv"), "--model", s3("runs/model"), "--output", s3("scored-bad")));
+    Commands.Result r =
+        Commands.run(
+            WORK.resolve("score-bad.log"),
+            command(
+                List.of("bin/score"),
+                s3a(ACCESS_KEY, SECRET),
+                "--input",
+                s3("bad.csv"),
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored-bad")));
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
-    assertThat(Commands.failureLine(r.output())).startsWith("Scoring failed: Cannot read " + s3("bad.csv")
-        + ": line 252, column pixel9: value 'oops'");
+    assertThat(Commands.failureLine(r.output()))
+        .startsWith(
+            "Scoring failed: Cannot read "
+                + s3("bad.csv")
+                + ": line 252, column pixel9: value 'oops'");
     assertThat(objects.resolve(BUCKET).resolve("scored-bad/_SUCCESS")).doesNotExist();
-    // no object at all under the prefix (the file backend may keep an empty folder, which S3 does not show)
+    // no object at all under the prefix (the file backend may keep an empty folder, which S3 does
+    // not show)
     Path bad = objects.resolve(BUCKET).resolve("scored-bad");
     if (Files.exists(bad)) {
       try (Stream<Path> files = Files.walk(bad)) {
@@ -169,16 +248,36 @@ class S3StorageTest {
     Path scored = objects.resolve(BUCKET).resolve("scored");
     List<String> before;
     try (Stream<Path> files = Files.walk(scored)) {
-      before = files.filter(Files::isRegularFile).map(f -> scored.relativize(f).toString()).sorted().toList();
+      before =
+          files
+              .filter(Files::isRegularFile)
+              .map(f -> scored.relativize(f).toString())
+              .sorted()
+              .toList();
     }
     assertThat(before).contains("_SUCCESS", "_summary.json");
-    Commands.Result r = Commands.run(WORK.resolve("score-overwrite-missing.log"), command(List.of("bin/score"),
-        s3a(ACCESS_KEY, SECRET), "--input", s3("no-such.csv"), "--model", s3("runs/model"), "--output", s3("scored"),
-        "--overwrite"));
+    Commands.Result r =
+        Commands.run(
+            WORK.resolve("score-overwrite-missing.log"),
+            command(
+                List.of("bin/score"),
+                s3a(ACCESS_KEY, SECRET),
+                "--input",
+                s3("no-such.csv"),
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored"),
+                "--overwrite"));
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
     List<String> after;
     try (Stream<Path> files = Files.walk(scored)) {
-      after = files.filter(Files::isRegularFile).map(f -> scored.relativize(f).toString()).sorted().toList();
+      after =
+          files
+              .filter(Files::isRegularFile)
+              .map(f -> scored.relativize(f).toString())
+              .sorted()
+              .toList();
     }
     assertThat(after).as("the old output, every object of it").isEqualTo(before);
   }
@@ -188,39 +287,75 @@ class S3StorageTest {
   void aModelWithoutItsCompletionMarkerIsRefused() throws Exception {
     Path partial = objects.resolve(BUCKET).resolve("runs/partial");
     Files.createDirectories(partial);
-    Files.copy(objects.resolve(BUCKET).resolve("runs/model/model.zip"), partial.resolve("model.zip"));
-    Commands.Result r = Commands.run(WORK.resolve("score-partial.log"), command(List.of("bin/score"),
-        s3a(ACCESS_KEY, SECRET), "--input", s3("test.csv"), "--model", s3("runs/partial"), "--output",
-        s3("scored-partial")));
+    Files.copy(
+        objects.resolve(BUCKET).resolve("runs/model/model.zip"), partial.resolve("model.zip"));
+    Commands.Result r =
+        Commands.run(
+            WORK.resolve("score-partial.log"),
+            command(
+                List.of("bin/score"),
+                s3a(ACCESS_KEY, SECRET),
+                "--input",
+                s3("test.csv"),
+                "--model",
+                s3("runs/partial"),
+                "--output",
+                s3("scored-partial")));
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
-    assertThat(Commands.failureLine(r.output())).isEqualTo("Scoring failed: Cannot load model "
-        + s3("runs/partial/model.zip") + ": its directory has no _SUCCESS marker, so it is incomplete (still being "
-        + "written, or left by a failed run)");
+    assertThat(Commands.failureLine(r.output()))
+        .isEqualTo(
+            "Scoring failed: Cannot load model "
+                + s3("runs/partial/model.zip")
+                + ": its directory has no _SUCCESS marker, so it is incomplete (still being "
+                + "written, or left by a failed run)");
   }
 
   @Test
   @Order(5)
   void wrongCredentialsAndAMissingBucketFailInSecondsWithOneLine() throws Exception {
-    Commands.Result wrong = Commands.run(WORK.resolve("score-wrong-key.log"), command(List.of("bin/score"),
-        s3a(ACCESS_KEY, "not-the-secret"), "--input", s3("test.csv"), "--model", s3("runs/model"), "--output",
-        s3("scored-wrong")));
+    Commands.Result wrong =
+        Commands.run(
+            WORK.resolve("score-wrong-key.log"),
+            command(
+                List.of("bin/score"),
+                s3a(ACCESS_KEY, "not-the-secret"),
+                "--input",
+                s3("test.csv"),
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored-wrong")));
     assertThat(wrong.exit()).as(wrong.output()).isEqualTo(1);
-    assertThat(Commands.failureLine(wrong.output())).startsWith("Scoring failed: Cannot ")
-        .contains(s3("runs/model")).containsIgnoringCase("403");
+    assertThat(Commands.failureLine(wrong.output()))
+        .startsWith("Scoring failed: Cannot ")
+        .contains(s3("runs/model"))
+        .containsIgnoringCase("403");
     assertThat(wrong.output()).as("one line, no stack trace").doesNotContain("\tat ");
     assertThat(wrong.seconds()).isLessThan(90);
 
     String missing = "s3a://no-such-bucket/test.csv";
-    Commands.Result noBucket = Commands.run(WORK.resolve("score-no-bucket.log"), command(List.of("bin/score"),
-        s3a(ACCESS_KEY, SECRET), "--input", missing, "--model", s3("runs/model"), "--output", s3("scored-none")));
+    Commands.Result noBucket =
+        Commands.run(
+            WORK.resolve("score-no-bucket.log"),
+            command(
+                List.of("bin/score"),
+                s3a(ACCESS_KEY, SECRET),
+                "--input",
+                missing,
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored-none")));
     assertThat(noBucket.exit()).as(noBucket.output()).isEqualTo(1);
-    assertThat(Commands.failureLine(noBucket.output())).startsWith("Scoring failed: Cannot read " + missing + ": ");
+    assertThat(Commands.failureLine(noBucket.output()))
+        .startsWith("Scoring failed: Cannot read " + missing + ": ");
     assertThat(noBucket.seconds()).isLessThan(90);
   }
 
   /**
-   * An S3 server that sends no ETags (S3Proxy's filesystem backend, for an object it did not write itself, such as
-   * test.csv here) fails S3A's default change detection; the one failure line names the setting that reads without.
+   * An S3 server that sends no ETags (S3Proxy's filesystem backend, for an object it did not write
+   * itself, such as test.csv here) fails S3A's default change detection; the one failure line names
+   * the setting that reads without.
    */
   @Test
   @Order(5)
@@ -229,14 +364,26 @@ class S3StorageTest {
     int at = conf.indexOf("spark.hadoop.fs.s3a.change.detection.version.required=false");
     conf.remove(at);
     conf.remove(at - 1); // its --conf
-    Commands.Result r = Commands.run(WORK.resolve("score-no-etag.log"), command(List.of("bin/score"), conf,
-        "--input", s3("test.csv"), "--model", s3("runs/model"), "--output", s3("scored-no-etag")));
+    Commands.Result r =
+        Commands.run(
+            WORK.resolve("score-no-etag.log"),
+            command(
+                List.of("bin/score"),
+                conf,
+                "--input",
+                s3("test.csv"),
+                "--model",
+                s3("runs/model"),
+                "--output",
+                s3("scored-no-etag")));
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
-    assertThat(Commands.failureLine(r.output())).startsWith("Scoring failed: ")
+    assertThat(Commands.failureLine(r.output()))
+        .startsWith("Scoring failed: ")
         .contains("Change detection policy requires ETag")
-        .contains("the S3 server sends no ETags: set fs.s3a.change.detection.version.required=false (or "
-            + "fs.s3a.change.detection.mode=none), for bin/train and bin/score with --conf "
-            + "spark.hadoop.fs.s3a.change.detection.version.required=false");
+        .contains(
+            "the S3 server sends no ETags: set fs.s3a.change.detection.version.required=false (or "
+                + "fs.s3a.change.detection.mode=none), for bin/train and bin/score with --conf "
+                + "spark.hadoop.fs.s3a.change.detection.version.required=false");
     assertThat(objects.resolve(BUCKET).resolve("scored-no-etag")).doesNotExist();
   }
 
@@ -244,37 +391,49 @@ class S3StorageTest {
   @Order(6)
   void theSecretIsInNoLogAndNoOutput() throws Exception {
     List<Path> checked = new ArrayList<>();
-    // every log of this class's runs and everything they wrote (the bucket's objects are files here)
+    // every log of this class's runs and everything they wrote (the bucket's objects are files
+    // here)
     for (Path root : List.of(WORK)) {
       try (Stream<Path> files = Files.walk(root)) {
         for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-          if (f.getFileName().toString().equals("s3proxy.properties")) continue; // the server's own configuration
+          if (f.getFileName().toString().equals("s3proxy.properties"))
+            continue; // the server's own configuration
           byte[] bytes = Files.readAllBytes(f);
-          assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).as("%s", f).doesNotContain(SECRET);
+          assertThat(new String(bytes, StandardCharsets.ISO_8859_1))
+              .as("%s", f)
+              .doesNotContain(SECRET);
           checked.add(f);
         }
       }
     }
-    assertThat(checked).as("logs, reports, metrics, summaries and outputs were read")
-        .anyMatch(f -> f.toString().endsWith("metrics.json")).anyMatch(f -> f.toString().endsWith("_summary.json"))
-        .anyMatch(f -> f.toString().endsWith("score.log")).anyMatch(f -> f.toString().endsWith("report.html"));
+    assertThat(checked)
+        .as("logs, reports, metrics, summaries and outputs were read")
+        .anyMatch(f -> f.toString().endsWith("metrics.json"))
+        .anyMatch(f -> f.toString().endsWith("_summary.json"))
+        .anyMatch(f -> f.toString().endsWith("score.log"))
+        .anyMatch(f -> f.toString().endsWith("report.html"));
   }
 
-  /** Kaggle's train.csv format: the first {@code rows} of MNIST's test digits; row {@code badRow} gets a bad value. */
+  /**
+   * Kaggle's train.csv format: the first {@code rows} of MNIST's test digits; row {@code badRow}
+   * gets a bad value.
+   */
   private static byte[] kaggleCsv(int rows, int badRow) throws IOException {
     Path mnist = Commands.ROOT.resolve("data/mnist");
     StringBuilder csv = new StringBuilder("label");
     for (int i = 0; i < 784; i++) csv.append(",pixel").append(i);
     csv.append('\n');
-    try (DataInputStream images = new DataInputStream(Files.newInputStream(mnist.resolve("t10k-images-idx3-ubyte")));
-         InputStream labels = Files.newInputStream(mnist.resolve("t10k-labels-idx1-ubyte"))) {
+    try (DataInputStream images =
+            new DataInputStream(Files.newInputStream(mnist.resolve("t10k-images-idx3-ubyte")));
+        InputStream labels = Files.newInputStream(mnist.resolve("t10k-labels-idx1-ubyte"))) {
       images.skipNBytes(16);
       labels.skipNBytes(8);
       byte[] pixels = new byte[784];
       for (int row = 0; row < rows; row++) {
         images.readFully(pixels);
         csv.append(labels.read());
-        for (int i = 0; i < 784; i++) csv.append(',').append(row == badRow && i == 9 ? "oops" : pixels[i] & 0xff);
+        for (int i = 0; i < 784; i++)
+          csv.append(',').append(row == badRow && i == 9 ? "oops" : pixels[i] & 0xff);
         csv.append('\n');
       }
     }

@@ -10,9 +10,9 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * For the training report, inside one partition of the held-out set: scores the digits in batches with the
- * final network (broadcast as its ONNX export) and keeps only the {@code k} most confident mistakes,
- * so the driver collects at most {@code k} per partition and never the set itself.
+ * For the training report, inside one partition of the held-out set: scores the digits in batches
+ * with the final network (broadcast as its ONNX export) and keeps only the {@code k} most confident
+ * mistakes, so the driver collects at most {@code k} per partition and never the set itself.
  */
 final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitRecord>, Mistake> {
   private static final long serialVersionUID = 1L;
@@ -30,7 +30,8 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
   @Override
   public Iterator<Mistake> call(Iterator<DigitRecord> records) {
     if (!records.hasNext()) return List.<Mistake>of().iterator();
-    // Loaded per partition and dropped after (a few per run), with a session of its own: kept executor-wide as
+    // Loaded per partition and dropped after (a few per run), with a session of its own: kept
+    // executor-wide as
     // scoring's is, every trained model would stay in the JVM of a notebook or a test for its life.
     try (Predictor net = Predictor.ownSession(model.value(), 1)) {
       return mistakes(net, records).iterator();
@@ -60,7 +61,8 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
       Predictor.Prediction p = predictions.get(i);
       DigitRecord r = batch.get(i);
       if (p.label() != r.getLabel()) {
-        top.offer(new Mistake(r.getId(), r.getLabel(), p.label(), p.probabilities(), r.getPixels()));
+        top.offer(
+            new Mistake(r.getId(), r.getLabel(), p.label(), p.probabilities(), r.getPixels()));
       }
     }
   }

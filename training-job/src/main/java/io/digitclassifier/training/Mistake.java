@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * A held-out digit the network got wrong: its id, true and predicted label, the probabilities and the pixels.
+ * A held-out digit the network got wrong: its id, true and predicted label, the probabilities and
+ * the pixels.
  *
- * <p>A plain class with a no-argument constructor, not a record, because Spark ships these from executors with
- * Kryo, which cannot build records.
+ * <p>A plain class with a no-argument constructor, not a record, because Spark ships these from
+ * executors with Kryo, which cannot build records.
  */
 public final class Mistake implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** Most confident first; ties by id, so the order is the same however the partitions came back. */
+
+  /**
+   * Most confident first; ties by id, so the order is the same however the partitions came back.
+   */
   public static final Comparator<Mistake> MOST_CONFIDENT_FIRST =
       Comparator.comparingDouble(Mistake::confidence).reversed().thenComparingLong(Mistake::id);
 
@@ -35,19 +39,39 @@ public final class Mistake implements Serializable {
     this.pixels = pixels;
   }
 
-  public long id() { return id; }
-  public int trueLabel() { return trueLabel; }
-  public int predicted() { return predicted; }
+  public long id() {
+    return id;
+  }
+
+  public int trueLabel() {
+    return trueLabel;
+  }
+
+  public int predicted() {
+    return predicted;
+  }
+
   /** The probability of the predicted (wrong) label. */
-  public float confidence() { return probabilities[predicted]; }
+  public float confidence() {
+    return probabilities[predicted];
+  }
+
   /** The probability the network gave the true label. */
-  public float trueProbability() { return probabilities[trueLabel]; }
-  public float[] probabilities() { return probabilities; }
-  public byte[] pixels() { return pixels; }
+  public float trueProbability() {
+    return probabilities[trueLabel];
+  }
+
+  public float[] probabilities() {
+    return probabilities;
+  }
+
+  public byte[] pixels() {
+    return pixels;
+  }
 
   /**
-   * Keeps the {@code k} most confident mistakes seen so far: a min-heap by confidence bounded at {@code k}, so
-   * a partition of any size holds at most {@code k}.
+   * Keeps the {@code k} most confident mistakes seen so far: a min-heap by confidence bounded at
+   * {@code k}, so a partition of any size holds at most {@code k}.
    */
   public static final class Top {
     private final int k;
@@ -72,7 +96,10 @@ public final class Mistake implements Serializable {
     }
   }
 
-  /** The {@code k} most confident of {@code all}, most confident first (the driver's merge of partitions). */
+  /**
+   * The {@code k} most confident of {@code all}, most confident first (the driver's merge of
+   * partitions).
+   */
   public static List<Mistake> top(Collection<Mistake> all, int k) {
     Top top = new Top(k);
     all.forEach(top::offer);

@@ -17,30 +17,36 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
- * A seeded, stratified train/test split: within each label the records are ordered by a hash of (seed, id) and
- * the first {@code round(fraction * n_label)} go to the test set. The result depends on the seed and the ids
- * only, never on partitioning.
+ * A seeded, stratified train/test split: within each label the records are ordered by a hash of
+ * (seed, id) and the first {@code round(fraction * n_label)} go to the test set. The result depends
+ * on the seed and the ids only, never on partitioning.
  */
 public final class StratifiedSplit {
   private StratifiedSplit() {}
 
   /** [train, test]. Records without a label cannot be split by label and are refused. */
-  public static JavaRDD<DigitRecord>[] split(SparkSession spark, JavaRDD<DigitRecord> records, double fraction,
-      long seed) {
+  public static JavaRDD<DigitRecord>[] split(
+      SparkSession spark, JavaRDD<DigitRecord> records, double fraction, long seed) {
     Dataset<DigitRecord> ds = spark.createDataset(records.rdd(), Encoders.bean(DigitRecord.class));
     WindowSpec byLabel = Window.partitionBy(col("label")).orderBy(col("_order"), col("id"));
     Column n = count(lit(1)).over(Window.partitionBy(col("label")));
-    Dataset<Row> ranked = ds.withColumn("_order", xxhash64(lit(seed), col("id")))
-        .withColumn("_rank", row_number().over(byLabel))
-        .withColumn("_n", n);
+    Dataset<Row> ranked =
+        ds.withColumn("_order", xxhash64(lit(seed), col("id")))
+            .withColumn("_rank", row_number().over(byLabel))
+            .withColumn("_n", n);
     long unlabelled = ranked.filter(col("label").isNull()).limit(1).count();
     if (unlabelled > 0) {
-      throw new IllegalArgumentException("Cannot split the training data by label: it has records without a label");
+      throw new IllegalArgumentException(
+          "Cannot split the training data by label: it has records without a label");
     }
     Column isTest = col("_rank").leq(functionsRound(col("_n").multiply(fraction)));
-    Dataset<DigitRecord> test = ranked.filter(isTest).drop("_order", "_rank", "_n").as(Encoders.bean(DigitRecord.class));
-    Dataset<DigitRecord> train = ranked.filter(isTest.unary_$bang()).drop("_order", "_rank", "_n")
-        .as(Encoders.bean(DigitRecord.class));
+    Dataset<DigitRecord> test =
+        ranked.filter(isTest).drop("_order", "_rank", "_n").as(Encoders.bean(DigitRecord.class));
+    Dataset<DigitRecord> train =
+        ranked
+            .filter(isTest.unary_$bang())
+            .drop("_order", "_rank", "_n")
+            .as(Encoders.bean(DigitRecord.class));
     @SuppressWarnings("unchecked")
     JavaRDD<DigitRecord>[] result = new JavaRDD[] {train.javaRDD(), test.javaRDD()};
     return result;

@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training report beside a model: {@code report.html} (self-contained, plots embedded), the same plots as
- * PNGs in {@code plots/}, and the pictures' data as CSV in {@code samples/} for notebooks. Everything comes in as
- * plain data, so the report can be drawn from a job, a test or a finished {@code metrics.json} alike.
+ * The training report beside a model: {@code report.html} (self-contained, plots embedded), the
+ * same plots as PNGs in {@code plots/}, and the pictures' data as CSV in {@code samples/} for
+ * notebooks. Everything comes in as plain data, so the report can be drawn from a job, a test or a
+ * finished {@code metrics.json} alike.
  *
  * @param model the network's name (lenet, seed)
  * @param data what it was trained on, as the user gave it
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * @param finalEvaluation on the held-out set after the last epoch
  * @param samples training images with their augmented copies (may be empty)
  * @param augmentation how the copies were made, one line for the reader
- * @param mistakes the most confident mistakes on the held-out set, most confident first (may be empty)
+ * @param mistakes the most confident mistakes on the held-out set, most confident first (may be
+ *     empty)
  */
 public record TrainingReport(
     String model,
@@ -54,7 +56,12 @@ public record TrainingReport(
   public static final String MISTAKES_CSV = "mistakes.csv";
 
   /** One epoch's numbers; NaN where unknown (epochs restored from a checkpoint without metrics). */
-  public record Epoch(int epoch, double loss, double trainAccuracy, double testAccuracy, double seconds,
+  public record Epoch(
+      int epoch,
+      double loss,
+      double trainAccuracy,
+      double testAccuracy,
+      double seconds,
       double imagesPerSecond) {}
 
   /**
@@ -68,9 +75,19 @@ public record TrainingReport(
   public List<Path> write(Path dir) {
     List<Path> written = new ArrayList<>();
     Path plots = dir.resolve(PLOTS);
-    String subtitle = String.format(Locale.ROOT, "%s trained on %s%s", model, data, finalEvaluation == null ? ""
-        : String.format(Locale.ROOT, ": held-out accuracy %.2f%% on %,d images", 100 * finalEvaluation.accuracy(),
-            finalEvaluation.examples()));
+    String subtitle =
+        String.format(
+            Locale.ROOT,
+            "%s trained on %s%s",
+            model,
+            data,
+            finalEvaluation == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    ": held-out accuracy %.2f%% on %,d images",
+                    100 * finalEvaluation.accuracy(),
+                    finalEvaluation.examples()));
     HtmlPage page = new HtmlPage("Training report: " + model, subtitle);
     page.facts(facts);
 
@@ -79,7 +96,9 @@ public record TrainingReport(
     Map<String, double[]> loss = new LinkedHashMap<>();
     loss.put("training loss", epochs.stream().mapToDouble(Epoch::loss).toArray());
     Map<String, double[]> accuracy = new LinkedHashMap<>();
-    accuracy.put("training (un-augmented sample)", epochs.stream().mapToDouble(Epoch::trainAccuracy).toArray());
+    accuracy.put(
+        "training (un-augmented sample)",
+        epochs.stream().mapToDouble(Epoch::trainAccuracy).toArray());
     accuracy.put("held-out", epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
     var lossChart = Plots.perEpoch("Training loss", "mean minibatch loss", xs, loss);
     lossChart.getStyler().setYAxisMin(0.0);
@@ -88,40 +107,69 @@ public record TrainingReport(
     written.add(save(plots.resolve(LOSS_PNG), lossPng));
     written.add(save(plots.resolve(ACCURACY_PNG), accuracyPng));
     page.figureRow()
-        .figure(lossPng, "training loss per epoch", "Mean softmax cross-entropy of the training minibatches "
-            + "(augmented, dropout on) in each epoch; the held-out set is measured by accuracy only.")
-        .figure(accuracyPng, "accuracy per epoch", "Accuracy after each epoch on the held-out set and on up to "
-            + "10,000 un-augmented training images.");
+        .figure(
+            lossPng,
+            "training loss per epoch",
+            "Mean softmax cross-entropy of the training minibatches "
+                + "(augmented, dropout on) in each epoch; the held-out set is measured by accuracy only.")
+        .figure(
+            accuracyPng,
+            "accuracy per epoch",
+            "Accuracy after each epoch on the held-out set and on up to "
+                + "10,000 un-augmented training images.");
     List<List<String>> epochRows = new ArrayList<>();
     for (Epoch e : epochs) {
-      epochRows.add(List.of(Integer.toString(e.epoch()), HtmlPage.num(e.loss(), 4), HtmlPage.percent(e.trainAccuracy()),
-          HtmlPage.percent(e.testAccuracy()), HtmlPage.num(e.seconds(), 1), HtmlPage.num(e.imagesPerSecond(), 0)));
+      epochRows.add(
+          List.of(
+              Integer.toString(e.epoch()),
+              HtmlPage.num(e.loss(), 4),
+              HtmlPage.percent(e.trainAccuracy()),
+              HtmlPage.percent(e.testAccuracy()),
+              HtmlPage.num(e.seconds(), 1),
+              HtmlPage.num(e.imagesPerSecond(), 0)));
     }
-    page.table(List.of("epoch", "loss", "train accuracy", "held-out accuracy", "seconds", "images/s"), epochRows);
+    page.table(
+        List.of("epoch", "loss", "train accuracy", "held-out accuracy", "seconds", "images/s"),
+        epochRows);
 
     if (finalEvaluation != null) {
       page.heading("Held-out evaluation after the last epoch");
-      byte[] cmPng = Plots.png(Plots.confusionMatrix("Confusion matrix (held-out)", finalEvaluation.confusionMatrix()));
+      byte[] cmPng =
+          Plots.png(
+              Plots.confusionMatrix(
+                  "Confusion matrix (held-out)", finalEvaluation.confusionMatrix()));
       Map<String, Double[]> pr = new LinkedHashMap<>();
       pr.put("precision", Plots.boxed(finalEvaluation.precision()));
       pr.put("recall", Plots.boxed(finalEvaluation.recall()));
-      var prChart = Plots.bars("Precision and recall per class", "class", "", Plots.classes(), pr, false);
+      var prChart =
+          Plots.bars("Precision and recall per class", "class", "", Plots.classes(), pr, false);
       prChart.getStyler().setYAxisMin(lowerBound(finalEvaluation));
       prChart.getStyler().setYAxisMax(1.0);
       byte[] prPng = Plots.png(prChart);
       written.add(save(plots.resolve(CONFUSION_PNG), cmPng));
       written.add(save(plots.resolve(PRECISION_RECALL_PNG), prPng));
       page.figureRow()
-          .figure(cmPng, "confusion matrix", "Rows: the true digit; columns: the network's answer. Counts in the "
-              + "cells; the colour is on a log scale so that the few mistakes show.")
-          .figure(prPng, "precision and recall per class", "Precision: of the images called c, the share that "
-              + "are c. Recall: of the images of c, the share called c. The axis starts below the lowest bar.");
+          .figure(
+              cmPng,
+              "confusion matrix",
+              "Rows: the true digit; columns: the network's answer. Counts in the "
+                  + "cells; the colour is on a log scale so that the few mistakes show.")
+          .figure(
+              prPng,
+              "precision and recall per class",
+              "Precision: of the images called c, the share that "
+                  + "are c. Recall: of the images of c, the share called c. The axis starts below the lowest bar.");
       List<List<String>> classRows = new ArrayList<>();
       for (int c = 0; c < Digits.CLASSES; c++) {
         long support = 0;
         for (long n : finalEvaluation.confusionMatrix()[c]) support += n;
-        classRows.add(List.of(Integer.toString(c), HtmlPage.percent(finalEvaluation.precision()[c]),
-            HtmlPage.percent(finalEvaluation.recall()[c]), HtmlPage.percent(finalEvaluation.f1()[c]), String.format(Locale.ROOT, "%,d", support)));
+        classRows.add(
+            List.of(
+                Integer.toString(c),
+                HtmlPage.percent(finalEvaluation.precision()[c]),
+                HtmlPage.percent(finalEvaluation.recall()[c]),
+                HtmlPage.percent(finalEvaluation.f1()[c]),
+                String.format(Locale.ROOT, "%,d", support)));
       }
       page.table(List.of("class", "precision", "recall", "F1", "images"), classRows);
     }
@@ -133,8 +181,11 @@ public record TrainingReport(
       byte[] grid = augmentedGrid();
       written.add(save(plots.resolve(AUGMENTED_PNG), grid));
       written.add(save(dir.resolve(SAMPLES).resolve(AUGMENTED_CSV), augmentedCsv()));
-      page.figureRow().figure(grid, "training images and their augmented copies", "Each row: a training image "
-          + "(left) and its augmented copies. " + augmentation);
+      page.figureRow()
+          .figure(
+              grid,
+              "training images and their augmented copies",
+              "Each row: a training image " + "(left) and its augmented copies. " + augmentation);
     }
 
     page.heading("Most confident mistakes on the held-out set");
@@ -144,10 +195,16 @@ public record TrainingReport(
       byte[] grid = mistakesGrid();
       written.add(save(plots.resolve(MISTAKES_PNG), grid));
       written.add(save(dir.resolve(SAMPLES).resolve(MISTAKES_CSV), mistakesCsv()));
-      page.figureRow().figure(grid, "most confident mistakes", "The " + mistakes.size() + " held-out images the "
-          + "final network got wrong with the highest confidence, most confident first: true label, the network's "
-          + "answer and its probability. Some are mislabelled or ambiguous digits; the rest show what it has not "
-          + "learnt.");
+      page.figureRow()
+          .figure(
+              grid,
+              "most confident mistakes",
+              "The "
+                  + mistakes.size()
+                  + " held-out images the "
+                  + "final network got wrong with the highest confidence, most confident first: true label, the network's "
+                  + "answer and its probability. Some are mislabelled or ambiguous digits; the rest show what it has not "
+                  + "learnt.");
     }
 
     page.heading("Configuration");
@@ -157,7 +214,10 @@ public record TrainingReport(
     Path html = dir.resolve(REPORT);
     page.write(html);
     written.add(html);
-    LOG.info("Wrote the training report: {}, with {} plots and sample files", REPORT, written.size() - 1);
+    LOG.info(
+        "Wrote the training report: {}, with {} plots and sample files",
+        REPORT,
+        written.size() - 1);
     return written;
   }
 
@@ -184,8 +244,17 @@ public record TrainingReport(
     for (int i = 0; i < mistakes.size(); i += perRow) {
       List<DigitGrid.Tile> row = new ArrayList<>();
       for (Mistake m : mistakes.subList(i, Math.min(mistakes.size(), i + perRow))) {
-        row.add(new DigitGrid.Tile(m.pixels(), String.format(Locale.ROOT, "true %d, said %d%n%.1f%% (#%d)", m.trueLabel(),
-            m.predicted(), 100.0 * m.confidence(), m.id()), true));
+        row.add(
+            new DigitGrid.Tile(
+                m.pixels(),
+                String.format(
+                    Locale.ROOT,
+                    "true %d, said %d%n%.1f%% (#%d)",
+                    m.trueLabel(),
+                    m.predicted(),
+                    100.0 * m.confidence(),
+                    m.id()),
+                true));
       }
       rows.add(row);
     }
@@ -209,15 +278,24 @@ public record TrainingReport(
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** {@code rank,id,trueLabel,predicted,confidence,p0..p9,pixel0..pixel783}, most confident first. */
+  /**
+   * {@code rank,id,trueLabel,predicted,confidence,p0..p9,pixel0..pixel783}, most confident first.
+   */
   byte[] mistakesCsv() {
     StringBuilder sb = new StringBuilder("rank,id,trueLabel,predicted,confidence");
     for (int k = 0; k < Digits.CLASSES; k++) sb.append(",p").append(k);
     pixelHeader(sb);
     for (int i = 0; i < mistakes.size(); i++) {
       Mistake m = mistakes.get(i);
-      sb.append(i + 1).append(',').append(m.id()).append(',').append(m.trueLabel()).append(',').append(m.predicted())
-          .append(',').append(m.confidence());
+      sb.append(i + 1)
+          .append(',')
+          .append(m.id())
+          .append(',')
+          .append(m.trueLabel())
+          .append(',')
+          .append(m.predicted())
+          .append(',')
+          .append(m.confidence());
       for (float p : m.probabilities()) sb.append(',').append(p);
       pixels(sb, m.pixels());
     }
@@ -234,10 +312,14 @@ public record TrainingReport(
     sb.append('\n');
   }
 
-  /** A y axis floor a little under the lowest precision or recall, at a tenth, so the differences show. */
+  /**
+   * A y axis floor a little under the lowest precision or recall, at a tenth, so the differences
+   * show.
+   */
   private static double lowerBound(EvaluationSummary e) {
     double min = 1;
-    for (int c = 0; c < Digits.CLASSES; c++) min = Math.min(min, Math.min(e.precision()[c], e.recall()[c]));
+    for (int c = 0; c < Digits.CLASSES; c++)
+      min = Math.min(min, Math.min(e.precision()[c], e.recall()[c]));
     return Math.max(0, Math.floor(min * 10 - 0.5) / 10);
   }
 

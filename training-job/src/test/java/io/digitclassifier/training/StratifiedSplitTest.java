@@ -20,14 +20,20 @@ class StratifiedSplitTest extends SparkTestBase {
   @Test
   void eachLabelIsSplitByTheFractionAndNothingIsLostOrDuplicated() {
     List<DigitRecord> digits = TestDigits.random(1000, 5);
-    JavaRDD<DigitRecord>[] split = StratifiedSplit.split(spark, jsc.parallelize(digits, 3), 0.4, 42);
+    JavaRDD<DigitRecord>[] split =
+        StratifiedSplit.split(spark, jsc.parallelize(digits, 3), 0.4, 42);
     List<DigitRecord> train = split[0].collect();
     List<DigitRecord> test = split[1].collect();
 
-    Map<Integer, Long> all = digits.stream().collect(Collectors.groupingBy(DigitRecord::getLabel, Collectors.counting()));
-    Map<Integer, Long> held = test.stream().collect(Collectors.groupingBy(DigitRecord::getLabel, Collectors.counting()));
+    Map<Integer, Long> all =
+        digits.stream()
+            .collect(Collectors.groupingBy(DigitRecord::getLabel, Collectors.counting()));
+    Map<Integer, Long> held =
+        test.stream().collect(Collectors.groupingBy(DigitRecord::getLabel, Collectors.counting()));
     for (Map.Entry<Integer, Long> e : all.entrySet()) {
-      assertThat(held.get(e.getKey())).as("label " + e.getKey()).isEqualTo(Math.round(e.getValue() * 0.4));
+      assertThat(held.get(e.getKey()))
+          .as("label " + e.getKey())
+          .isEqualTo(Math.round(e.getValue() * 0.4));
     }
     Set<Long> ids = new HashSet<>();
     train.forEach(r -> ids.add(r.getId()));
@@ -38,7 +44,9 @@ class StratifiedSplitTest extends SparkTestBase {
   @Test
   void dependsOnTheSeedNotOnThePartitioning() {
     List<DigitRecord> digits = TestDigits.random(300, 6);
-    assertThat(testIds(digits, 1, 42)).isEqualTo(testIds(digits, 4, 42)).isNotEqualTo(testIds(digits, 1, 43));
+    assertThat(testIds(digits, 1, 42))
+        .isEqualTo(testIds(digits, 4, 42))
+        .isNotEqualTo(testIds(digits, 1, 43));
   }
 
   @Test
@@ -49,7 +57,9 @@ class StratifiedSplitTest extends SparkTestBase {
   }
 
   private static Set<Long> testIds(List<DigitRecord> digits, int partitions, long seed) {
-    return new TreeSet<>(StratifiedSplit.split(spark, jsc.parallelize(digits, partitions), 0.4, seed)[1]
-        .map(DigitRecord::getId).collect());
+    return new TreeSet<>(
+        StratifiedSplit.split(spark, jsc.parallelize(digits, partitions), 0.4, seed)[1]
+            .map(DigitRecord::getId)
+            .collect());
   }
 }

@@ -1,26 +1,27 @@
 package io.digitclassifier.training;
 
-import io.digitclassifier.ml.fit.LearningRateSchedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.digitclassifier.config.ConfFileDefaults;
 import io.digitclassifier.io.DataFormat;
+import io.digitclassifier.ml.fit.LearningRateSchedule;
 import io.digitclassifier.model.Json;
 import io.digitclassifier.net.NetworkKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 class TrainingOptionsTest {
 
   private static Path shippedConf() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("conf/training.properties"))) return p.resolve("conf/training.properties");
+      if (Files.isRegularFile(p.resolve("conf/training.properties")))
+        return p.resolve("conf/training.properties");
     }
     throw new IllegalStateException("conf/training.properties not found");
   }
@@ -30,9 +31,11 @@ class TrainingOptionsTest {
     CommandLine cmd = new TrainingConfig().commandLine();
     String help = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF);
     for (OptionSpec o : cmd.getCommandSpec().options()) {
-      assertThat(help).contains(o.negatable() ? "--[no-]" + o.longestName().substring(2) : o.longestName());
+      assertThat(help)
+          .contains(o.negatable() ? "--[no-]" + o.longestName().substring(2) : o.longestName());
       // flags (arity 0) show no default; every option that takes a value does
-      if (o.defaultValue() != null && o.arity().max() > 0) assertThat(help).contains("Default: " + o.defaultValue());
+      if (o.defaultValue() != null && o.arity().max() > 0)
+        assertThat(help).contains("Default: " + o.defaultValue());
     }
   }
 
@@ -59,7 +62,11 @@ class TrainingOptionsTest {
 
   @Test
   void noFreshAugmentationKeepsTheSameCopiesEveryEpoch() {
-    assertThat(TrainingConfig.parse("--no-fresh-augmentation", "--augment-copies", "8").fitSettings().copyOffset(3)).isZero();
+    assertThat(
+            TrainingConfig.parse("--no-fresh-augmentation", "--augment-copies", "8")
+                .fitSettings()
+                .copyOffset(3))
+        .isZero();
     TrainingConfig fresh = TrainingConfig.parse("--augment-copies", "8");
     assertThat(fresh.fitSettings().copyOffset(1)).isZero();
     assertThat(fresh.fitSettings().copyOffset(3)).isEqualTo(16);
@@ -85,23 +92,32 @@ class TrainingOptionsTest {
 
   @Test
   void enumOptionsTakeAnyCaseAndRangesAreChecked() {
-    TrainingConfig config = TrainingConfig.parse("--model", "LeNet", "--data-format", "CSV", "--lr-schedule", "exponential");
+    TrainingConfig config =
+        TrainingConfig.parse(
+            "--model", "LeNet", "--data-format", "CSV", "--lr-schedule", "exponential");
     assertThat(config.model()).isEqualTo(NetworkKind.LENET);
     assertThat(config.dataFormat()).isEqualTo(DataFormat.CSV);
     assertThat(config.lrSchedule()).isEqualTo(LearningRateSchedule.EXPONENTIAL);
     assertThatThrownBy(() -> TrainingConfig.parse("--model", "resnet"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid value for option '--model': expected one of [SEED, LENET, VGG] (case-insensitive) but was 'resnet'");
+        .hasMessage(
+            "Invalid value for option '--model': expected one of [SEED, LENET, VGG] (case-insensitive) but was 'resnet'");
     assertThatThrownBy(() -> TrainingConfig.parse("--overwrite", "--resume"))
         .hasMessage("Cannot train: --overwrite and --resume exclude each other");
   }
 
   @Test
   void metricsJsonKeysAreTheFieldNames() {
-    Map<String, Object> json = Json.MAPPER.convertValue(TrainingConfig.parse("--model", "lenet", "--epochs", "3"),
-        new TypeReference<Map<String, Object>>() {});
-    assertThat(json).containsEntry("model", "lenet").containsEntry("epochs", 3).containsEntry("lrSchedule", "cosine")
-        .containsKeys("data", "testData", "dataFormat", "freshAugmentation", "evalBatchSize").hasSize(25);
+    Map<String, Object> json =
+        Json.MAPPER.convertValue(
+            TrainingConfig.parse("--model", "lenet", "--epochs", "3"),
+            new TypeReference<Map<String, Object>>() {});
+    assertThat(json)
+        .containsEntry("model", "lenet")
+        .containsEntry("epochs", 3)
+        .containsEntry("lrSchedule", "cosine")
+        .containsKeys("data", "testData", "dataFormat", "freshAugmentation", "evalBatchSize")
+        .hasSize(25);
   }
 
   @Test
@@ -109,12 +125,14 @@ class TrainingOptionsTest {
     assertThat(TrainingConfig.parse("--lr-schedule", "Cosine").lrSchedule())
         .isEqualTo(LearningRateSchedule.COSINE);
     assertThatThrownBy(() -> TrainingConfig.parse("--lr-schedule", "linear"))
-        .hasMessageContaining("'linear'").hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
+        .hasMessageContaining("'linear'")
+        .hasMessageContaining("CONSTANT, COSINE, EXPONENTIAL");
   }
 
   @Test
   void theSparkMlEstimatorsDefaultsAreTheJobs() {
-    assertThat(new io.digitclassifier.ml.DigitClassifier().fitSettings()).isEqualTo(TrainingConfig.parse().fitSettings())
+    assertThat(new io.digitclassifier.ml.DigitClassifier().fitSettings())
+        .isEqualTo(TrainingConfig.parse().fitSettings())
         .isEqualTo(io.digitclassifier.ml.fit.FitSettings.DEFAULTS);
   }
 }

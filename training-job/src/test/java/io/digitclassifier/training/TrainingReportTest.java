@@ -3,8 +3,8 @@ package io.digitclassifier.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestDigits;
-import io.digitclassifier.ml.fit.Augmenter;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.ml.fit.Augmenter;
 import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.report.ReportPages;
 import java.awt.image.BufferedImage;
@@ -43,8 +43,16 @@ class TrainingReportTest {
     Map<String, Object> conf = new LinkedHashMap<>();
     conf.put("model", "lenet");
     conf.put("note", "<script>alert(1)</script>");
-    return new TrainingReport("lenet", "data/mnist", facts, conf, e, EvaluationSummary.ofConfusion(ReportPages.confusion()), samples,
-        "rotation up to 10 degrees", mistakes);
+    return new TrainingReport(
+        "lenet",
+        "data/mnist",
+        facts,
+        conf,
+        e,
+        EvaluationSummary.ofConfusion(ReportPages.confusion()),
+        samples,
+        "rotation up to 10 degrees",
+        mistakes);
   }
 
   static List<Mistake> mistakes(int n) {
@@ -62,8 +70,14 @@ class TrainingReportTest {
   void trainingReportIsOneOfflinePageWithEveryPlotAndTheSampleFiles() throws IOException {
     List<Path> written = trainingReport(3, Mistake.top(mistakes(5), 16)).write(dir);
 
-    for (String png : List.of("loss.png", "accuracy.png", "confusion-matrix.png", "precision-recall.png",
-        "augmented-samples.png", "confident-mistakes.png")) {
+    for (String png :
+        List.of(
+            "loss.png",
+            "accuracy.png",
+            "confusion-matrix.png",
+            "precision-recall.png",
+            "augmented-samples.png",
+            "confident-mistakes.png")) {
       Path file = dir.resolve("plots").resolve(png);
       assertThat(written).contains(file);
       assertThat(ImageIO.read(file.toFile())).as(png).isNotNull();
@@ -72,7 +86,9 @@ class TrainingReportTest {
     // self-contained: six embedded PNGs, no URL to fetch, text escaped
     List<BufferedImage> embedded = ReportPages.embeddedImages(html);
     assertThat(embedded).hasSize(6);
-    assertThat(html).doesNotContain("http://", "https://", "<script>", "<link").contains("&lt;script&gt;");
+    assertThat(html)
+        .doesNotContain("http://", "https://", "<script>", "<link")
+        .contains("&lt;script&gt;");
     assertThat(html).contains("held-out accuracy", "Most confident mistakes", "lenet");
 
     // 3 samples x (original + 8 copies): 9 columns of 28x3 pixels and 3 rows
@@ -116,8 +132,10 @@ class TrainingReportTest {
     List<Mistake> kept = top.sorted();
 
     assertThat(kept).hasSize(16);
-    assertThat(kept).extracting(Mistake::id).containsExactlyElementsOf(
-        java.util.stream.LongStream.iterate(139, i -> i - 1).limit(16).boxed().toList());
+    assertThat(kept)
+        .extracting(Mistake::id)
+        .containsExactlyElementsOf(
+            java.util.stream.LongStream.iterate(139, i -> i - 1).limit(16).boxed().toList());
     assertThat(Mistake.top(kept.subList(0, 3), 16)).hasSize(3);
     assertThat(kept.get(0).confidence()).isGreaterThan(kept.get(15).confidence());
     assertThat(kept.get(0).trueProbability()).isLessThan(kept.get(0).confidence());

@@ -12,13 +12,16 @@ import org.apache.spark.api.java.function.Function2;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * The augmentation stage, inside one partition: every training image and its {@code copies} augmented copies,
- * shuffled in windows and normalised into minibatches of {@code batchSize}. Copies are seeded from
- * (seed, id, copyOffset + copy), so they do not depend on the partitioning, and an epoch with a new offset gets new
- * copies; the shuffle is seeded from (seed, epoch, partition). Streams: at most one window of images is held at a time.
+ * The augmentation stage, inside one partition: every training image and its {@code copies}
+ * augmented copies, shuffled in windows and normalised into minibatches of {@code batchSize}.
+ * Copies are seeded from (seed, id, copyOffset + copy), so they do not depend on the partitioning,
+ * and an epoch with a new offset gets new copies; the shuffle is seeded from (seed, epoch,
+ * partition). Streams: at most one window of images is held at a time.
  */
-public final class AugmentAndBatchFunction implements Function2<Integer, Iterator<DigitRecord>, Iterator<DataSet>> {
+public final class AugmentAndBatchFunction
+    implements Function2<Integer, Iterator<DigitRecord>, Iterator<DataSet>> {
   private static final long serialVersionUID = 1L;
+
   /** Source images per shuffle window: with 8 copies, 9 x 1024 images mixed per window. */
   static final int WINDOW = 1024;
 
@@ -29,7 +32,8 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
   private final long seed;
   private final int epoch;
 
-  public AugmentAndBatchFunction(Augmenter augmenter, int copies, int copyOffset, int batchSize, long seed, int epoch) {
+  public AugmentAndBatchFunction(
+      Augmenter augmenter, int copies, int copyOffset, int batchSize, long seed, int epoch) {
     this.augmenter = augmenter;
     this.copies = copies;
     this.copyOffset = copyOffset;
@@ -41,12 +45,16 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
   /** One labelled image of the augmented training set. */
   public record Example(byte[] pixels, int label) {}
 
-  /** The original and its copies, as byte images (exposed for tests and the augmentation report). */
+  /**
+   * The original and its copies, as byte images (exposed for tests and the augmentation report).
+   */
   public List<Example> expand(DigitRecord r) {
     List<Example> out = new ArrayList<>(copies + 1);
     out.add(new Example(r.getPixels(), r.getLabel()));
     for (int c = 1; c <= copies; c++) {
-      out.add(new Example(augmenter.augment(r.getPixels(), seed, r.getId(), copyOffset + c), r.getLabel()));
+      out.add(
+          new Example(
+              augmenter.augment(r.getPixels(), seed, r.getId(), copyOffset + c), r.getLabel()));
     }
     return out;
   }
@@ -68,8 +76,12 @@ public final class AugmentAndBatchFunction implements Function2<Integer, Iterato
         for (int n = 0; n < WINDOW && records.hasNext(); n++) {
           DigitRecord r = records.next();
           if (r.getLabel() == null) {
-            throw new IllegalArgumentException("Cannot train on " + r.getSource() + " " + r.getPosition()
-                + ": the record has no label");
+            throw new IllegalArgumentException(
+                "Cannot train on "
+                    + r.getSource()
+                    + " "
+                    + r.getPosition()
+                    + ": the record has no label");
           }
           window.addAll(expand(r));
         }

@@ -5,13 +5,14 @@ import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
- * Random affine copies of a digit, as Keras' {@code ImageDataGenerator(rotation_range=10, zoom_range=0.1,
- * width_shift_range=0.1, height_shift_range=0.1)} made them for the original app: rotation up to the given
- * degrees either way, independent zoom per axis within 1 ± zoom, shifts up to a fraction of width and height.
- * Pixels are sampled bilinearly; what falls outside the image is background (0).
+ * Random affine copies of a digit, as Keras' {@code ImageDataGenerator(rotation_range=10,
+ * zoom_range=0.1, width_shift_range=0.1, height_shift_range=0.1)} made them for the original app:
+ * rotation up to the given degrees either way, independent zoom per axis within 1 ± zoom, shifts up
+ * to a fraction of width and height. Pixels are sampled bilinearly; what falls outside the image is
+ * background (0).
  *
- * <p>Every copy is seeded from (seed, record id, copy number) alone, so the same seed gives the same images
- * however the data is partitioned.
+ * <p>Every copy is seeded from (seed, record id, copy number) alone, so the same seed gives the
+ * same images however the data is partitioned.
  */
 public final class Augmenter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -23,7 +24,8 @@ public final class Augmenter implements Serializable {
 
   public Augmenter(double maxRotationDegrees, double zoom, double shift) {
     if (maxRotationDegrees < 0 || zoom < 0 || zoom >= 1 || shift < 0 || shift >= 1) {
-      throw new IllegalArgumentException("Cannot augment: rotation must be >= 0, zoom and shift in [0, 1)");
+      throw new IllegalArgumentException(
+          "Cannot augment: rotation must be >= 0, zoom and shift in [0, 1)");
     }
     this.maxRotationDegrees = maxRotationDegrees;
     this.zoom = zoom;
@@ -36,7 +38,8 @@ public final class Augmenter implements Serializable {
   }
 
   /** One sampled transform: rotation in degrees, zoom per axis, shift in pixels. */
-  public record Transform(double degrees, double zoomX, double zoomY, double shiftX, double shiftY) {}
+  public record Transform(
+      double degrees, double zoomX, double zoomY, double shiftX, double shiftY) {}
 
   /** The transform for copy {@code copy} of record {@code id}. */
   public Transform transformFor(long seed, long id, int copy) {
@@ -55,8 +58,8 @@ public final class Augmenter implements Serializable {
   }
 
   /**
-   * Applies a transform. Each output pixel p' takes the input at the inverse image
-   * p = Z^-1 R^-1 (p' - c - t) + c, where c is the image centre, so zoom and rotation keep the centre fixed.
+   * Applies a transform. Each output pixel p' takes the input at the inverse image p = Z^-1 R^-1
+   * (p' - c - t) + c, where c is the image centre, so zoom and rotation keep the centre fixed.
    */
   public static byte[] apply(byte[] pixels, Transform t) {
     double rad = Math.toRadians(t.degrees());
@@ -82,8 +85,10 @@ public final class Augmenter implements Serializable {
     int y0 = (int) Math.floor(y);
     double fx = x - x0;
     double fy = y - y0;
-    return (1 - fx) * (1 - fy) * at(img, x0, y0) + fx * (1 - fy) * at(img, x0 + 1, y0)
-        + (1 - fx) * fy * at(img, x0, y0 + 1) + fx * fy * at(img, x0 + 1, y0 + 1);
+    return (1 - fx) * (1 - fy) * at(img, x0, y0)
+        + fx * (1 - fy) * at(img, x0 + 1, y0)
+        + (1 - fx) * fy * at(img, x0, y0 + 1)
+        + fx * fy * at(img, x0 + 1, y0 + 1);
   }
 
   private static int at(byte[] img, int x, int y) {

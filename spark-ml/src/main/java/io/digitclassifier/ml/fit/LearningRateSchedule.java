@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * Adam's learning rate per epoch. The job sets it on the driver's network before each epoch; dl4j-spark ships the
- * network's configuration to the workers with every fit, so all workers use that epoch's rate.
+ * Adam's learning rate per epoch. The job sets it on the driver's network before each epoch;
+ * dl4j-spark ships the network's configuration to the workers with every fit, so all workers use
+ * that epoch's rate.
  */
 public enum LearningRateSchedule {
   /** The same rate every epoch. */

@@ -9,8 +9,9 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Runs on the workers around every minibatch fit and adds the images seen and the minibatch loss to Spark
- * accumulators, which the driver's {@link ProgressReporter} reads for progress lines and the epoch's loss.
+ * Runs on the workers around every minibatch fit and adds the images seen and the minibatch loss to
+ * Spark accumulators, which the driver's {@link ProgressReporter} reads for progress lines and the
+ * epoch's loss.
  */
 public final class ProgressHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
@@ -20,8 +21,13 @@ public final class ProgressHook implements TrainingHook {
   private final DoubleAccumulator lossSum;
   private final LongAccumulator nonFinite;
   private final CollectionAccumulator<Integer> firstNonFiniteStep;
-  /** This task's minibatches so far: each task deserializes its own copy of the hook, so these start at 0. */
+
+  /**
+   * This task's minibatches so far: each task deserializes its own copy of the hook, so these start
+   * at 0.
+   */
   private transient int steps;
+
   private transient boolean reported;
 
   public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum) {
@@ -29,12 +35,17 @@ public final class ProgressHook implements TrainingHook {
   }
 
   /**
-   * {@code nonFinite}, when given, counts the minibatches whose loss is NaN or infinite (a diverging training);
-   * {@code firstNonFiniteStep} receives, from each task (one worker's share of an averaging round) that had one, the
-   * 1-based position of its first such minibatch within the task.
+   * {@code nonFinite}, when given, counts the minibatches whose loss is NaN or infinite (a
+   * diverging training); {@code firstNonFiniteStep} receives, from each task (one worker's share of
+   * an averaging round) that had one, the 1-based position of its first such minibatch within the
+   * task.
    */
-  public ProgressHook(LongAccumulator images, LongAccumulator batches, DoubleAccumulator lossSum,
-      LongAccumulator nonFinite, CollectionAccumulator<Integer> firstNonFiniteStep) {
+  public ProgressHook(
+      LongAccumulator images,
+      LongAccumulator batches,
+      DoubleAccumulator lossSum,
+      LongAccumulator nonFinite,
+      CollectionAccumulator<Integer> firstNonFiniteStep) {
     this.images = images;
     this.batches = batches;
     this.lossSum = lossSum;

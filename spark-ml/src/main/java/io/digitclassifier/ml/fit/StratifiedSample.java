@@ -15,11 +15,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 
 /**
- * A seeded sample of exactly {@code n} labelled records, stratified by label: each digit keeps its share of
- * {@code n} in proportion to its count (largest remainders round, so every share is within one image of exact), and
- * within a digit the records with the smallest hash of (seed, id) are kept. Like {@link StratifiedSplit}, the result
- * depends on the seed and the ids only, never on partitioning or on the input's order; unlike "the first n", it
- * never keeps whole label groups of a label-ordered input.
+ * A seeded sample of exactly {@code n} labelled records, stratified by label: each digit keeps its
+ * share of {@code n} in proportion to its count (largest remainders round, so every share is within
+ * one image of exact), and within a digit the records with the smallest hash of (seed, id) are
+ * kept. Like {@link StratifiedSplit}, the result depends on the seed and the ids only, never on
+ * partitioning or on the input's order; unlike "the first n", it never keeps whole label groups of
+ * a label-ordered input.
  */
 public final class StratifiedSample {
   /** Mixed into the seed so that the sample's order is independent of the split's. */
@@ -27,16 +28,22 @@ public final class StratifiedSample {
 
   private StratifiedSample() {}
 
-  /** {@code records} itself when it holds no more than {@code n}; {@code counts} are its label counts. */
-  public static JavaRDD<DigitRecord> sample(SparkSession spark, JavaRDD<DigitRecord> records, LabelCounts counts,
-      long n, long seed) {
+  /**
+   * {@code records} itself when it holds no more than {@code n}; {@code counts} are its label
+   * counts.
+   */
+  public static JavaRDD<DigitRecord> sample(
+      SparkSession spark, JavaRDD<DigitRecord> records, LabelCounts counts, long n, long seed) {
     if (counts.labelled() <= n) return records;
     long[] quota = quotas(counts.perLabel(), n);
     Column share = lit(0L);
-    for (int d = quota.length - 1; d >= 0; d--) share = when(col("label").equalTo(d), lit(quota[d])).otherwise(share);
+    for (int d = quota.length - 1; d >= 0; d--)
+      share = when(col("label").equalTo(d), lit(quota[d])).otherwise(share);
     Dataset<DigitRecord> ds = spark.createDataset(records.rdd(), Encoders.bean(DigitRecord.class));
     return ds.withColumn("_order", xxhash64(lit(seed ^ SALT), col("id")))
-        .withColumn("_rank", row_number().over(Window.partitionBy(col("label")).orderBy(col("_order"), col("id"))))
+        .withColumn(
+            "_rank",
+            row_number().over(Window.partitionBy(col("label")).orderBy(col("_order"), col("id"))))
         .filter(col("_rank").leq(share))
         .drop("_order", "_rank")
         .as(Encoders.bean(DigitRecord.class))
@@ -44,9 +51,9 @@ public final class StratifiedSample {
   }
 
   /**
-   * Shares of {@code n} proportional to {@code counts}, summing to {@code n} (when {@code n} is at most their sum):
-   * each share is the floor of the exact one, and the images left over go to the largest remainders (ties: the
-   * smaller digit).
+   * Shares of {@code n} proportional to {@code counts}, summing to {@code n} (when {@code n} is at
+   * most their sum): each share is the floor of the exact one, and the images left over go to the
+   * largest remainders (ties: the smaller digit).
    */
   static long[] quotas(long[] counts, long n) {
     long total = 0;

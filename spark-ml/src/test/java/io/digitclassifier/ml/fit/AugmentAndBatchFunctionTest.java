@@ -19,8 +19,8 @@ class AugmentAndBatchFunctionTest {
   }
 
   private static List<byte[]> copies(int copyOffset) {
-    return new AugmentAndBatchFunction(new Augmenter(10, 0.1, 0.1), 2, copyOffset, 32, 42, 1).expand(DIGIT).stream()
-        .map(AugmentAndBatchFunction.Example::pixels).toList();
+    return new AugmentAndBatchFunction(new Augmenter(10, 0.1, 0.1), 2, copyOffset, 32, 42, 1)
+        .expand(DIGIT).stream().map(AugmentAndBatchFunction.Example::pixels).toList();
   }
 
   @Test
@@ -39,6 +39,7 @@ class AugmentAndBatchFunctionTest {
     assertThat(epoch2.get(0)).isEqualTo(epoch1.get(0));
     assertThat(epoch2.get(1)).isNotEqualTo(epoch1.get(1)).isNotEqualTo(epoch1.get(2));
     // copy numbers continue: the second epoch's first copy is copy 3
-    assertThat(epoch2.get(1)).isEqualTo(new Augmenter(10, 0.1, 0.1).augment(DIGIT.getPixels(), 42, 7L, 3));
+    assertThat(epoch2.get(1))
+        .isEqualTo(new Augmenter(10, 0.1, 0.1).augment(DIGIT.getPixels(), 42, 7L, 3));
   }
 }

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
-import io.digitclassifier.ml.fit.Augmenter.Transform;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.ml.fit.Augmenter.Transform;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -92,19 +92,29 @@ class AugmenterTest extends SparkTestBase {
     Map<String, String> four = copies(digits, 4, a);
     assertThat(one).hasSize(40 * 3).isEqualTo(four);
     // and another seed gives other pixels
-    List<String> other = jsc.parallelize(digits, 2)
-        .map(r -> Arrays.toString(a.augment(r.getPixels(), SEED + 1, r.getId(), 1))).collect();
+    List<String> other =
+        jsc.parallelize(digits, 2)
+            .map(r -> Arrays.toString(a.augment(r.getPixels(), SEED + 1, r.getId(), 1)))
+            .collect();
     assertThat(other).doesNotContainAnyElementsOf(one.values());
   }
 
   private static Map<String, String> copies(List<DigitRecord> digits, int partitions, Augmenter a) {
-    List<String[]> rows = jsc.parallelize(digits, partitions).flatMap(r -> {
-      List<String[]> out = new ArrayList<>();
-      for (int c = 1; c <= 3; c++) {
-        out.add(new String[] {r.getId() + "/" + c, Arrays.toString(a.augment(r.getPixels(), SEED, r.getId(), c))});
-      }
-      return out.iterator();
-    }).collect();
+    List<String[]> rows =
+        jsc.parallelize(digits, partitions)
+            .flatMap(
+                r -> {
+                  List<String[]> out = new ArrayList<>();
+                  for (int c = 1; c <= 3; c++) {
+                    out.add(
+                        new String[] {
+                          r.getId() + "/" + c,
+                          Arrays.toString(a.augment(r.getPixels(), SEED, r.getId(), c))
+                        });
+                  }
+                  return out.iterator();
+                })
+            .collect();
     Map<String, String> m = new TreeMap<>();
     for (String[] row : rows) m.put(row[0], row[1]);
     return m;
@@ -112,7 +122,8 @@ class AugmenterTest extends SparkTestBase {
 
   @Test
   void refusesImpossibleRanges() {
-    assertThatThrownBy(() -> new Augmenter(10, 1.5, 0.1)).hasMessageContaining("zoom and shift in [0, 1)");
+    assertThatThrownBy(() -> new Augmenter(10, 1.5, 0.1))
+        .hasMessageContaining("zoom and shift in [0, 1)");
   }
 
   private static int sum(byte[] b) {

@@ -65,7 +65,9 @@ class StratifiedSampleTest extends SparkTestBase {
 
   private static Set<Long> ids(List<DigitRecord> digits, int partitions, long seed) {
     JavaRDD<DigitRecord> rdd = jsc.parallelize(digits, partitions);
-    return new TreeSet<>(StratifiedSample.sample(spark, rdd, LabelCounts.of(rdd), 100, seed).map(DigitRecord::getId)
-        .collect());
+    return new TreeSet<>(
+        StratifiedSample.sample(spark, rdd, LabelCounts.of(rdd), 100, seed)
+            .map(DigitRecord::getId)
+            .collect());
   }
 }
