@@ -11,7 +11,7 @@ kill_test_processes() {
   for environ in /proc/[0-9]*/environ; do
     pid=${environ#/proc/}; pid=${pid%/environ}
     [ "$pid" = "$$" ] && continue
-    mapfile -d '' vars < "$environ" 2>/dev/null || continue
+    { mapfile -d '' vars < "$environ"; } 2>/dev/null || continue
     run=""
     for var in "${vars[@]}"; do
       if [[ "$var" == DIGITCLASSIFIER_TEST_RUN=* ]]; then run=${var#DIGITCLASSIFIER_TEST_RUN=}; break; fi

@@ -21,6 +21,11 @@ final class WebHandler implements HttpHandler {
   private final Supplier<WebExport> export;
   private volatile Map<String, byte[][]> files; // name -> {bytes, gzip}
 
+  /**
+   * Why the folder could not be built: remembered, so that requests do not rebuild it each time.
+   */
+  private volatile RuntimeException failure;
+
   WebHandler(Supplier<WebExport> export) {
     this.export = export;
   }
@@ -56,13 +61,19 @@ final class WebHandler implements HttpHandler {
     Map<String, byte[][]> f = files;
     if (f == null) {
       synchronized (this) {
+        if (failure != null) throw failure;
         if (files == null) {
           Map<String, byte[][]> built = new LinkedHashMap<>();
-          export
-              .get()
-              .files()
-              .forEach(
-                  (name, bytes) -> built.put(name, new byte[][] {bytes, WebExport.gzip(bytes)}));
+          try {
+            export
+                .get()
+                .files()
+                .forEach(
+                    (name, bytes) -> built.put(name, new byte[][] {bytes, WebExport.gzip(bytes)}));
+          } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+          }
           files = built;
         }
         f = files;
@@ -92,7 +103,13 @@ final class WebHandler implements HttpHandler {
       }
       String name = path.startsWith(PATH + "/") ? path.substring(PATH.length() + 1) : null;
       if (name != null && name.isEmpty()) name = "index.html";
-      byte[][] file = name == null ? null : files().get(name);
+      byte[][] file;
+      try {
+        file = name == null ? null : files().get(name);
+      } catch (RuntimeException e) {
+        Exchanges.error(exchange, 500, "Cannot serve " + path + ": " + e.getMessage());
+        return;
+      }
       if (file == null) {
         Exchanges.error(
             exchange, 404, "Cannot find " + path + ": the in-browser page is at " + PATH + "/");
@@ -105,7 +122,7 @@ final class WebHandler implements HttpHandler {
       headers.set("Cache-Control", "no-cache");
       headers.set("Vary", "Accept-Encoding");
       String accept = exchange.getRequestHeaders().getFirst("Accept-Encoding");
-      boolean gzip = accept != null && accept.contains("gzip");
+      boolean gzip = accept != null && accept.contains("gzip") && !accept.contains("gzip;q=0");
       byte[] body = gzip ? file[1] : file[0];
       if (gzip) headers.set("Content-Encoding", "gzip");
       if ("HEAD".equals(method)) {

@@ -550,8 +550,16 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
     String features = getFeaturesCol();
     String label = getLabelCol();
     // ids from 1 in input order: the augmentation's and the shuffle's seeds come from them
+    // read and decoded once (both sets come from it, and a nondeterministic validation column is
+    // evaluated once)
     JavaRDD<Tuple2<DigitRecord, Boolean>> rows =
-        columns.toJavaRDD().zipWithIndex().map(t -> toRecord(t._1(), t._2() + 1, features, label));
+        columns
+            .toJavaRDD()
+            .zipWithIndex()
+            .map(t -> toRecord(t._1(), t._2() + 1, features, label))
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    JavaRDD<DataSet> heldOutBatches = null;
+    JavaRDD<DataSet> trainSample = null;
     JavaRDD<DigitRecord> train =
         rows.filter(t -> !t._2()).map(Tuple2::_1).persist(StorageLevel.MEMORY_ONLY());
     JavaRDD<DigitRecord> heldOut =
@@ -567,7 +575,7 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
                 + counts.describe()
                 + ")");
       }
-      JavaRDD<DataSet> heldOutBatches =
+      heldOutBatches =
           heldOut == null
               ? null
               : DigitFit.toBatches(heldOut, settings.evalBatchSize())
@@ -576,7 +584,7 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
           heldOutBatches == null
               ? 0
               : heldOutBatches.map(DataSet::numExamples).fold(0, Integer::sum).longValue();
-      JavaRDD<DataSet> trainSample =
+      trainSample =
           DigitFit.toBatches(
                   StratifiedSample.sample(
                       spark, train, counts, DigitFit.TRAIN_EVAL_SAMPLE, settings.seed() + 1),
@@ -596,8 +604,6 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
               trainSample,
               List.of(),
               (m, net) -> {});
-      if (heldOutBatches != null) heldOutBatches.unpersist(false);
-      trainSample.unpersist(false);
       DigitClassifierTrainingSummary summary =
           new DigitClassifierTrainingSummary(
               settings,
@@ -618,6 +624,9 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
       return modelParams(model).setParent(this);
     } finally {
       train.unpersist(false);
+      rows.unpersist(false);
+      if (heldOutBatches != null) heldOutBatches.unpersist(false);
+      if (trainSample != null) trainSample.unpersist(false);
     }
   }
 

@@ -483,6 +483,11 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   public DigitClassifierModel copy(ParamMap extra) {
     DigitClassifierModel copy = copyValues(new DigitClassifierModel(uid, files), extra);
     copy.summary = summary;
+    // the same broadcast and load count while the engine stays (handle() makes a new one otherwise)
+    copy.handle = handle;
+    copy.handleContext = handleContext;
+    copy.handleEngine = handleEngine;
+    copy.loads = loads;
     return copy.setParent(parent());
   }
 

@@ -193,6 +193,40 @@ class DigitClassifierModelTest extends SparkTestBase {
   }
 
   @Test
+  void rawPixelsThatBeginLikeAnImageFileAreStillPixels() {
+    // a digit on a noisy background may start with "BM" (a BMP's magic) or 0xFF 0xD8 0xFF (JPEG's):
+    // 784 bytes
+    // are pixels whatever they begin with; found in review, failed before the fix ("an image file
+    // that cannot be
+    // read")
+    List<Row> rows = new ArrayList<>();
+    List<byte[]> pixels = new ArrayList<>();
+    for (int k = 0; k < 2; k++) {
+      byte[] p = digits.get(k).getPixels().clone();
+      if (k == 0) {
+        p[0] = 'B';
+        p[1] = 'M';
+      } else {
+        p[0] = (byte) 0xFF;
+        p[1] = (byte) 0xD8;
+        p[2] = (byte) 0xFF;
+      }
+      pixels.add(p);
+      rows.add(RowFactory.create((long) k + 1, p));
+    }
+    Dataset<Row> df =
+        spark.createDataFrame(
+            rows,
+            new StructType().add("id", DataTypes.LongType).add("pixels", DataTypes.BinaryType));
+    Map<Long, Row> scored = byId(model().transform(df));
+    for (int k = 0; k < 2; k++) {
+      double[] want = ScoreRowsFunction.toDoubles(reference.predict(pixels.get(k)).probabilities());
+      assertThat(((Vector) scored.get((long) k + 1).getAs("probability")).toArray())
+          .containsExactly(want);
+    }
+  }
+
+  @Test
   void schemaIsCheckedBeforeAnyData() {
     Dataset<Row> df = frame(digits.subList(0, 3));
     assertThatThrownBy(() -> model().setFeaturesCol("features").transform(df))

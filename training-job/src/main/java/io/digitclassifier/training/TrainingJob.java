@@ -502,7 +502,9 @@ public final class TrainingJob {
   private void checkSameRun(TrainingMetrics before, Map<String, String> hashes) {
     List<String> differences = new ArrayList<>();
     TrainingConfig then = before.configuration();
-    if (then != null) {
+    // a configuration without its network is not a whole record of the run (hand-edited or cut
+    // short): not compared
+    if (then != null && then.model() != null) {
       if (then.model() != config.model())
         differences.add(
             "model " + then.model().cliName() + " then, " + config.model().cliName() + " now");
