@@ -10,7 +10,6 @@ import io.digitclassifier.storage.Storage;
 import java.io.PrintStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,20 +60,7 @@ public final class ExportOnnxCommand extends CommandOptions {
   /** 0 written, 1 a model that cannot be read or exported, 2 bad usage. */
   static int run(String[] args, PrintStream out, PrintStream err) {
     ExportOnnxCommand c = new ExportOnnxCommand();
-    try {
-      if (c.parseCommandLine("export-onnx", args, out)) return 0;
-    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
-      err.println(e.getMessage());
-      err.println("Run with --help for the options.");
-      return 2;
-    }
-    try {
-      out.println(c.export(Storage.conf()));
-      return 0;
-    } catch (RuntimeException e) {
-      err.println("Export failed: " + e.getMessage());
-      return 1;
-    }
+    return ExportCommands.run("export-onnx", c, c::export, args, out, err);
   }
 
   /** Exports, writes and checks; returns the line to print. */

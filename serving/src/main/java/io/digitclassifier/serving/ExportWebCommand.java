@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,20 +73,7 @@ public final class ExportWebCommand extends CommandOptions {
    */
   static int run(String[] args, PrintStream out, PrintStream err) {
     ExportWebCommand c = new ExportWebCommand();
-    try {
-      if (c.parseCommandLine("export-web", args, out)) return 0;
-    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
-      err.println(e.getMessage());
-      err.println("Run with --help for the options.");
-      return 2;
-    }
-    try {
-      out.println(c.export(Storage.conf()));
-      return 0;
-    } catch (RuntimeException e) {
-      err.println("Export failed: " + e.getMessage());
-      return 1;
-    }
+    return ExportCommands.run("export-web", c, c::export, args, out, err);
   }
 
   /** Reads the model, writes the folder; returns the line to print. */
