@@ -613,7 +613,10 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
               counts.perLabel(),
               result.epochs(),
               result.heldOut(),
-              (System.nanoTime() - wallStart) / 1e9);
+              (System.nanoTime() - wallStart) / 1e9,
+              io.digitclassifier.spark.Versions.all(),
+              io.digitclassifier.spark.SparkSessions.whereItRuns(spark),
+              io.digitclassifier.spark.NativesPlugin.describe());
       String source =
           "DigitClassifier " + uid + " fitted by " + spark.sparkContext().applicationId();
       DigitClassifierModel model =

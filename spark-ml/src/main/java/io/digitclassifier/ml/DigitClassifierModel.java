@@ -282,6 +282,16 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   }
 
   /**
+   * Where this model came from, typed: its identity, the fit's settings, the data's hashes, every
+   * epoch, the final evaluation, versions, cluster and natives, as its {@code metrics.json} records
+   * them (null parts where it has none).
+   */
+  public ModelProvenance provenance() {
+    ModelFilesInMemory f = files();
+    return ModelProvenance.of(f.source(), f.zipSha256(), f.onnxSha256(), f.metricsJson());
+  }
+
+  /**
    * Whether this model came from {@code DigitClassifier.fit} in this application (summaries are not
    * saved).
    */

@@ -12,18 +12,27 @@ import java.util.List;
  * images/s, and the last evaluation on the validation rows (null without {@code
  * validationIndicatorCol}). Saved with the model as its {@code metrics.json}.
  *
+ * <p>Its JSON shares {@code metrics.json}'s names where they mean the same ({@code trainImages},
+ * {@code testImages} for the validation rows, {@code epochs}, {@code finalEvaluation}, {@code
+ * versions}, {@code cluster}, {@code natives}), so {@link ModelProvenance} reads either.
+ *
  * @param workers parameter-averaging workers the fit ran with
+ * @param testImages the validation rows evaluated after every epoch (0 without them)
  * @param trainImagesPerLabel training rows of each digit 0-9
+ * @param finalEvaluation the last evaluation on the validation rows, or null
  */
 public record DigitClassifierTrainingSummary(
     FitSettings settings,
     int workers,
     long trainImages,
-    long validationImages,
+    long testImages,
     long[] trainImagesPerLabel,
     List<EpochMetrics> epochs,
-    EvaluationSummary validation,
-    double wallSeconds)
+    EvaluationSummary finalEvaluation,
+    double wallSeconds,
+    java.util.Map<String, String> versions,
+    io.digitclassifier.spark.SparkSessions.WhereItRan cluster,
+    io.digitclassifier.spark.NativesPlugin.Natives natives)
     implements Serializable {
 
   /** The last epoch's mean training loss. */

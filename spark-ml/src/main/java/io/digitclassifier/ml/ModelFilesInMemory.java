@@ -71,6 +71,11 @@ final class ModelFilesInMemory {
     return zipSha256;
   }
 
+  /** The ONNX bytes' SHA-256, or null when only the zip is held. */
+  String onnxSha256() {
+    return onnx == null ? null : onnx.onnxSha256();
+  }
+
   String metricsJson() {
     return metricsJson;
   }

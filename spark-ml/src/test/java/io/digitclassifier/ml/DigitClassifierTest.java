@@ -68,7 +68,7 @@ class DigitClassifierTest extends SparkTestBase {
   }
 
   @Test
-  void validationRowsAreEvaluatedEachEpochInATypedSummary() {
+  void validationRowsAreEvaluatedEachEpochInATypedSummary() throws Exception {
     Dataset<Row> df =
         frame(TestModels.trainDigits(3000)).withColumn("heldOut", col("id").$greater(2500L));
     DigitClassifierModel model =
@@ -81,7 +81,7 @@ class DigitClassifierTest extends SparkTestBase {
             .fit(df);
     DigitClassifierTrainingSummary s = model.summary();
     assertThat(s.trainImages()).isEqualTo(2500);
-    assertThat(s.validationImages()).isEqualTo(500);
+    assertThat(s.testImages()).isEqualTo(500);
     assertThat(s.epochs()).extracting(EpochMetrics::epoch).containsExactly(1, 2);
     assertThat(s.epochs())
         .allSatisfy(
@@ -90,10 +90,23 @@ class DigitClassifierTest extends SparkTestBase {
               assertThat(e.testAccuracy()).isBetween(0.5, 1.0);
               assertThat(e.imagesPerSecond()).isPositive();
             });
-    assertThat(s.validation().accuracy()).isEqualTo(s.epochs().get(1).testAccuracy());
+    assertThat(s.finalEvaluation().accuracy()).isEqualTo(s.epochs().get(1).testAccuracy());
     assertThat(model.getFeaturesCol()).isEqualTo("pixels");
     assertThat(model.parent()).isInstanceOf(DigitClassifier.class);
-    assertThat(model.metricsJson()).contains("\"epochs\"").contains("\"validation\"");
+    assertThat(model.metricsJson()).contains("\"epochs\"").contains("\"finalEvaluation\"");
+    // the provenance the model carries, typed, and the same after a save and a load
+    ModelProvenance p = model.provenance();
+    assertThat(p.settings()).isEqualTo(model.summary().settings());
+    assertThat(p.epochs()).isEqualTo(s.epochs());
+    assertThat(p.cluster().master()).isEqualTo("local[2]");
+    assertThat(p.zipSha256()).isEqualTo(model.sha256());
+    String path = tmp.resolve("fitted").toString();
+    model.write().save(path);
+    ModelProvenance back = DigitClassifierModel.load(path).provenance();
+    assertThat(back.settings()).isEqualTo(p.settings());
+    assertThat(back.epochs()).isEqualTo(p.epochs());
+    assertThat(back.finalEvaluation().accuracy()).isEqualTo(p.finalEvaluation().accuracy());
+    assertThat(back.trainImages()).isEqualTo(2500);
   }
 
   @Test

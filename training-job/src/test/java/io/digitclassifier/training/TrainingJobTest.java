@@ -113,6 +113,15 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(fromDisk.configuration().augmentCopies()).isEqualTo(1);
     assertThat(fromDisk.natives()).isEqualTo(m.natives());
     assertThat(fromDisk.cluster()).isEqualTo(m.cluster());
+    // and as the Spark ML stage carries it: the provenance of the model directory, typed
+    io.digitclassifier.ml.ModelProvenance p =
+        io.digitclassifier.ml.DigitClassifierModel.load(out.toString()).provenance();
+    assertThat(p.settings()).isEqualTo(m.configuration().fitSettings());
+    assertThat(p.inputs()).isEqualTo(m.inputs());
+    assertThat(p.epochs()).isEqualTo(m.epochs());
+    assertThat(p.testImages()).isEqualTo(m.testImages());
+    assertThat(p.finalEvaluation().accuracy()).isEqualTo(m.finalEvaluation().accuracy());
+    assertThat(p.natives()).isEqualTo(m.natives());
 
     // the model loads back in a plain JVM and gets exactly the accuracy the job reported on the
     // same digits

@@ -17,7 +17,7 @@ import java.io.Serializable;
  * @param learningRate Adam's base learning rate, scheduled per epoch by {@code lrSchedule}
  */
 public record FitSettings(
-    NetworkKind network,
+    @com.fasterxml.jackson.annotation.JsonAlias("model") NetworkKind network,
     int epochs,
     int batchSize,
     int averagingFrequency,
