@@ -331,11 +331,6 @@ public final class TrainingConfig extends CommandOptions {
         progressSeconds);
   }
 
-  /** Adam's learning rate in {@code epoch} (1-based). */
-  public double learningRate(int epoch) {
-    return fitSettings().learningRate(epoch);
-  }
-
   private static void require(boolean ok, String message) {
     if (!ok) throw new IllegalArgumentException("Cannot train: " + message);
   }

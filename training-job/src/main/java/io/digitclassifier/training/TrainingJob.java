@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class TrainingJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d+)\\.zip");
-  static final int TRAIN_EVAL_SAMPLE = DigitFit.TRAIN_EVAL_SAMPLE;
   static final String GROUP = DigitFit.GROUP;
 
   private final TrainingConfig config;
@@ -168,7 +167,7 @@ public final class TrainingJob {
     JavaRDD<DataSet> trainSample =
         DigitFit.toBatches(
                 StratifiedSample.sample(
-                    spark, train, trainLabels, TRAIN_EVAL_SAMPLE, config.seed() + 1),
+                    spark, train, trainLabels, DigitFit.TRAIN_EVAL_SAMPLE, config.seed() + 1),
                 config.evalBatchSize())
             .persist(StorageLevel.MEMORY_ONLY());
     long testCount =
