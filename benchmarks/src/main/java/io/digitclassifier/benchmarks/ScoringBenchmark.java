@@ -177,21 +177,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           sparkMl(spark, input.toString());
           return 0;
         }
-        ScoringConfig config =
-            ScoringConfig.parse(
-                "--input",
-                input.toString(),
-                "--model",
-                model.toString(),
-                "--output",
-                work.resolve("scored").toString(),
-                "--batch-size",
-                "" + batchSize,
-                "--engine",
-                engine.name(),
-                "--overwrite",
-                "--report-samples",
-                "0");
+        ScoringConfig config = jobConfig(input.toString());
         long start = System.nanoTime();
         ScoringSummary s = ScoringJob.run(config, spark);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -221,26 +207,33 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   /**
+   * The scoring job's configuration for {@code input}: Parquet out, no report samples, replaced
+   * each run.
+   */
+  private ScoringConfig jobConfig(String input) {
+    return ScoringConfig.parse(
+        "--input",
+        input,
+        "--model",
+        model.toString(),
+        "--output",
+        work.resolve("scored").toString(),
+        "--batch-size",
+        "" + batchSize,
+        "--engine",
+        engine.name(),
+        "--overwrite",
+        "--report-samples",
+        "0");
+  }
+
+  /**
    * The same rows through the scoring job, the Spark ML stage's {@code transform} and SQL's {@code
    * predict_digit}, each read from Parquet and written to Parquet; images/s of each and their
    * ratios to the job's.
    */
   private void sparkMl(SparkSession spark, String input) {
-    ScoringConfig config =
-        ScoringConfig.parse(
-            "--input",
-            input,
-            "--model",
-            model.toString(),
-            "--output",
-            work.resolve("scored").toString(),
-            "--batch-size",
-            "" + batchSize,
-            "--engine",
-            engine.name(),
-            "--overwrite",
-            "--report-samples",
-            "0");
+    ScoringConfig config = jobConfig(input);
     long start = System.nanoTime();
     ScoringSummary job = ScoringJob.run(config, spark);
     double jobSeconds = (System.nanoTime() - start) / 1e9;
