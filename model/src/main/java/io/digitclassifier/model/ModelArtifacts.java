@@ -91,9 +91,17 @@ public final class ModelArtifacts implements Serializable {
    * an {@link IllegalArgumentException} naming the file.
    */
   public static ModelArtifacts read(String dirOrZip, Configuration conf, Engine engine) {
+    return of(dirOrZip, ModelFiles.readBytes(dirOrZip, conf), conf, engine);
+  }
+
+  /**
+   * {@link #read} with the {@code model.zip} bytes already read ({@link ModelFiles#readBytes}), for
+   * a caller that keeps them too: the {@code model.onnx} beside it is still looked for and checked
+   * against them.
+   */
+  public static ModelArtifacts of(String dirOrZip, byte[] zip, Configuration conf, Engine engine) {
     String file = ModelFiles.modelFile(dirOrZip, conf);
     String shown = Storage.display(new Path(file));
-    byte[] zip = ModelFiles.readBytes(dirOrZip, conf);
     String sha = Hashing.sha256(zip);
     if (engine == Engine.DL4J) return new ModelArtifacts(shown, sha, zip, null, null, null);
     Path onnxFile = new Path(new Path(file).getParent(), ModelFiles.ONNX);

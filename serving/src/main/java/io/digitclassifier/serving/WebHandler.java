@@ -122,7 +122,7 @@ final class WebHandler implements HttpHandler {
       headers.set("Cache-Control", "no-cache");
       headers.set("Vary", "Accept-Encoding");
       String accept = exchange.getRequestHeaders().getFirst("Accept-Encoding");
-      boolean gzip = accept != null && accept.contains("gzip") && !accept.contains("gzip;q=0");
+      boolean gzip = acceptsGzip(accept);
       byte[] body = gzip ? file[1] : file[0];
       if (gzip) headers.set("Content-Encoding", "gzip");
       if ("HEAD".equals(method)) {
@@ -136,5 +136,29 @@ final class WebHandler implements HttpHandler {
     } finally {
       exchange.close();
     }
+  }
+
+  /**
+   * Whether an {@code Accept-Encoding} header lists gzip with a quality above 0 (RFC 9110, 12.5.3).
+   */
+  static boolean acceptsGzip(String header) {
+    if (header == null) return false;
+    for (String item : header.split(",")) {
+      String[] parts = item.split(";");
+      if (!parts[0].trim().equalsIgnoreCase("gzip")) continue;
+      double q = 1;
+      for (int k = 1; k < parts.length; k++) {
+        String param = parts[k].trim();
+        if (param.regionMatches(true, 0, "q=", 0, 2)) {
+          try {
+            q = Double.parseDouble(param.substring(2).trim());
+          } catch (NumberFormatException e) {
+            q = 0;
+          }
+        }
+      }
+      return q > 0;
+    }
+    return false;
   }
 }

@@ -35,7 +35,7 @@ final class ModelFilesInMemory {
    */
   static ModelFilesInMemory read(String path, Configuration conf) {
     byte[] zip = ModelFiles.readBytes(path, conf);
-    ModelArtifacts onnx = ModelArtifacts.read(path, conf, Engine.ONNX);
+    ModelArtifacts onnx = ModelArtifacts.of(path, zip, conf, Engine.ONNX);
     String metricsFile = ModelFiles.metricsFile(path, conf);
     String metrics =
         Storage.isFile(metricsFile, conf)
