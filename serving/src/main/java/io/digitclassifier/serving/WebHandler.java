@@ -145,7 +145,8 @@ final class WebHandler implements HttpHandler {
     if (header == null) return false;
     for (String item : header.split(",")) {
       String[] parts = item.split(";");
-      if (!parts[0].trim().equalsIgnoreCase("gzip")) continue;
+      String coding = parts[0].trim();
+      if (!coding.equalsIgnoreCase("gzip") && !coding.equalsIgnoreCase("x-gzip")) continue;
       double q = 1;
       for (int k = 1; k < parts.length; k++) {
         String param = parts[k].trim();

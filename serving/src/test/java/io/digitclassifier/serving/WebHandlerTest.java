@@ -14,7 +14,8 @@ class WebHandlerTest {
     // a space before the parameter: the earlier substring check sent gzip here
     assertThat(WebHandler.acceptsGzip("gzip; q=0")).isFalse();
     assertThat(WebHandler.acceptsGzip("gzip;q=0.0, br")).isFalse();
-    assertThat(WebHandler.acceptsGzip("x-gzip, identity")).isFalse();
+    assertThat(WebHandler.acceptsGzip("x-gzip, identity")).isTrue();
+    assertThat(WebHandler.acceptsGzip("identity, deflate")).isFalse();
     assertThat(WebHandler.acceptsGzip(null)).isFalse();
   }
 }
