@@ -1,8 +1,8 @@
 package io.digitclassifier;
 
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
 import java.nio.file.Files;
@@ -132,7 +132,7 @@ public final class TestModels {
     return switch (kind) {
       case LENET -> lenet();
       case VGG -> trained(kind, 2000, Path.of("target/test-model-vgg"));
-      case SEED -> trained(kind, 1500, Path.of("target/test-model-seed"));
+      case THREE_BRANCH -> trained(kind, 1500, Path.of("target/test-model-seed"));
     };
   }
 }

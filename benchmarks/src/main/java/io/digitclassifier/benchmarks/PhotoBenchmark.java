@@ -9,7 +9,7 @@ import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.image.NoDigitException;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.Storage;
 import java.nio.file.Files;
 import java.nio.file.Path;

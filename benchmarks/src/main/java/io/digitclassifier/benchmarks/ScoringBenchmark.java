@@ -1,15 +1,15 @@
 package io.digitclassifier.benchmarks;
 
 import io.digitclassifier.TestParquet;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
 import io.digitclassifier.ml.DigitClassifierModel;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.scoring.ScoringConfig;
 import io.digitclassifier.scoring.ScoringJob;
 import io.digitclassifier.scoring.ScoringSummary;
@@ -90,7 +90,8 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.exit(
-        new CommandLine(new ScoringBenchmark())
+        io.digitclassifier.config.CommandOptions.withNetworkNames(
+                new CommandLine(new ScoringBenchmark()))
             .setCaseInsensitiveEnumValuesAllowed(true)
             .execute(args));
   }

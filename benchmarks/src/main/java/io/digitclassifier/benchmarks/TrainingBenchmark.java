@@ -63,7 +63,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.exit(
-        new CommandLine(new TrainingBenchmark())
+        io.digitclassifier.config.CommandOptions.withNetworkNames(
+                new CommandLine(new TrainingBenchmark()))
             .setCaseInsensitiveEnumValuesAllowed(true)
             .execute(args));
   }

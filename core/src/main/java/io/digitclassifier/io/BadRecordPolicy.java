@@ -1,6 +1,6 @@
 package io.digitclassifier.io;
 
-import io.digitclassifier.storage.BadInputException;
+import io.digitclassifier.data.BadInputException;
 
 /** What a reader does with a record it cannot parse. */
 public enum BadRecordPolicy {

@@ -1,7 +1,7 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.storage.BadInputException;
 import io.digitclassifier.storage.Storage;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;

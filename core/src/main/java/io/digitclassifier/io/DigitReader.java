@@ -1,7 +1,7 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.storage.BadInputException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 

@@ -1,8 +1,8 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.storage.BadInputException;
 import io.digitclassifier.storage.Storage;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;

@@ -1,10 +1,10 @@
 package io.digitclassifier.io;
 
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.ImageDecodeException;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.image.NoDigitException;
-import io.digitclassifier.storage.BadInputException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

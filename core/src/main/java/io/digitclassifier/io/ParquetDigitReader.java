@@ -4,9 +4,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.storage.BadInputException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;

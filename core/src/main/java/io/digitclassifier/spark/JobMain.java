@@ -1,8 +1,8 @@
 package io.digitclassifier.spark;
 
 import io.digitclassifier.config.CommandOptions;
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.natives.NativeBuild;
-import io.digitclassifier.storage.BadInputException;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 

@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.storage.BadInputException;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -43,7 +43,24 @@ public abstract class CommandOptions implements Serializable {
   public final CommandLine commandLine() {
     CommandLine cmd = new CommandLine(this);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
-    return cmd;
+    // a network is named by its --model name, which is not always its constant's
+    return withNetworkNames(cmd);
+  }
+
+  /**
+   * {@code cmd} reading {@link io.digitclassifier.net.NetworkKind} by the names users write ({@code
+   * seed}, {@code lenet}, {@code vgg}), refusing others with those names.
+   */
+  public static CommandLine withNetworkNames(CommandLine cmd) {
+    return cmd.registerConverter(
+        io.digitclassifier.net.NetworkKind.class,
+        name -> {
+          try {
+            return io.digitclassifier.net.NetworkKind.fromCliName(name);
+          } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+          }
+        });
   }
 
   /**

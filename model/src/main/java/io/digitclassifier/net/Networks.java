@@ -40,7 +40,7 @@ public final class Networks {
     Dl4jHelpers.enable();
     ComputationGraphConfiguration conf =
         switch (kind) {
-          case SEED -> seed(updater, seed);
+          case THREE_BRANCH -> threeBranch(updater, seed);
           case LENET -> lenet(updater, seed);
           case VGG -> vgg(updater, seed);
         };
@@ -66,7 +66,7 @@ public final class Networks {
    * dense 1000, dropout and softmax 10: (a) conv 3x3 same 64, pool 2, conv 3x3 32, pool 2; (b) conv
    * 5x5 64, pool 2, conv 3x3 same 32, pool 2; (c) conv 3x3 64, pool 2, conv 3x3 same 32, pool 2.
    */
-  static ComputationGraphConfiguration seed(IUpdater updater, long seed) {
+  static ComputationGraphConfiguration threeBranch(IUpdater updater, long seed) {
     ComputationGraphConfiguration.GraphBuilder g =
         base(updater, seed)
             .graphBuilder()

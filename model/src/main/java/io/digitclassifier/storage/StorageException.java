@@ -1,5 +1,7 @@
 package io.digitclassifier.storage;
 
+import io.digitclassifier.data.BadInputException;
+
 /**
  * A filesystem that cannot be reached or used: an unreachable NameNode or S3 endpoint, wrong
  * credentials, a bucket or path that does not exist, no permission. The message names the URI and

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.digitclassifier.model.Json;
 import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.storage.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -43,6 +43,11 @@ class CommandOptionsTest {
     assertThat(job.epochs).isEqualTo(2);
     assertThat(job.model).isEqualTo(NetworkKind.VGG);
     assertThat(job.output).isNull();
+    // the three-branch net is named by its --model name, in any case, not by its constant
+    assertThat(CommandOptions.parse(new Job(), "--model", "Seed").model)
+        .isEqualTo(NetworkKind.THREE_BRANCH);
+    assertThatThrownBy(() -> CommandOptions.parse(new Job(), "--model", "three_branch"))
+        .hasMessageContaining("expected one of seed, lenet, vgg");
   }
 
   @Test
@@ -65,7 +70,7 @@ class CommandOptionsTest {
     Job a = CommandOptions.parse(new Job(), "--epochs", "3", "--output", "runs/x");
     Job b = CommandOptions.parse(new Job(), "--output", "runs/x", "--epochs", "3");
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(CommandOptions.parse(new Job()));
-    assertThat(a).hasToString("Job[epochs=3, model=LENET, output=runs/x]");
+    assertThat(a).hasToString("Job[epochs=3, model=lenet, output=runs/x]");
     Map<String, Object> json =
         Json.MAPPER.convertValue(a, new TypeReference<Map<String, Object>>() {});
     assertThat(json)

@@ -13,7 +13,7 @@ class NetworksTest {
 
   @Test
   void seedIsTheOriginalsThreeBranchNet() {
-    ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
+    ComputationGraph net = Networks.build(NetworkKind.THREE_BRANCH, new Adam(1e-3), 1);
     // 3 x (conv1 + conv2) + dense 3456 -> 1000 + softmax 1000 -> 10: the same count as the PyTorch
     // peer's net
     long expected =
@@ -54,7 +54,7 @@ class NetworksTest {
     // The natives chosen for this CPU, the helpers property (Surefire and bin/* set it) and the
     // Nd4jCpu bridge
     // together; NativeBuildChildJvmTest checks the plain build, where the helpers must stay off.
-    ComputationGraph net = Networks.build(NetworkKind.SEED, new Adam(1e-3), 1);
+    ComputationGraph net = Networks.build(NetworkKind.THREE_BRANCH, new Adam(1e-3), 1);
     String build = LoadedNatives.build();
     assertThat(System.getProperty(Dl4jHelpers.PROPERTY)).isEqualTo("false");
     assertThat(LoadedNatives.hasOneDnn()).as(build).isEqualTo(build.contains("-onednn"));

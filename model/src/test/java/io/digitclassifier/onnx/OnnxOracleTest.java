@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.image.CanvasSample;
 import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.Hashing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +101,7 @@ class OnnxOracleTest {
   void aWrongPaddingFailsTheOracle() throws Exception {
     // the seed net's first "same" convolution padded at the bottom and right only (same size,
     // shifted by a pixel)
-    OnnxMl.ModelProto.Builder model = exported(NetworkKind.SEED).toBuilder();
+    OnnxMl.ModelProto.Builder model = exported(NetworkKind.THREE_BRANCH).toBuilder();
     OnnxMl.GraphProto.Builder g = model.getGraphBuilder();
     int conv = -1;
     for (int i = 0; i < g.getNodeCount() && conv < 0; i++) {
@@ -121,7 +121,8 @@ class OnnxOracleTest {
             .addInts(2)
             .addInts(2));
     g.setNode(conv, n);
-    assertThat(oracleOf(NetworkKind.SEED, model.build()).maxDifference).isGreaterThan(TOLERANCE);
+    assertThat(oracleOf(NetworkKind.THREE_BRANCH, model.build()).maxDifference)
+        .isGreaterThan(TOLERANCE);
   }
 
   @Test
@@ -195,7 +196,7 @@ class OnnxOracleTest {
   private static OnnxMl.ModelProto exported(NetworkKind kind) throws Exception {
     byte[] zip = Files.readAllBytes(TestModels.trained(kind).resolve(ModelFiles.MODEL));
     return OnnxMl.ModelProto.parseFrom(
-        ModelArtifacts.fromZip(zip, kind.name(), Engine.ONNX).onnx());
+        ModelArtifacts.fromZip(zip, kind.cliName(), Engine.ONNX).onnx());
   }
 
   private static int indexOf(OnnxMl.GraphProto.Builder g, String op) {

@@ -3,7 +3,7 @@ package io.digitclassifier.scoring;
 import io.digitclassifier.config.CommandOptions;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
-import io.digitclassifier.model.Engine;
+import io.digitclassifier.predict.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

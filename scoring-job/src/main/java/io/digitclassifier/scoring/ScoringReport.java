@@ -1,7 +1,7 @@
 package io.digitclassifier.scoring;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.report.HtmlPage;
 import io.digitclassifier.report.InputSamples;
 import io.digitclassifier.report.Plots;

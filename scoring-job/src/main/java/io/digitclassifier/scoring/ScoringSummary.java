@@ -1,7 +1,7 @@
 package io.digitclassifier.scoring;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.io.ImageFolderDigitReader;
-import io.digitclassifier.model.EvaluationSummary;
 import java.util.Map;
 
 /**

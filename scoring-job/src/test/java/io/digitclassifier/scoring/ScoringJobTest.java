@@ -7,11 +7,11 @@ import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
 import io.digitclassifier.TestParquet;
+import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.io.BadRecordPolicy;
-import io.digitclassifier.model.Json;
-import io.digitclassifier.storage.BadInputException;
+import io.digitclassifier.storage.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,8 +180,8 @@ class ScoringJobTest extends SparkTestBase {
     assertThat(fromDisk.onnxSha256()).matches("[0-9a-f]{64}");
     assertThat(fromDisk.onnxOrigin())
         .isIn(
-            io.digitclassifier.model.ModelArtifacts.EXPORTED,
-            io.digitclassifier.model.ModelArtifacts.FROM_FILE);
+            io.digitclassifier.artifacts.ModelArtifacts.EXPORTED,
+            io.digitclassifier.artifacts.ModelArtifacts.FROM_FILE);
     assertThat(onnx.engine()).isEqualTo("onnxruntime");
     assertThat(dl4j.engine()).isEqualTo("dl4j");
     assertThat(dl4j.onnxSha256()).isNull();

@@ -2,7 +2,7 @@ package io.digitclassifier.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitclassifier.model.EvaluationSummary;
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.report.ReportPages;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.digitclassifier.scoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
-import io.digitclassifier.model.EvaluationSummary;
+import io.digitclassifier.artifacts.EvaluationSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

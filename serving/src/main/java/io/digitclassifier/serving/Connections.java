@@ -1,7 +1,7 @@
 package io.digitclassifier.serving;
 
 import com.sun.net.httpserver.HttpServer;
-import io.digitclassifier.model.Json;
+import io.digitclassifier.storage.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

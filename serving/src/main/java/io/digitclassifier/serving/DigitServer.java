@@ -1,14 +1,14 @@
 package io.digitclassifier.serving;
 
 import com.sun.net.httpserver.HttpServer;
+import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.image.CanvasSample;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.Predictor;
-import io.digitclassifier.model.PredictorPool;
 import io.digitclassifier.natives.LoadedNatives;
 import io.digitclassifier.natives.NativeBuild;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
+import io.digitclassifier.predict.PredictorPool;
 import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -240,7 +240,7 @@ public final class DigitServer implements AutoCloseable {
         });
     Predictor.Prediction prediction = model.with(p -> p.predict(seven));
     try {
-      io.digitclassifier.model.Json.MAPPER.writeValueAsBytes(prediction);
+      io.digitclassifier.storage.Json.MAPPER.writeValueAsBytes(prediction);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

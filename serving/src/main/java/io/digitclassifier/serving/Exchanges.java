@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import io.digitclassifier.model.Json;
+import io.digitclassifier.storage.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,11 +1,11 @@
 package io.digitclassifier.serving;
 
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.config.CommandOptions;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.model.Predictor;
 import io.digitclassifier.natives.NativeBuild;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.Storage;
 import java.io.PrintStream;
 import org.apache.hadoop.conf.Configuration;

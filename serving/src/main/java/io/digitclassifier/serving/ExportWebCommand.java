@@ -1,9 +1,9 @@
 package io.digitclassifier.serving;
 
+import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.config.CommandOptions;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
 import io.digitclassifier.natives.NativeBuild;
+import io.digitclassifier.predict.Engine;
 import io.digitclassifier.storage.AtomicOutput;
 import io.digitclassifier.storage.OutputLock;
 import io.digitclassifier.storage.Storage;

@@ -1,7 +1,7 @@
 package io.digitclassifier.serving;
 
 import io.digitclassifier.config.CommandOptions;
-import io.digitclassifier.model.Engine;
+import io.digitclassifier.predict.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.digitclassifier.serving;
 
-import io.digitclassifier.model.Json;
-import io.digitclassifier.model.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.storage.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,7 +5,7 @@
  * com.sun.net.httpserver} API served by Jetty, with limits for hostile clients ({@link
  * io.digitclassifier.serving.Connections}). An image goes through the model module's {@link
  * io.digitclassifier.image.ImagePreprocessor}, the same code the scoring job uses, and the network
- * through a {@link io.digitclassifier.model.PredictorPool}, because a DL4J network must not be
+ * through a {@link io.digitclassifier.predict.PredictorPool}, because a DL4J network must not be
  * called from two threads at once. Spark is not on the server's classpath ({@code
  * ServerClasspathTest}); Hadoop's client is, so that {@link io.digitclassifier.storage.Storage} can
  * load a model from HDFS or S3.

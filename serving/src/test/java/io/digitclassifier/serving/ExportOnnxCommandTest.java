@@ -3,10 +3,10 @@ package io.digitclassifier.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestModels;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.ModelFiles;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.Hashing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -3,7 +3,7 @@ package io.digitclassifier.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestModels;
-import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.storage.Hashing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -66,7 +66,7 @@ class ExportWebCommandTest {
             "page.js",
             "style.css");
     byte[] onnx = Files.readAllBytes(web.resolve("model.onnx"));
-    var info = io.digitclassifier.model.Json.MAPPER.readTree(web.resolve("model.json").toFile());
+    var info = io.digitclassifier.storage.Json.MAPPER.readTree(web.resolve("model.json").toFile());
     assertThat(info.get("modelSha256").asText()).isEqualTo(ModelFiles.sha256(model));
     assertThat(info.get("onnxSha256").asText()).isEqualTo(Hashing.sha256(onnx));
     // the WebAssembly module, not an HTML error page or a Git LFS pointer

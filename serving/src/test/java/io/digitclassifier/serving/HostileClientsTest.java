@@ -264,7 +264,7 @@ class HostileClientsTest {
       } else {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(io.digitclassifier.model.Json.MAPPER.readTree(r.body()).get("error").asText())
+        assertThat(io.digitclassifier.storage.Json.MAPPER.readTree(r.body()).get("error").asText())
             .startsWith("Cannot predict now: the server is busy");
         refused++;
       }
@@ -296,7 +296,7 @@ class HostileClientsTest {
 
   /** The {@code error} of a raw response's JSON body. */
   private static String errorOf(String response) throws IOException {
-    return io.digitclassifier.model.Json.MAPPER
+    return io.digitclassifier.storage.Json.MAPPER
         .readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
         .get("error")
         .asText();
@@ -450,7 +450,7 @@ class HostileClientsTest {
     for (CompletableFuture<HttpResponse<String>> f : sent) {
       HttpResponse<String> r = f.get();
       assertThat(r.statusCode()).as(r.body()).isIn(400, 503);
-      assertThat(io.digitclassifier.model.Json.MAPPER.readTree(r.body()).has("error"))
+      assertThat(io.digitclassifier.storage.Json.MAPPER.readTree(r.body()).has("error"))
           .as(r.body())
           .isTrue();
       assertThat(r.body()).doesNotContain("Exception", "\tat ");

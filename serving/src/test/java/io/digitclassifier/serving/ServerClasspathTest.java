@@ -22,7 +22,7 @@ class ServerClasspathTest {
             "io.digitclassifier.io.DigitInputs")) {
       assertThat(loadable(name)).as(name + " on the server's classpath").isFalse();
     }
-    assertThat(loadable("io.digitclassifier.model.Predictor")).as("the model module").isTrue();
+    assertThat(loadable("io.digitclassifier.predict.Predictor")).as("the model module").isTrue();
     assertThat(loadable("org.apache.hadoop.fs.FileSystem"))
         .as("Hadoop's client, for models on HDFS or S3")
         .isTrue();

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.Predictor;
 import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -183,7 +183,7 @@ class WebExportBrowserTest {
   }
 
   private static String name(NetworkKind kind) {
-    return kind.name().toLowerCase(java.util.Locale.ROOT);
+    return kind.cliName();
   }
 
   private void mutate(String name, String line, String wrong) throws Exception {
@@ -510,7 +510,7 @@ class WebExportBrowserTest {
                       .build(),
                   java.net.http.HttpResponse.BodyHandlers.ofString())
               .body();
-      var web = io.digitclassifier.model.Json.MAPPER.readTree(health).get("web");
+      var web = io.digitclassifier.storage.Json.MAPPER.readTree(health).get("web");
       assertThat(web.get("path").asText()).isEqualTo("/web/");
       assertThat(web.get("modelSha256").asText()).isEqualTo(server.modelSha256());
 
@@ -535,7 +535,7 @@ class WebExportBrowserTest {
       new WebDriverWait(driver, Duration.ofSeconds(20))
           .until(d -> d.findElement(By.id("status")).getText().startsWith("Answered"));
       var answer =
-          io.digitclassifier.model.Json.MAPPER.readTree(
+          io.digitclassifier.storage.Json.MAPPER.readTree(
               http.send(
                       java.net.http.HttpRequest.newBuilder(
                               java.net.URI.create(base + "api/predict"))
@@ -565,7 +565,7 @@ class WebExportBrowserTest {
   void theChosenRuntimeAgainstAnAlternative(NetworkKind kind) throws Exception {
     Path dist = Path.of(System.getProperty("web.alternativeRuntime"), "package", "dist");
     String version =
-        io.digitclassifier.model.Json.MAPPER
+        io.digitclassifier.storage.Json.MAPPER
             .readTree(dist.resolveSibling("package.json").toFile())
             .get("version")
             .asText();

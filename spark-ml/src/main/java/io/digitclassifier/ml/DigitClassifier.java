@@ -6,9 +6,9 @@ import io.digitclassifier.ml.fit.FitSettings;
 import io.digitclassifier.ml.fit.LabelCounts;
 import io.digitclassifier.ml.fit.LearningRateSchedule;
 import io.digitclassifier.ml.fit.StratifiedSample;
-import io.digitclassifier.model.Json;
 import io.digitclassifier.net.NetworkKind;
 import io.digitclassifier.net.Networks;
+import io.digitclassifier.storage.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -470,7 +470,7 @@ public final class DigitClassifier extends Estimator<DigitClassifierModel> imple
   public FitSettings fitSettings() {
     FitSettings d = FitSettings.DEFAULTS;
     return new FitSettings(
-        NetworkKind.valueOf(getNetwork().toUpperCase(Locale.ROOT)),
+        NetworkKind.fromCliName(getNetwork()),
         getEpochs(),
         getBatchSize(),
         getAveragingFrequency(),

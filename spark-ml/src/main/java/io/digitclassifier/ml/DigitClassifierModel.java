@@ -1,8 +1,8 @@
 package io.digitclassifier.ml;
 
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.AtomicOutput;
 import io.digitclassifier.storage.Storage;
 import java.util.ArrayList;

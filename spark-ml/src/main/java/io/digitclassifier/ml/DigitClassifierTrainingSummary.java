@@ -1,8 +1,8 @@
 package io.digitclassifier.ml;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.ml.fit.EpochMetrics;
 import io.digitclassifier.ml.fit.FitSettings;
-import io.digitclassifier.model.EvaluationSummary;
 import java.io.Serializable;
 import java.util.List;
 

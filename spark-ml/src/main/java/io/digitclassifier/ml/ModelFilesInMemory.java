@@ -1,8 +1,8 @@
 package io.digitclassifier.ml;
 
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
+import io.digitclassifier.predict.Engine;
 import io.digitclassifier.storage.Storage;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;

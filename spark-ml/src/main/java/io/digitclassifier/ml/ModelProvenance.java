@@ -2,12 +2,12 @@ package io.digitclassifier.ml;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.ml.fit.EpochMetrics;
 import io.digitclassifier.ml.fit.FitSettings;
-import io.digitclassifier.model.EvaluationSummary;
-import io.digitclassifier.model.Json;
 import io.digitclassifier.spark.NativesPlugin;
 import io.digitclassifier.spark.SparkSessions;
+import io.digitclassifier.storage.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;

@@ -1,9 +1,9 @@
 package io.digitclassifier.ml;
 
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.Predictor;
-import io.digitclassifier.model.PredictorPool;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
+import io.digitclassifier.predict.PredictorPool;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

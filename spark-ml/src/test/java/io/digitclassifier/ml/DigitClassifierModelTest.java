@@ -9,7 +9,7 @@ import io.digitclassifier.TestModels;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.image.ImagePreprocessor;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.predict.Predictor;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.digitclassifier.TestModels;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.ml.example.DigitsPipelineExample;
 import io.digitclassifier.ml.fit.EpochMetrics;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.predict.Predictor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.model.ModelArtifacts;
-import io.digitclassifier.model.Predictor;
+import io.digitclassifier.predict.Predictor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

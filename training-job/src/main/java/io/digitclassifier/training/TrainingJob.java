@@ -1,5 +1,7 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
@@ -8,9 +10,6 @@ import io.digitclassifier.ml.fit.DigitFit;
 import io.digitclassifier.ml.fit.EpochMetrics;
 import io.digitclassifier.ml.fit.LabelCounts;
 import io.digitclassifier.ml.fit.StratifiedSample;
-import io.digitclassifier.model.EvaluationSummary;
-import io.digitclassifier.model.Json;
-import io.digitclassifier.model.ModelFiles;
 import io.digitclassifier.net.Networks;
 import io.digitclassifier.spark.JobMain;
 import io.digitclassifier.spark.NativesPlugin;
@@ -19,6 +18,7 @@ import io.digitclassifier.spark.Stages;
 import io.digitclassifier.spark.Versions;
 import io.digitclassifier.storage.AtomicOutput;
 import io.digitclassifier.storage.Hashing;
+import io.digitclassifier.storage.Json;
 import io.digitclassifier.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

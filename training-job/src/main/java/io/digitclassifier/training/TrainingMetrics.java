@@ -1,6 +1,6 @@
 package io.digitclassifier.training;
 
-import io.digitclassifier.model.EvaluationSummary;
+import io.digitclassifier.artifacts.EvaluationSummary;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.report.DigitGrid;
 import io.digitclassifier.report.HtmlPage;
 import io.digitclassifier.report.Plots;

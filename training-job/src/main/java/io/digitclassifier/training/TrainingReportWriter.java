@@ -1,9 +1,9 @@
 package io.digitclassifier.training;
 
+import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.ml.fit.Augmenter;
-import io.digitclassifier.model.Engine;
-import io.digitclassifier.model.ModelArtifacts;
+import io.digitclassifier.predict.Engine;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -231,7 +231,7 @@ final class TrainingReportWriter {
                         : "copies 1-" + config.augmentCopies())
                     + " of every image, each epoch.");
     Map<String, Object> options =
-        io.digitclassifier.model.Json.MAPPER.convertValue(
+        io.digitclassifier.storage.Json.MAPPER.convertValue(
             metrics.configuration(),
             new com.fasterxml.jackson.core.type.TypeReference<
                 java.util.LinkedHashMap<String, Object>>() {});

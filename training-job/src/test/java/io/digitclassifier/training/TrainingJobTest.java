@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DigitInputs;
-import io.digitclassifier.model.Json;
-import io.digitclassifier.model.ModelFiles;
+import io.digitclassifier.storage.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -96,12 +96,12 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(out.resolve("model.zip")).isRegularFile();
     // the prediction engine's copy beside it, recording the zip it belongs to
     assertThat(
-            io.digitclassifier.model.ModelArtifacts.read(
+            io.digitclassifier.artifacts.ModelArtifacts.read(
                     out.toString(),
                     new org.apache.hadoop.conf.Configuration(),
-                    io.digitclassifier.model.Engine.ONNX)
+                    io.digitclassifier.predict.Engine.ONNX)
                 .onnxOrigin())
-        .isEqualTo(io.digitclassifier.model.ModelArtifacts.FROM_FILE);
+        .isEqualTo(io.digitclassifier.artifacts.ModelArtifacts.FROM_FILE);
     assertThat(out.resolve("checkpoints/epoch-1.zip")).isRegularFile();
     assertThat(out.resolveSibling(".model.inprogress")).doesNotExist();
     TrainingMetrics fromDisk = Json.read(out.resolve("metrics.json"), TrainingMetrics.class);
@@ -166,7 +166,7 @@ class TrainingJobTest extends SparkTestBase {
         .extracting(io.digitclassifier.ml.fit.EpochMetrics::learningRate)
         .containsExactly(0.001, 0.0005);
     assertThat(out.resolve("checkpoints/epoch-2.zip")).isRegularFile();
-    assertThat(io.digitclassifier.model.ModelFiles.load(out, false).getLearningRate("conv1"))
+    assertThat(io.digitclassifier.artifacts.ModelFiles.load(out, false).getLearningRate("conv1"))
         .isEqualTo(0.0005);
   }
 
@@ -183,7 +183,7 @@ class TrainingJobTest extends SparkTestBase {
     assertThat(after.epochs())
         .extracting(io.digitclassifier.ml.fit.EpochMetrics::epoch)
         .containsExactly(1, 2);
-    assertThat(io.digitclassifier.model.ModelFiles.load(latest, false))
+    assertThat(io.digitclassifier.artifacts.ModelFiles.load(latest, false))
         .as("epoch 2 trained again, whole")
         .isNotNull();
   }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.digitclassifier.config.ConfFileDefaults;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.ml.fit.LearningRateSchedule;
-import io.digitclassifier.model.Json;
 import io.digitclassifier.net.NetworkKind;
+import io.digitclassifier.storage.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -101,7 +101,7 @@ class TrainingOptionsTest {
     assertThatThrownBy(() -> TrainingConfig.parse("--model", "resnet"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Invalid value for option '--model': expected one of [SEED, LENET, VGG] (case-insensitive) but was 'resnet'");
+            "Invalid value for option '--model': Unknown network 'resnet' (expected one of seed, lenet, vgg)");
     assertThatThrownBy(() -> TrainingConfig.parse("--overwrite", "--resume"))
         .hasMessage("Cannot train: --overwrite and --resume exclude each other");
   }

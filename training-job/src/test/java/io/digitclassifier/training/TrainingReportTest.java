@@ -3,9 +3,9 @@ package io.digitclassifier.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.TestDigits;
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.ml.fit.Augmenter;
-import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.report.ReportPages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

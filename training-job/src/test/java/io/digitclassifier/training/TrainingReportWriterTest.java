@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.artifacts.EvaluationSummary;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.ml.fit.AugmentAndBatchFunction;
-import io.digitclassifier.model.EvaluationSummary;
-import io.digitclassifier.model.ModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.digitclassifier.ml.fit;
 
+import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
-import io.digitclassifier.model.EvaluationSummary;
 import io.digitclassifier.spark.Stages;
 import java.util.ArrayList;
 import java.util.Iterator;

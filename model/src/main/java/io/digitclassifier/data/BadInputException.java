@@ -1,4 +1,4 @@
-package io.digitclassifier.storage;
+package io.digitclassifier.data;
 
 /**
  * Input that cannot be read. The message always names the file, where in it (line, row or byte

@@ -1,4 +1,4 @@
-package io.digitclassifier.model;
+package io.digitclassifier.artifacts;
 
 import io.digitclassifier.data.Digits;
 import org.nd4j.evaluation.classification.Evaluation;

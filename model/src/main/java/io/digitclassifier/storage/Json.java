@@ -1,4 +1,4 @@
-package io.digitclassifier.model;
+package io.digitclassifier.storage;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

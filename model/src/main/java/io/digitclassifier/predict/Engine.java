@@ -1,4 +1,4 @@
-package io.digitclassifier.model;
+package io.digitclassifier.predict;
 
 /**
  * What runs a model's forward pass. {@link #ONNX} (the default) runs the model's ONNX export

@@ -1,4 +1,4 @@
-package io.digitclassifier.model;
+package io.digitclassifier.artifacts;
 
 import io.digitclassifier.storage.AtomicOutput;
 import io.digitclassifier.storage.Hashing;

@@ -1,9 +1,11 @@
-package io.digitclassifier.model;
+package io.digitclassifier.predict;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.onnx.OnnxExport;
 import java.nio.FloatBuffer;

@@ -1,9 +1,11 @@
-package io.digitclassifier.model;
+package io.digitclassifier.predict;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.TestModels;
+import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.storage.Hashing;
 import java.nio.file.Files;

@@ -1,6 +1,8 @@
-package io.digitclassifier.model;
+package io.digitclassifier.artifacts;
 
 import io.digitclassifier.onnx.OnnxExport;
+import io.digitclassifier.predict.Engine;
+import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.storage.Hashing;
 import io.digitclassifier.storage.Storage;
 import java.io.Serializable;

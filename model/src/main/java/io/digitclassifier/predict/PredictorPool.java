@@ -1,4 +1,4 @@
-package io.digitclassifier.model;
+package io.digitclassifier.predict;
 
 import java.util.List;
 import java.util.Map;
