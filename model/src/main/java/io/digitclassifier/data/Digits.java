@@ -74,9 +74,7 @@ public final class Digits {
   /** Consecutive minibatches of at most {@code size} labelled records, in order. */
   public static List<DataSet> batches(List<DigitRecord> records, int size) {
     List<DataSet> out = new java.util.ArrayList<>();
-    for (int i = 0; i < records.size(); i += size) {
-      out.add(toDataSet(records.subList(i, Math.min(records.size(), i + size))));
-    }
+    Batches.map(records.iterator(), size, Digits::toDataSet).forEachRemaining(out::add);
     return out;
   }
 }

@@ -5,14 +5,13 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.HtmlPage;
 import io.digitclassifier.report.InputSamples;
 import io.digitclassifier.report.Plots;
+import io.digitclassifier.report.ReportWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The scoring report in a scoring output: {@code _report.html} (self-contained) and its plots as
@@ -44,7 +43,6 @@ public record ScoringReport(
     Map<String, Long> rejectedByReason,
     List<List<String>> firstRejected,
     List<InputSamples.Sample> inputSamples) {
-  private static final Logger LOG = LoggerFactory.getLogger(ScoringReport.class);
   public static final int BINS = 20;
   public static final String REPORT = "_report.html";
   public static final String LABELS_PNG = "_label-distribution.png";
@@ -70,7 +68,6 @@ public record ScoringReport(
 
   /** Writes {@code _report.html} and its plots into {@code dir}; returns what it wrote. */
   public List<Path> write(Path dir) {
-    List<Path> written = new ArrayList<>();
     long scored = 0;
     for (long n : predictedCounts) scored += n;
     String subtitle =
@@ -85,8 +82,8 @@ public record ScoringReport(
                     Locale.ROOT,
                     "; accuracy %.2f%% against the input's labels",
                     100 * evaluation.accuracy()));
-    HtmlPage page = new HtmlPage("Scoring report", subtitle);
-    page.facts(facts);
+    ReportWriter report = new ReportWriter("Scoring report", subtitle, facts);
+    HtmlPage page = report.page();
 
     page.heading("Predicted labels and confidence");
     Map<String, Long[]> labels = new LinkedHashMap<>();
@@ -99,8 +96,8 @@ public record ScoringReport(
     for (int b = 0; b < BINS; b++) bins.add(String.format(Locale.ROOT, "%.2f", (double) b / BINS));
     var confidenceChart = confidenceChart(bins);
     byte[] confidencePng = Plots.png(confidenceChart);
-    written.add(save(dir.resolve(LABELS_PNG), labelsPng));
-    written.add(save(dir.resolve(CONFIDENCE_PNG), confidencePng));
+    report.save(dir.resolve(LABELS_PNG), labelsPng);
+    report.save(dir.resolve(CONFIDENCE_PNG), confidencePng);
     page.figureRow()
         .figure(
             labelsPng,
@@ -152,21 +149,17 @@ public record ScoringReport(
 
     if (evaluation != null) {
       page.heading("Against the input's labels");
-      byte[] cmPng =
-          Plots.png(Plots.confusionMatrix("Confusion matrix", evaluation.confusionMatrix()));
-      written.add(save(dir.resolve(CONFUSION_PNG), cmPng));
-      page.figureRow()
-          .figure(
-              cmPng,
-              "confusion matrix",
-              "Rows: the input's label; columns: the predicted label. "
-                  + "Counts in the cells; the colour is on a log scale so that the few mistakes show.");
+      report.confusionMatrix(
+          dir.resolve(CONFUSION_PNG),
+          "Confusion matrix",
+          evaluation.confusionMatrix(),
+          "the input's label");
     }
 
     if (!inputSamples.isEmpty()) {
       page.heading("What the network saw");
       byte[] samplesPng = InputSamples.png(inputSamples);
-      written.add(save(dir.resolve(SAMPLES_PNG), samplesPng));
+      report.save(dir.resolve(SAMPLES_PNG), samplesPng);
       page.figureRow()
           .figure(
               samplesPng,
@@ -196,11 +189,7 @@ public record ScoringReport(
       page.note("The first rejected records:");
       page.table(List.of("id", "file", "position", "reason"), firstRejected);
     }
-    Path html = dir.resolve(REPORT);
-    page.write(html);
-    written.add(html);
-    LOG.info("Wrote the scoring report: {}, with {} plots", REPORT, written.size() - 1);
-    return written;
+    return report.finish(dir.resolve(REPORT), "scoring");
   }
 
   /**
@@ -251,10 +240,5 @@ public record ScoringReport(
 
   private static String share(long n, long of) {
     return of == 0 ? "-" : String.format(Locale.ROOT, "%.2f%%", 100.0 * n / of);
-  }
-
-  private static Path save(Path file, byte[] bytes) {
-    io.digitclassifier.storage.LocalFiles.writeAtomically(file, bytes);
-    return file;
   }
 }

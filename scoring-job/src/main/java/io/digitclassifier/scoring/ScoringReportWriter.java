@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.InputSamples;
+import io.digitclassifier.report.ReportWriter;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +21,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The scoring job's last stage: counts labels, confidence bins and rejects with a few small Spark
@@ -30,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * logged and the output is kept.
  */
 final class ScoringReportWriter {
-  private static final Logger LOG = LoggerFactory.getLogger(ScoringReportWriter.class);
-
   /** Rejected records listed one by one in the report. */
   static final int FIRST_REJECTED = 20;
 
@@ -52,23 +49,17 @@ final class ScoringReportWriter {
       Path dir,
       String rejectedDir,
       int samples) {
-    try {
-      ScoringReport report =
-          Stages.run(
-              spark.sparkContext(),
-              ScoringJob.GROUP,
-              "4 report: label and confidence counts",
-              () -> gather(spark, summary, written, rejectedDir, samples));
-      report.write(dir);
-    } catch (Exception | LinkageError | java.awt.AWTError e) {
-      // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must
-      // not cost the output
-      LOG.warn(
-          "Cannot write the scoring report in {}: {}; the scored output is written all the same",
-          dir,
-          e.getMessage() != null ? e.getMessage() : e.toString());
-      LOG.debug("Scoring report failed", e);
-    }
+    ReportWriter.bestEffort(
+        "scoring",
+        dir,
+        "the scored output is",
+        () ->
+            Stages.run(
+                    spark.sparkContext(),
+                    ScoringJob.GROUP,
+                    "4 report: label and confidence counts",
+                    () -> gather(spark, summary, written, rejectedDir, samples))
+                .write(dir));
   }
 
   static ScoringReport gather(

@@ -72,9 +72,9 @@ public final class ExportOnnxCommand extends CommandOptions {
     ModelArtifacts artifacts =
         ModelArtifacts.fromZip(
             ModelFiles.readBytes(model, conf), Storage.display(new Path(zip)), Engine.ONNX);
-    try (Predictor check = Predictor.ownSession(artifacts, 1)) {
-      // ONNX Runtime accepted it and gives ten finite probabilities for a blank digit
-    }
+    // opening checks that ONNX Runtime accepts it and gives ten finite probabilities for a blank
+    // digit
+    Predictor.ownSession(artifacts, 1).close();
     Storage.writeAtomically(target, conf, overwrite, o -> o.write(artifacts.onnx()));
     return String.format(
         "Wrote %s (%,d bytes, sha256 %s) from %s (sha256 %s)",

@@ -147,7 +147,7 @@ class HostileClientsTest {
     List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
     for (int i = 0; i < n; i++)
       sent.add(many.sendAsync(predict(), HttpResponse.BodyHandlers.ofString()));
-    CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+    CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(20, TimeUnit.SECONDS);
     List<HttpResponse<String>> answers = new ArrayList<>();
     for (CompletableFuture<HttpResponse<String>> f : sent) answers.add(f.get());
     return answers;
@@ -444,7 +444,7 @@ class HostileClientsTest {
     for (HttpRequest r : hostile)
       sent.add(client.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
     long drawn = timedPredict();
-    CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+    CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(20, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - started) / 1e9;
     assertThat(drawn).as("a drawn digit among them, ms").isLessThan(1000);
     for (CompletableFuture<HttpResponse<String>> f : sent) {

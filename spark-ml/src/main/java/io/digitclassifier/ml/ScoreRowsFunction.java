@@ -1,6 +1,7 @@
 package io.digitclassifier.ml;
 
 import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.data.Batches;
 import io.digitclassifier.predict.Engine;
 import io.digitclassifier.predict.Predictor;
 import io.digitclassifier.predict.PredictorPool;
@@ -67,12 +68,13 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
     var rows =
         new Iterator<Row>() {
           private final ArrayDeque<Row> ready = new ArrayDeque<>();
+          private final Iterator<List<Row>> batches = Batches.of(input, batchSize);
           private Predictor net;
           private long position;
 
           @Override
           public boolean hasNext() {
-            while (ready.isEmpty() && input.hasNext()) fill();
+            while (ready.isEmpty() && batches.hasNext()) fill(batches.next());
             if (ready.isEmpty()) release();
             return !ready.isEmpty();
           }
@@ -90,12 +92,12 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
             }
           }
 
-          private void fill() {
-            List<Row> batch = new ArrayList<>(batchSize);
-            List<byte[]> images = new ArrayList<>(batchSize);
-            List<String> reasons = new ArrayList<>(batchSize);
-            while (batch.size() < batchSize && input.hasNext()) {
-              Row row = input.next();
+          /** One forward pass for the rows' images; their output rows (skipped ones left out). */
+          private void fill(List<Row> rows) {
+            List<Row> batch = new ArrayList<>(rows.size());
+            List<byte[]> images = new ArrayList<>(rows.size());
+            List<String> reasons = new ArrayList<>(rows.size());
+            for (Row row : rows) {
               position++;
               String reason = null;
               try {

@@ -92,9 +92,8 @@ class S3StorageTest {
                     "S3Proxy ended (exit %d) before it listened: %s",
                     proxy.exitValue(), Files.readString(WORK.resolve("s3proxy.log"))));
           }
-          try (Socket ignored = new Socket("127.0.0.1", port)) {
-            return Poll.ready(port);
-          }
+          new Socket("127.0.0.1", port).close(); // listening
+          return Poll.ready(port);
         });
     Files.write(objects.resolve(BUCKET).resolve("test.csv"), kaggleCsv(2000, -1));
     Files.write(objects.resolve(BUCKET).resolve("bad.csv"), kaggleCsv(300, 250));

@@ -1,6 +1,7 @@
 package io.digitclassifier.training;
 
 import io.digitclassifier.artifacts.ModelArtifacts;
+import io.digitclassifier.data.Batches;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.predict.Predictor;
 import java.util.ArrayList;
@@ -40,19 +41,13 @@ final class ConfidentMistakesFunction implements FlatMapFunction<Iterator<DigitR
 
   private List<Mistake> mistakes(Predictor net, Iterator<DigitRecord> records) {
     Mistake.Top top = new Mistake.Top(k);
-    List<DigitRecord> batch = new ArrayList<>(batchSize);
-    while (records.hasNext()) {
-      DigitRecord r = records.next();
-      if (r.getLabel() != null && r.getPixels() != null) batch.add(r);
-      if (batch.size() == batchSize || !records.hasNext()) {
-        score(net, batch, top);
-        batch.clear();
-      }
-    }
+    Batches.of(records, batchSize).forEachRemaining(batch -> score(net, batch, top));
     return top.sorted();
   }
 
-  static void score(Predictor net, List<DigitRecord> batch, Mistake.Top top) {
+  static void score(Predictor net, List<DigitRecord> records, Mistake.Top top) {
+    List<DigitRecord> batch = new ArrayList<>(records.size());
+    for (DigitRecord r : records) if (r.getLabel() != null && r.getPixels() != null) batch.add(r);
     if (batch.isEmpty()) return;
     List<byte[]> images = new ArrayList<>(batch.size());
     for (DigitRecord r : batch) images.add(r.getPixels());

@@ -47,7 +47,7 @@ public final class StratifiedSplit {
             .filter(isTest.unary_$bang())
             .drop("_order", "_rank", "_n")
             .as(Encoders.bean(DigitRecord.class));
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     JavaRDD<DigitRecord>[] result = new JavaRDD[] {train.javaRDD(), test.javaRDD()};
     return result;
   }

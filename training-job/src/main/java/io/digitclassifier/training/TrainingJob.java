@@ -440,7 +440,7 @@ public final class TrainingJob {
       // label
       train = StratifiedSample.sample(spark, train, trainLabels, config.limit(), config.seed());
     }
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     JavaRDD<DigitRecord>[] result = new JavaRDD[] {train, test};
     return result;
   }

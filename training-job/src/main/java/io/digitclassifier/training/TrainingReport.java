@@ -5,6 +5,7 @@ import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.DigitGrid;
 import io.digitclassifier.report.HtmlPage;
 import io.digitclassifier.report.Plots;
+import io.digitclassifier.report.ReportWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The training report beside a model: {@code report.html} (self-contained, plots embedded), the
@@ -42,7 +41,6 @@ public record TrainingReport(
     List<AugmentedSample> samples,
     String augmentation,
     List<Mistake> mistakes) {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainingReport.class);
   public static final String REPORT = "report.html";
   public static final String PLOTS = "plots";
   public static final String SAMPLES = "samples";
@@ -73,7 +71,6 @@ public record TrainingReport(
 
   /** Writes the report, its plots and sample files into {@code dir}; returns what it wrote. */
   public List<Path> write(Path dir) {
-    List<Path> written = new ArrayList<>();
     Path plots = dir.resolve(PLOTS);
     String subtitle =
         String.format(
@@ -88,8 +85,8 @@ public record TrainingReport(
                     ": held-out accuracy %.2f%% on %,d images",
                     100 * finalEvaluation.accuracy(),
                     finalEvaluation.examples()));
-    HtmlPage page = new HtmlPage("Training report: " + model, subtitle);
-    page.facts(facts);
+    ReportWriter report = new ReportWriter("Training report: " + model, subtitle, facts);
+    HtmlPage page = report.page();
 
     page.heading("Loss and accuracy per epoch");
     int[] xs = epochs.stream().mapToInt(Epoch::epoch).toArray();
@@ -104,8 +101,8 @@ public record TrainingReport(
     lossChart.getStyler().setYAxisMin(0.0);
     byte[] lossPng = Plots.png(lossChart);
     byte[] accuracyPng = Plots.png(Plots.perEpoch("Accuracy", "accuracy", xs, accuracy));
-    written.add(save(plots.resolve(LOSS_PNG), lossPng));
-    written.add(save(plots.resolve(ACCURACY_PNG), accuracyPng));
+    report.save(plots.resolve(LOSS_PNG), lossPng);
+    report.save(plots.resolve(ACCURACY_PNG), accuracyPng);
     page.figureRow()
         .figure(
             lossPng,
@@ -134,10 +131,6 @@ public record TrainingReport(
 
     if (finalEvaluation != null) {
       page.heading("Held-out evaluation after the last epoch");
-      byte[] cmPng =
-          Plots.png(
-              Plots.confusionMatrix(
-                  "Confusion matrix (held-out)", finalEvaluation.confusionMatrix()));
       Map<String, Double[]> pr = new LinkedHashMap<>();
       pr.put("precision", Plots.boxed(finalEvaluation.precision()));
       pr.put("recall", Plots.boxed(finalEvaluation.recall()));
@@ -145,15 +138,13 @@ public record TrainingReport(
           Plots.bars("Precision and recall per class", "class", "", Plots.classes(), pr, false);
       prChart.getStyler().setYAxisMin(lowerBound(finalEvaluation));
       prChart.getStyler().setYAxisMax(1.0);
-      byte[] prPng = Plots.png(prChart);
-      written.add(save(plots.resolve(CONFUSION_PNG), cmPng));
-      written.add(save(plots.resolve(PRECISION_RECALL_PNG), prPng));
-      page.figureRow()
-          .figure(
-              cmPng,
-              "confusion matrix",
-              "Rows: the true digit; columns: the network's answer. Counts in the "
-                  + "cells; the colour is on a log scale so that the few mistakes show.")
+      byte[] prPng = report.save(plots.resolve(PRECISION_RECALL_PNG), Plots.png(prChart));
+      report
+          .confusionMatrix(
+              plots.resolve(CONFUSION_PNG),
+              "Confusion matrix (held-out)",
+              finalEvaluation.confusionMatrix(),
+              "the true digit")
           .figure(
               prPng,
               "precision and recall per class",
@@ -179,8 +170,8 @@ public record TrainingReport(
       page.note("No samples drawn.");
     } else {
       byte[] grid = augmentedGrid();
-      written.add(save(plots.resolve(AUGMENTED_PNG), grid));
-      written.add(save(dir.resolve(SAMPLES).resolve(AUGMENTED_CSV), augmentedCsv()));
+      report.save(plots.resolve(AUGMENTED_PNG), grid);
+      report.save(dir.resolve(SAMPLES).resolve(AUGMENTED_CSV), augmentedCsv());
       page.figureRow()
           .figure(
               grid,
@@ -193,8 +184,8 @@ public record TrainingReport(
       page.note("No mistakes were found on the held-out set.");
     } else {
       byte[] grid = mistakesGrid();
-      written.add(save(plots.resolve(MISTAKES_PNG), grid));
-      written.add(save(dir.resolve(SAMPLES).resolve(MISTAKES_CSV), mistakesCsv()));
+      report.save(plots.resolve(MISTAKES_PNG), grid);
+      report.save(dir.resolve(SAMPLES).resolve(MISTAKES_CSV), mistakesCsv());
       page.figureRow()
           .figure(
               grid,
@@ -211,14 +202,7 @@ public record TrainingReport(
     Map<String, String> conf = new LinkedHashMap<>();
     configuration.forEach((k, v) -> conf.put(k, String.valueOf(v)));
     page.facts(conf);
-    Path html = dir.resolve(REPORT);
-    page.write(html);
-    written.add(html);
-    LOG.info(
-        "Wrote the training report: {}, with {} plots and sample files",
-        REPORT,
-        written.size() - 1);
-    return written;
+    return report.finish(dir.resolve(REPORT), "training");
   }
 
   private byte[] augmentedGrid() {
@@ -321,10 +305,5 @@ public record TrainingReport(
     for (int c = 0; c < Digits.CLASSES; c++)
       min = Math.min(min, Math.min(e.precision()[c], e.recall()[c]));
     return Math.max(0, Math.floor(min * 10 - 0.5) / 10);
-  }
-
-  private static Path save(Path file, byte[] bytes) {
-    io.digitclassifier.storage.LocalFiles.writeAtomically(file, bytes);
-    return file;
   }
 }

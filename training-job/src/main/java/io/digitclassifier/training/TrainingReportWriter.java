@@ -4,6 +4,7 @@ import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.ml.fit.Augmenter;
 import io.digitclassifier.predict.Engine;
+import io.digitclassifier.report.ReportWriter;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +18,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The training job's last stage: gathers what the report shows (a few training images with their
@@ -27,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * nicety: whatever goes wrong here is logged as a warning and the job goes on to commit its model.
  */
 final class TrainingReportWriter {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainingReportWriter.class);
-
   /** Training images in the augmentation grid, each with {@link #COPIES} copies. */
   static final int SAMPLES = 6;
 
@@ -47,29 +44,25 @@ final class TrainingReportWriter {
       JavaRDD<DigitRecord> train,
       JavaRDD<DigitRecord> test,
       Path dir) {
-    try {
-      List<TrainingReport.AugmentedSample> samples =
-          Stages.run(
-              spark.sparkContext(),
-              TrainingJob.GROUP,
-              "6 report: augmented samples",
-              () -> samples(config, train));
-      List<Mistake> mistakes =
-          Stages.run(
-              spark.sparkContext(),
-              TrainingJob.GROUP,
-              "6 report: most confident mistakes on the held-out set",
-              () -> mistakes(spark, config, test, dir));
-      report(config, metrics, samples, mistakes).write(dir);
-    } catch (Exception | LinkageError | java.awt.AWTError e) {
-      // AWTError and LinkageError: a JVM without fonts or AWT natives cannot draw, and that must
-      // not cost the model
-      LOG.warn(
-          "Cannot write the training report in {}: {}; the model and metrics are written all the same",
-          dir,
-          e.getMessage() != null ? e.getMessage() : e.toString());
-      LOG.debug("Training report failed", e);
-    }
+    ReportWriter.bestEffort(
+        "training",
+        dir,
+        "the model and metrics are",
+        () -> {
+          List<TrainingReport.AugmentedSample> samples =
+              Stages.run(
+                  spark.sparkContext(),
+                  TrainingJob.GROUP,
+                  "6 report: augmented samples",
+                  () -> samples(config, train));
+          List<Mistake> mistakes =
+              Stages.run(
+                  spark.sparkContext(),
+                  TrainingJob.GROUP,
+                  "6 report: most confident mistakes on the held-out set",
+                  () -> mistakes(spark, config, test, dir));
+          report(config, metrics, samples, mistakes).write(dir);
+        });
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.digitclassifier.ml.fit;
 
+import io.digitclassifier.data.Batches;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.util.ArrayList;
@@ -66,13 +67,12 @@ public final class AugmentAndBatchFunction
     Random shuffle = new Random(Augmenter.mix(seed * 31 + epoch) ^ partition);
     return new Iterator<>() {
       private final List<Example> window = new ArrayList<>();
-      private int next;
+      private Iterator<List<Example>> batches = Collections.emptyIterator();
 
       @Override
       public boolean hasNext() {
-        if (next < window.size()) return true;
+        if (batches.hasNext()) return true;
         window.clear();
-        next = 0;
         for (int n = 0; n < WINDOW && records.hasNext(); n++) {
           DigitRecord r = records.next();
           if (r.getLabel() == null) {
@@ -86,20 +86,21 @@ public final class AugmentAndBatchFunction
           window.addAll(expand(r));
         }
         Collections.shuffle(window, shuffle);
-        return !window.isEmpty();
+        // a window's last minibatch may be short: minibatches never mix two windows
+        batches = Batches.of(window.iterator(), batchSize);
+        return batches.hasNext();
       }
 
       @Override
       public DataSet next() {
         if (!hasNext()) throw new NoSuchElementException();
-        int end = Math.min(window.size(), next + batchSize);
-        List<byte[]> images = new ArrayList<>(end - next);
-        int[] labels = new int[end - next];
-        for (int i = next; i < end; i++) {
-          images.add(window.get(i).pixels());
-          labels[i - next] = window.get(i).label();
+        List<Example> batch = batches.next();
+        List<byte[]> images = new ArrayList<>(batch.size());
+        int[] labels = new int[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+          images.add(batch.get(i).pixels());
+          labels[i] = batch.get(i).label();
         }
-        next = end;
         return Digits.toDataSet(images, labels);
       }
     };

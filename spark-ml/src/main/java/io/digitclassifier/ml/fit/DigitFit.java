@@ -1,6 +1,7 @@
 package io.digitclassifier.ml.fit;
 
 import io.digitclassifier.artifacts.EvaluationSummary;
+import io.digitclassifier.data.Batches;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.spark.Stages;
@@ -247,19 +248,6 @@ public final class DigitFit {
   /** Normalised minibatches without augmentation (evaluation). */
   public static JavaRDD<DataSet> toBatches(JavaRDD<DigitRecord> records, int batchSize) {
     return records.mapPartitions(
-        (Iterator<DigitRecord> it) ->
-            new Iterator<DataSet>() {
-              @Override
-              public boolean hasNext() {
-                return it.hasNext();
-              }
-
-              @Override
-              public DataSet next() {
-                List<DigitRecord> batch = new ArrayList<>(batchSize);
-                while (batch.size() < batchSize && it.hasNext()) batch.add(it.next());
-                return Digits.toDataSet(batch);
-              }
-            });
+        (Iterator<DigitRecord> it) -> Batches.map(it, batchSize, Digits::toDataSet));
   }
 }
