@@ -101,7 +101,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
     io.digitclassifier.natives.NativeBuild.select();
     if (net != null) {
       model = work.resolve("untrained-" + net.cliName()).resolve(ModelFiles.MODEL);
-      ModelFiles.save(Networks.build(net, new Adam(1e-3), 42), model);
+      var graph = Networks.build(net, new Adam(1e-3), 42);
+      ModelFiles.save(graph, model);
+      // as training leaves a model directory: model.onnx beside model.zip, so that the scoring job
+      // is timed as it runs on a trained model, not exporting in memory first
+      ModelFiles.saveOnnx(graph, model.getParent());
     }
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
     try {
