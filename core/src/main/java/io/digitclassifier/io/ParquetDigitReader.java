@@ -237,14 +237,7 @@ public class ParquetDigitReader implements DigitReader {
     try {
       if (hasId) {
         if (row.isNullAt(2)) {
-          throw new BadInputException(
-              "Cannot read "
-                  + file
-                  + ": "
-                  + position
-                  + ", column "
-                  + ID
-                  + ": value null, expected a long");
+          throw badCell(file, position, ID, "value null, expected a long");
         }
         id = ((Number) row.get(2)).longValue();
       }
@@ -253,16 +246,7 @@ public class ParquetDigitReader implements DigitReader {
       if (hasLabel && !row.isNullAt(1)) {
         long value = ((Number) row.get(1)).longValue();
         if (value < 0 || value > 9) {
-          throw new BadInputException(
-              "Cannot read "
-                  + file
-                  + ": "
-                  + position
-                  + ", column "
-                  + LABEL
-                  + ": value "
-                  + value
-                  + ", expected 0-9");
+          throw badCell(file, position, LABEL, "value " + value + ", expected 0-9");
         }
         label = (int) value;
       }
@@ -277,17 +261,7 @@ public class ParquetDigitReader implements DigitReader {
     if (row.isNullAt(0)) throw nullPixels(file, position);
     byte[] pixels = (byte[]) row.get(0);
     if (pixels.length != Digits.PIXELS) {
-      throw new BadInputException(
-          "Cannot read "
-              + file
-              + ": "
-              + position
-              + ", column "
-              + PIXELS
-              + ": "
-              + pixels.length
-              + " bytes, expected "
-              + Digits.PIXELS);
+      throw badCell(file, position, PIXELS, pixels.length + " bytes, expected " + Digits.PIXELS);
     }
     // Copied so that a record never shares a buffer with the Parquet reader.
     return pixels.clone();
@@ -297,35 +271,14 @@ public class ParquetDigitReader implements DigitReader {
     if (row.isNullAt(0)) throw nullPixels(file, position);
     List<Object> values = row.getList(0);
     if (values.size() != Digits.PIXELS) {
-      throw new BadInputException(
-          "Cannot read "
-              + file
-              + ": "
-              + position
-              + ", column "
-              + PIXELS
-              + ": "
-              + values.size()
-              + " values, expected "
-              + Digits.PIXELS);
+      throw badCell(file, position, PIXELS, values.size() + " values, expected " + Digits.PIXELS);
     }
     byte[] pixels = new byte[Digits.PIXELS];
     for (int i = 0; i < Digits.PIXELS; i++) {
       Object v = values.get(i);
       long value = v == null ? -1 : ((Number) v).longValue();
       if (v == null || value < 0 || value > 255) {
-        throw new BadInputException(
-            "Cannot read "
-                + file
-                + ": "
-                + position
-                + ", column "
-                + PIXELS
-                + "["
-                + i
-                + "]: value "
-                + v
-                + ", expected 0-255");
+        throw badCell(file, position, PIXELS + "[" + i + "]", "value " + v + ", expected 0-255");
       }
       pixels[i] = (byte) value;
     }
@@ -333,15 +286,14 @@ public class ParquetDigitReader implements DigitReader {
   }
 
   private static BadInputException nullPixels(String file, String position) {
+    return badCell(file, position, PIXELS, "value null, expected " + EXPECTED_PIXELS);
+  }
+
+  /** One bad cell: "Cannot read FILE: row N, column C: what was there, what was expected". */
+  private static BadInputException badCell(
+      String file, String position, String column, String problem) {
     return new BadInputException(
-        "Cannot read "
-            + file
-            + ": "
-            + position
-            + ", column "
-            + PIXELS
-            + ": value null, expected "
-            + EXPECTED_PIXELS);
+        "Cannot read " + file + ": " + position + ", column " + column + ": " + problem);
   }
 
   /** The field called {@code name}, matched without case as Spark SQL does by default, or null. */
