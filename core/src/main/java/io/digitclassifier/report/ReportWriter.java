@@ -59,7 +59,7 @@ public final class ReportWriter {
     page.write(html);
     written.add(html);
     LOG.info(
-        "Wrote the {} report: {}, with {} plots and sample files",
+        "Wrote the {} report: {}, with {} files beside it (plots, samples)",
         what,
         html.getFileName(),
         written.size() - 1);

@@ -526,7 +526,9 @@ final class Connections {
           request.demand(this);
           return;
         }
-        boolean end = chunk.isLast();
+        // a failure (reset, idle, cut off) ends the discarding too: reading on would return it
+        // again
+        boolean end = chunk.isLast() || org.eclipse.jetty.io.Content.Chunk.isFailure(chunk);
         left -= chunk.remaining();
         chunk.release();
         if (end || left < 0) {
