@@ -82,7 +82,7 @@ class HdfsStorageTest {
   @Order(1)
   void trainsIntoHdfsAndResumesFromItsCheckpointsAfterTheDriverIsKilled() throws Exception {
     Path log = WORK.resolve("train-killed.log");
-    Process p = Commands.start(log, train("/runs/model"));
+    Process p = Commands.start(log, train("/runs/model"), dfs.env());
     org.apache.hadoop.fs.Path workMetrics =
         new org.apache.hadoop.fs.Path("/runs/.model.inprogress/metrics.json");
     // metrics.json is replaced on HDFS after each epoch (deleted, then written anew): between the
@@ -126,7 +126,7 @@ class HdfsStorageTest {
         .as("no output before the commit")
         .isFalse();
 
-    Commands.ok(WORK.resolve("train-resumed.log"), train("/runs/model", "--resume"));
+    Commands.ok(WORK.resolve("train-resumed.log"), train("/runs/model", "--resume"), dfs.env());
     JsonNode after = JSON.readTree(read(new org.apache.hadoop.fs.Path("/runs/model/metrics.json")));
     assertThat(after.get("epochs")).hasSize(2);
     assertThat(after.at("/epochs/0"))
@@ -154,7 +154,8 @@ class HdfsStorageTest {
             "--output",
             hdfs + "/scored",
             "--kaggle-submission",
-            hdfs + "/kaggle/submission.csv"));
+            hdfs + "/kaggle/submission.csv"),
+        dfs.env());
     JsonNode summary = JSON.readTree(read(new org.apache.hadoop.fs.Path("/scored/_summary.json")));
     assertThat(summary.get("scored").asLong()).isEqualTo(10_000);
     assertThat(summary.get("rejected").asLong()).isZero();
@@ -192,7 +193,10 @@ class HdfsStorageTest {
         List.of(
             "-Xmx2g",
             "-cp",
-            Files.readString(runtime.resolve("spark-classpath.txt")).trim(),
+            // the HDFS client configuration first, as Spark's spark-submit puts HADOOP_CONF_DIR
+            dfs.env().get("HADOOP_CONF_DIR")
+                + ":"
+                + Files.readString(runtime.resolve("spark-classpath.txt")).trim(),
             "org.apache.spark.deploy.SparkSubmit",
             "--master",
             "local[2]",
@@ -236,7 +240,8 @@ class HdfsStorageTest {
             "--model",
             hdfs + stage,
             "--output",
-            hdfs + "/user-app/scored"));
+            hdfs + "/user-app/scored"),
+        dfs.env());
     JsonNode summary =
         JSON.readTree(read(new org.apache.hadoop.fs.Path("/user-app/scored/_summary.json")));
     assertThat(summary.get("scored").asLong()).isEqualTo(500);
@@ -256,7 +261,8 @@ class HdfsStorageTest {
   void theCanvasServerServesTheModelFromHdfs() throws Exception {
     Path log = WORK.resolve("serve.log");
     Process p =
-        Commands.start(log, List.of("bin/serve", "--model", hdfs + "/runs/model", "--port", "0"));
+        Commands.start(
+            log, List.of("bin/serve", "--model", hdfs + "/runs/model", "--port", "0"), dfs.env());
     try {
       java.util.regex.Pattern readyLine =
           java.util.regex.Pattern.compile("Serving (\\w+) on (\\S+) \\(ready\\)");
@@ -319,7 +325,8 @@ class HdfsStorageTest {
                 "--model",
                 hdfs + "/runs/model",
                 "--output",
-                hdfs + "/scored-bad"));
+                hdfs + "/scored-bad"),
+            dfs.env());
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
     assertThat(Commands.failureLine(r.output()))
         .startsWith(
@@ -349,7 +356,8 @@ class HdfsStorageTest {
                 "--model",
                 hdfs + "/runs/model",
                 "--output",
-                hdfs + "/scored-dead"));
+                hdfs + "/scored-dead"),
+            dfs.env());
     assertThat(r.exit()).as(r.output()).isEqualTo(1);
     assertThat(Commands.failureLine(r.output()))
         .startsWith("Scoring failed: Cannot read " + dead + ": ")
@@ -363,7 +371,8 @@ class HdfsStorageTest {
   void aStandaloneClusterTrainsFromHdfsIntoHdfs() throws Exception {
     // bin/cluster's Master and two Workers, on ports apart from the defaults and from
     // cluster-tests'
-    java.util.Map<String, String> env =
+    java.util.Map<String, String> env = new java.util.HashMap<>(dfs.env());
+    env.putAll(
         java.util.Map.of(
             "CLUSTER_DIR",
             WORK.resolve("cluster").toString(),
@@ -374,7 +383,7 @@ class HdfsStorageTest {
             "WORKER_UI_PORT",
             "18281",
             "WORKER_MEMORY",
-            "4g");
+            "4g"));
     Commands.ok(WORK.resolve("cluster-stop-before.log"), List.of("bin/cluster", "stop"), env);
     Commands.ok(WORK.resolve("cluster-start.log"), List.of("bin/cluster", "start", "2"), env);
     try {
@@ -396,7 +405,8 @@ class HdfsStorageTest {
               "--epochs",
               "1",
               "--output",
-              hdfs + "/runs/on-cluster"));
+              hdfs + "/runs/on-cluster"),
+          dfs.env());
     } finally {
       Commands.ok(WORK.resolve("cluster-stop.log"), List.of("bin/cluster", "stop"), env);
     }

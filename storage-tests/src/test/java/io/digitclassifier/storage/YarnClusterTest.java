@@ -80,7 +80,8 @@ class YarnClusterTest {
   static void startYarnAndHdfs() throws Exception {
     Files.createDirectories(WORK);
     hdfs = MiniHdfs.start(WORK.resolve("dfs"));
-    YarnConfiguration conf = new YarnConfiguration();
+    // the cluster's client configuration carries the tests' HDFS client settings (see MiniHdfs)
+    YarnConfiguration conf = MiniHdfs.clientSettings(new YarnConfiguration());
     conf.set("fs.defaultFS", hdfs.uri);
     // one queue taking everything (hadoop-client-minicluster ships no capacity-scheduler.xml)
     conf.set("yarn.scheduler.capacity.root.queues", "default");
