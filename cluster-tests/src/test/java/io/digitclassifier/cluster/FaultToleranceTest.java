@@ -121,11 +121,25 @@ class FaultToleranceTest {
     return JSON.readTree(out.resolve(output).resolve("metrics.json").toFile());
   }
 
+  private static Path undisturbedDir;
+
+  /**
+   * The undisturbed training on the cluster, run once: the reference of the lost-executor training
+   * and the model of the lost-executor scoring, whichever test comes first.
+   */
+  private static synchronized Path undisturbedModel() throws Exception {
+    if (undisturbedDir == null) {
+      Cluster.run(out.resolve("undisturbed.log"), train("undisturbed"));
+      assertEveryExecutorPickedItsNatives(metrics("undisturbed"));
+      undisturbedDir = out.resolve("undisturbed");
+    }
+    return undisturbedDir;
+  }
+
   @Test
   void trainingSurvivesALostExecutorWithinOnePointOfAnUndisturbedRun() throws Exception {
-    Cluster.run(out.resolve("undisturbed.log"), train("undisturbed"));
+    undisturbedModel();
     double undisturbed = metrics("undisturbed").at("/finalEvaluation/accuracy").asDouble();
-    assertEveryExecutorPickedItsNatives(metrics("undisturbed"));
 
     Path log = out.resolve("disturbed.log");
     Process p = Cluster.start(log, train("disturbed"));
@@ -232,7 +246,7 @@ class FaultToleranceTest {
 
   @Test
   void scoringSurvivesALostExecutorWithEveryRowExactlyOnce() throws Exception {
-    Cluster.run(out.resolve("model.log"), train("model-for-scoring", "--augment-copies", "0"));
+    Path model = undisturbedModel();
     Path scored = out.resolve("scored");
     Path work = out.resolve(".scored.inprogress");
     Path log = out.resolve("scoring.log");
@@ -247,7 +261,7 @@ class FaultToleranceTest {
             "--input",
             "data/mnist/t10k-images-idx3-ubyte",
             "--model",
-            out.resolve("model-for-scoring").toString(),
+            model.toString(),
             "--output",
             scored.toString(),
             "--overwrite",
