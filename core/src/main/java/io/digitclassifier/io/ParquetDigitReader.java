@@ -133,11 +133,24 @@ public class ParquetDigitReader implements DigitReader {
       }
     }
 
-    JavaPairRDD<Row, Long> indexed = ordered.javaRDD().zipWithIndex();
+    // Row numbers from each scan partition's row count, counted by a scan of no column (Parquet
+    // answers it from its row groups' metadata, decoding nothing): what zipWithIndex does, without
+    // its job decoding every partition but the last. The counting scan has the same partitions as
+    // the full one (a file scan's splits follow the files' sizes, not the columns read); each
+    // partition checks its count all the same, so a mismatch fails instead of misnumbering.
+    long[] counts = partitionCounts(ordered.select());
+    int current = counts.length;
+    long[] offsets = new long[current];
+    for (int i = 1; i < current; i++) offsets[i] = offsets[i - 1] + counts[i - 1];
+    JavaPairRDD<Row, Long> indexed =
+        ordered
+            .javaRDD()
+            .mapPartitionsWithIndex(
+                (partition, rows) -> numbered(path, partition, rows, offsets, counts), true)
+            .mapToPair(t -> t);
     boolean hasLabel = label != null;
     boolean hasId = id != null;
     JavaRDD<DigitRecord> records;
-    int current = indexed.getNumPartitions();
     int wanted;
     boolean spread;
     if (input.partitions() > 0) {
@@ -145,11 +158,10 @@ public class ParquetDigitReader implements DigitReader {
       spread = wanted > current;
     } else {
       // By default every core gets rows. A small file is one scan partition, and Spark's byte-range
-      // splits of a
-      // file with one row group leave all but one partition empty: either way it would be scored on
-      // one core.
+      // splits of a file with one row group leave all but one partition empty: either way it would
+      // be scored on one core.
       wanted = spark.sparkContext().defaultParallelism();
-      spread = nonEmptyPartitions(ordered, current) < wanted;
+      spread = Arrays.stream(counts).filter(n -> n > 0).count() < wanted;
     }
     if (spread) {
       // A shuffle; sorting by row index keeps the input order.
@@ -176,12 +188,51 @@ public class ParquetDigitReader implements DigitReader {
     return records;
   }
 
-  /** Scan partitions holding at least one row: a job that reads at most the first batch of each. */
-  private static int nonEmptyPartitions(Dataset<Row> scan, int partitions) {
-    if (partitions <= 1) return partitions;
-    return scan.javaRDD()
-        .mapPartitions((Iterator<Row> it) -> List.of(it.hasNext() ? 1 : 0).iterator())
-        .reduce(Integer::sum);
+  /** Each scan partition's rows, from a scan of no column. */
+  private static long[] partitionCounts(Dataset<Row> noColumns) {
+    List<Long> counts =
+        noColumns
+            .javaRDD()
+            .mapPartitions(
+                (Iterator<Row> it) -> {
+                  long n = 0;
+                  for (; it.hasNext(); it.next()) n++;
+                  return List.of(n).iterator();
+                })
+            .collect();
+    return counts.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /** A partition's rows with their row numbers, checked against the partition's count. */
+  private static Iterator<Tuple2<Row, Long>> numbered(
+      String path, int partition, Iterator<Row> rows, long[] offsets, long[] counts) {
+    return new Iterator<>() {
+      private long next = offsets[partition];
+      private final long end = offsets[partition] + counts[partition];
+
+      @Override
+      public boolean hasNext() {
+        boolean more = rows.hasNext();
+        if (more ? next >= end : next != end) {
+          throw new IllegalStateException(
+              "Cannot number the rows of "
+                  + path
+                  + ": scan partition "
+                  + partition
+                  + " was counted "
+                  + counts[partition]
+                  + " rows but holds "
+                  + (more ? "more" : String.valueOf(next - offsets[partition])));
+        }
+        return more;
+      }
+
+      @Override
+      public Tuple2<Row, Long> next() {
+        Row row = rows.next();
+        return new Tuple2<>(row, next++);
+      }
+    };
   }
 
   private static Dataset<Row> load(SparkSession spark, String path) {
