@@ -21,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -97,11 +99,7 @@ class S3StorageTest {
       client.shutdown();
     }
     Configuration conf = new Configuration();
-    List<String> flags = s3a(s3, ACCESS_KEY, SECRET);
-    for (int i = 1; i < flags.size(); i += 2) {
-      String kv = flags.get(i).substring("spark.hadoop.".length());
-      conf.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-    }
+    s3aSettings(s3, ACCESS_KEY, SECRET).forEach(conf::set);
     conf.setBoolean("fs.s3a.impl.disable.cache", true);
     bucket = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), conf);
     put("test.csv", kaggleCsv(2000, -1));
@@ -192,25 +190,25 @@ class S3StorageTest {
     return view;
   }
 
-  /** s3a's settings for {@code server}, as --conf flags; the credentials only when given. */
+  /** s3a's settings for {@code server}; the credentials only when given. */
+  private static Map<String, String> s3aSettings(S3Proxy server, String accessKey, String secret) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("fs.s3a.endpoint", server.endpoint());
+    settings.put("fs.s3a.path.style.access", "true");
+    settings.put("fs.s3a.connection.ssl.enabled", "false");
+    settings.put("fs.s3a.change.detection.version.required", "false");
+    if (accessKey != null) {
+      settings.put("fs.s3a.access.key", accessKey);
+      settings.put("fs.s3a.secret.key", secret);
+    }
+    return settings;
+  }
+
+  /** {@link #s3aSettings} as the jobs' --conf flags. */
   private static List<String> s3a(S3Proxy server, String accessKey, String secret) {
     List<String> conf = new ArrayList<>();
-    for (String kv :
-        List.of(
-            "fs.s3a.endpoint=" + server.endpoint(),
-            "fs.s3a.path.style.access=true",
-            "fs.s3a.connection.ssl.enabled=false",
-            "fs.s3a.change.detection.version.required=false")) {
-      conf.addAll(List.of("--conf", "spark.hadoop." + kv));
-    }
-    if (accessKey != null) {
-      conf.addAll(
-          List.of(
-              "--conf",
-              "spark.hadoop.fs.s3a.access.key=" + accessKey,
-              "--conf",
-              "spark.hadoop.fs.s3a.secret.key=" + secret));
-    }
+    s3aSettings(server, accessKey, secret)
+        .forEach((k, v) -> conf.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
     return conf;
   }
 
@@ -271,7 +269,7 @@ class S3StorageTest {
                 s3("scored"),
                 "--kaggle-submission",
                 s3("kaggle/submission.csv")),
-            java.util.Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET));
+            Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET));
     // a run that worked warns of nothing (Spark's UI moving to another port, when another run holds
     // 4040, aside)
     assertThat(
