@@ -54,20 +54,34 @@ class OnnxOracleTest {
         .isEqualTo(dl4j.sha256())
         .isEqualTo(Hashing.sha256(Files.readAllBytes(dir.resolve(ModelFiles.MODEL))));
 
-    Comparison mnist = compare(dl4j, ort, TestModels.testPixels(10_000));
-    Comparison drawn = compare(dl4j, ort, drawingsAndPhotos());
-    System.out.printf("%s: MNIST test %s; drawings and photos %s%n", kind, mnist, drawn);
-    for (Comparison c : List.of(mnist, drawn)) {
-      assertThat(c.maxDifference)
-          .as(kind + " largest probability difference")
-          .isLessThanOrEqualTo(TOLERANCE);
-      assertThat(c.labelsDiffering)
-          .as(kind + " labels that differ where DL4J's top two are apart")
-          .isZero();
+    assertThat(ort.optimization()).isNotNull();
+
+    // both of ONNX Runtime's levels a session may choose (Predictor.Optimization), each checked
+    ModelArtifacts onnx = ModelArtifacts.read(dir.toString(), new Configuration(), Engine.ONNX);
+    List<byte[]> test = TestModels.testPixels(10_000);
+    List<byte[]> drawings = drawingsAndPhotos();
+    List<Predictor.Prediction> dl4jTest = predict(dl4j, test);
+    List<Predictor.Prediction> dl4jDrawings = predict(dl4j, drawings);
+    for (Predictor.Optimization level : Predictor.Optimization.values()) {
+      try (Predictor fixed = Predictor.ownSession(onnx, 2, level)) {
+        assertThat(fixed.optimization()).isEqualTo(level);
+        Comparison mnist = compare(dl4jTest, fixed, test);
+        Comparison drawn = compare(dl4jDrawings, fixed, drawings);
+        String what = kind + " at " + level;
+        System.out.printf("%s: MNIST test %s; drawings and photos %s%n", what, mnist, drawn);
+        for (Comparison c : List.of(mnist, drawn)) {
+          assertThat(c.maxDifference)
+              .as(what + " largest probability difference")
+              .isLessThanOrEqualTo(TOLERANCE);
+          assertThat(c.labelsDiffering)
+              .as(what + " labels that differ where DL4J's top two are apart")
+              .isZero();
+        }
+        assertThat(mnist.accuracyAgainst(TestModels.testDigits(10_000)))
+            .as(kind + " is trained")
+            .isGreaterThan(0.6);
+      }
     }
-    assertThat(mnist.accuracyAgainst(TestModels.testDigits(10_000)))
-        .as(kind + " is trained")
-        .isGreaterThan(0.6);
   }
 
   @Test
@@ -218,14 +232,26 @@ class OnnxOracleTest {
   }
 
   static Comparison compare(Predictor reference, Predictor other, List<byte[]> images) {
+    return compare(predict(reference, images), other, images);
+  }
+
+  /** {@code other} against the reference's predictions of the same images, made once. */
+  static Comparison compare(
+      List<Predictor.Prediction> reference, Predictor other, List<byte[]> images) {
     Comparison c = new Comparison();
-    for (int from = 0; from < images.size(); from += 256) {
-      List<byte[]> batch = images.subList(from, Math.min(images.size(), from + 256));
-      Predictor.Predictions a = reference.predict(batch);
-      Predictor.Predictions b = other.predict(batch);
-      for (int i = 0; i < batch.size(); i++) c.add(a.get(i), b.get(i));
-    }
+    List<Predictor.Prediction> b = predict(other, images);
+    for (int i = 0; i < images.size(); i++) c.add(reference.get(i), b.get(i));
     return c;
+  }
+
+  static List<Predictor.Prediction> predict(Predictor p, List<byte[]> images) {
+    List<Predictor.Prediction> out = new ArrayList<>(images.size());
+    for (int from = 0; from < images.size(); from += 256) {
+      Predictor.Predictions batch =
+          p.predict(images.subList(from, Math.min(images.size(), from + 256)));
+      for (int i = 0; i < batch.size(); i++) out.add(batch.get(i));
+    }
+    return out;
   }
 
   /** What the oracle found over a set of images. */

@@ -61,6 +61,40 @@ class PredictorTest {
   }
 
   @Test
+  void theOptimizationPropertyFixesTheLevelAndAWrongValueIsNamed() throws Exception {
+    ModelArtifacts model =
+        ModelArtifacts.read(TestModels.lenet().toString(), new Configuration(), Engine.ONNX);
+    try {
+      System.setProperty(Predictor.OPTIMIZATION_PROPERTY, "extended");
+      assertThat(Predictor.of(model, 3).optimization()).isEqualTo(Predictor.Optimization.EXTENDED);
+      System.setProperty(Predictor.OPTIMIZATION_PROPERTY, "All");
+      assertThat(Predictor.of(model, 3).optimization()).isEqualTo(Predictor.Optimization.ALL);
+      System.setProperty(Predictor.OPTIMIZATION_PROPERTY, "fastest");
+      assertThatThrownBy(() -> Predictor.of(model, 3))
+          .hasMessage(
+              "Cannot use -Ddigitclassifier.onnx.optimization=fastest: expected auto, all or"
+                  + " extended");
+    } finally {
+      System.clearProperty(Predictor.OPTIMIZATION_PROPERTY);
+    }
+    // auto: one of the two, measured; both give the same labels
+    Predictor auto = Predictor.of(model, 3);
+    assertThat(auto.optimization()).isNotNull();
+    List<byte[]> images = TestModels.testPixels(200);
+    try (Predictor all = Predictor.ownSession(model, 1, Predictor.Optimization.ALL);
+        Predictor extended = Predictor.ownSession(model, 1, Predictor.Optimization.EXTENDED)) {
+      Predictor.Predictions a = all.predict(images);
+      Predictor.Predictions e = extended.predict(images);
+      Predictor.Predictions chosen = auto.predict(images);
+      for (int i = 0; i < images.size(); i++) {
+        assertThat(e.get(i).probabilities())
+            .containsExactly(a.get(i).probabilities(), org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(chosen.get(i).label()).isEqualTo(a.get(i).label());
+      }
+    }
+  }
+
+  @Test
   void aPoolOfCopiesServesConcurrentCallersTheSameAnswers() throws Exception {
     Predictor first = Predictor.load(TestModels.lenet().toString(), new Configuration());
     PredictorPool pool = PredictorPool.of(first, 2);

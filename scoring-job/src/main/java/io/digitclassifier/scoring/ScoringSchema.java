@@ -4,10 +4,13 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -30,6 +33,22 @@ final class ScoringSchema {
           .add("position", DataTypes.StringType, true)
           .add("reason", DataTypes.StringType, false);
 
+  /**
+   * An ML vector's values as floats, what {@code ml.functions.vector_to_array(v, "float32")} does:
+   * a plain Java function, because the first use of {@code ml.functions} builds Scala's runtime
+   * reflection for its typed functions, about a second of the job's start in a fresh JVM.
+   */
+  private static final UserDefinedFunction TO_FLOATS =
+      functions.udf(
+          (UDF1<Vector, float[]>)
+              v -> {
+                if (v == null) return null;
+                float[] f = new float[v.size()];
+                for (int i = 0; i < f.length; i++) f[i] = (float) v.apply(i);
+                return f;
+              },
+          DataTypes.createArrayType(DataTypes.FloatType, false));
+
   private ScoringSchema() {}
 
   static Row digit(DigitRecord r) {
@@ -42,8 +61,7 @@ final class ScoringSchema {
    * predicted label's; {@link #scoredColumns} picks what is written.
    */
   static Dataset<Row> scored(Dataset<Row> transformed) {
-    Column probabilities =
-        org.apache.spark.ml.functions.vector_to_array(functions.col("probability"), "float32");
+    Column probabilities = TO_FLOATS.apply(functions.col("probability"));
     Column label = functions.col("prediction").cast(DataTypes.IntegerType);
     return transformed.select(
         functions.col("id"),
