@@ -36,6 +36,17 @@ spark_conf_value() {
   sed -n -E "s/^[[:space:]]*$(printf '%s' "$1" | sed 's/\./\\./g')[[:space:]=]+(.*[^[:space:]])[[:space:]]*$/\1/p" "$2" | tail -n 1
 }
 
+# A Spark property as spark-submit resolves it: the last --conf KEY=VALUE among the arguments, else the properties
+# file's; empty when neither sets it: spark_conf_arg KEY FILE [spark arguments...]
+spark_conf_arg() {
+  local key=$1 file=$2 value="" found=0; shift 2
+  while [ $# -gt 0 ]; do
+    if [[ "$1" == --conf || "$1" == -c ]] && [[ "${2:-}" == "$key="* ]]; then value=${2#"$key="}; found=1; fi
+    shift
+  done
+  if [ "$found" = 1 ]; then printf '%s' "$value"; else spark_conf_value "$key" "$file"; fi
+}
+
 # Whether a Spark property is set, by a --conf KEY=... among the arguments or in the properties file:
 # spark_conf_set KEY FILE [spark arguments...]
 spark_conf_set() {

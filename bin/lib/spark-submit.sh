@@ -37,7 +37,8 @@ spark_submit() {
   local java; java=$(find_java)
   local target="$project_dir/$module/target" runtime="$project_dir/spark-runtime/target"
   local jar; jar=$(ls "$target"/*-app.jar | head -n 1)
-  local spark_args=() job_args=() master="" driver_memory="${DRIVER_MEMORY:-4g}" deploy_mode="" files="" props=""
+  local spark_args=() job_args=() master="" driver_memory="" deploy_mode="" files="" props=""
+  local driver_java_options="" driver_class_path="" driver_library_path=""
   # Spark's own flags go before the application jar, everything else is the job's.
   local flag value
   while [ $# -gt 0 ]; do
@@ -56,6 +57,9 @@ spark_submit() {
       --master) master=$value ;;
       --files) files=$value ;;
       --driver-memory) driver_memory=$value; spark_args+=("$flag" "$value") ;;
+      --driver-java-options) driver_java_options=$value; spark_args+=("$flag" "$value") ;;
+      --driver-class-path) driver_class_path=$value; spark_args+=("$flag" "$value") ;;
+      --driver-library-path) driver_library_path=$value; spark_args+=("$flag" "$value") ;;
       --deploy-mode) deploy_mode=$value; spark_args+=("$flag" "$value") ;;
       --properties-file) props=$value; spark_args+=("$flag" "$value") ;;
       *) spark_args+=("$flag" "$value") ;;
@@ -101,6 +105,23 @@ spark_submit() {
     fi
   fi
   if [ -n "$files" ]; then spark_args+=(--files "$files"); fi
+  # In client mode this JVM is the driver, started here rather than by Spark's launcher, so the driver's settings
+  # that spark-submit puts on the driver's command line go on this one: each from its flag, else --conf, else the
+  # properties file (SparkSubmit, already running, would ignore them). In cluster mode Spark starts the driver.
+  local defaults_file=${props:-$SPARK_CONF_DIR/spark-defaults.conf} driver_opts=() driver_cp=""
+  [ -z "$deploy_mode" ] && deploy_mode=$(spark_conf_arg spark.submit.deployMode "$defaults_file" "${spark_args[@]}")
+  if [ "$deploy_mode" != cluster ]; then
+    [ -z "$driver_memory" ] && driver_memory=$(spark_conf_arg spark.driver.memory "$defaults_file" "${spark_args[@]}")
+    [ -z "$driver_java_options" ] && driver_java_options=$(spark_conf_arg spark.driver.extraJavaOptions "$defaults_file" "${spark_args[@]}")
+    [ -z "$driver_class_path" ] && driver_class_path=$(spark_conf_arg spark.driver.extraClassPath "$defaults_file" "${spark_args[@]}")
+    [ -z "$driver_library_path" ] && driver_library_path=$(spark_conf_arg spark.driver.extraLibraryPath "$defaults_file" "${spark_args[@]}")
+    if [ -n "$driver_java_options" ]; then
+      mapfile -t driver_opts < <(printf '%s' "$driver_java_options" | xargs -n 1 printf '%s\n')
+    fi
+    [ -n "$driver_class_path" ] && driver_cp="$driver_class_path:"
+    if [ -n "$driver_library_path" ]; then export LD_LIBRARY_PATH="$driver_library_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
+  fi
+  driver_memory=${driver_memory:-${DRIVER_MEMORY:-4g}}
   # One OpenMP thread per Spark task: local[N] runs N tasks at once, more threads oversubscribe the cores.
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
   # JAVA_OPTS as Spark splits its Java options: on whitespace, quotes grouping, no globbing or expansion.
@@ -113,13 +134,14 @@ spark_submit() {
   local command=("$java" $(cat "$runtime/java17.options") -Xmx"$driver_memory"
     -Dorg.bytedeco.javacpp.maxbytes="${ND4J_MAXBYTES:-8G}" -Dorg.bytedeco.javacpp.maxphysicalbytes="${ND4J_MAXPHYSICALBYTES:-16G}"
     -Dlog4j2.configurationFile="$SPARK_CONF_DIR/log4j2.properties" -Dorg.eclipse.deeplearning4j.helpers.disable=false
-    "${java_opts[@]}"
-    -cp "$(hadoop_conf_classpath)$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit
+    "${driver_opts[@]}" "${java_opts[@]}"
+    -cp "$driver_cp$(hadoop_conf_classpath)$(cat "$runtime/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit
     --class "$main" "${master_args[@]}" "${spark_args[@]}" "$jar" "${job_args[@]}")
   # DIGITCLASSIFIER_PRINT_COMMAND=1: print SPARK_LOCAL_IP and the command, one argument a line, instead of running
   # it (the launcher tests check what it builds)
   if [ "${DIGITCLASSIFIER_PRINT_COMMAND:-}" = 1 ]; then
     echo "SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-}"
+    echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
     printf '%s\n' "${command[@]}"
     return 0
   fi

@@ -28,7 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherTest {
   @TempDir Path dir;
 
-  private record Launch(String localIp, List<String> command) {
+  private record Launch(String localIp, String libraryPath, List<String> command) {
+    /** The driver JVM's options: what comes before SparkSubmit. */
+    List<String> jvm() {
+      return command.subList(0, command.indexOf("org.apache.spark.deploy.SparkSubmit"));
+    }
+
+    String classPath() {
+      return jvm().get(jvm().indexOf("-cp") + 1);
+    }
+
     List<String> beforeJar() {
       int jar = indexOfJar();
       return command.subList(command.indexOf("org.apache.spark.deploy.SparkSubmit") + 1, jar);
@@ -68,7 +77,13 @@ class LauncherTest {
             .findFirst()
             .orElseThrow()
             .substring("SPARK_LOCAL_IP=".length());
-    return new Launch(ip, lines.subList(lines.indexOf("SPARK_LOCAL_IP=" + ip) + 1, lines.size()));
+    int at = lines.indexOf("SPARK_LOCAL_IP=" + ip);
+    String libraryPath = lines.get(at + 1);
+    assertThat(libraryPath).startsWith("LD_LIBRARY_PATH=");
+    return new Launch(
+        ip,
+        libraryPath.substring("LD_LIBRARY_PATH=".length()),
+        lines.subList(at + 2, lines.size()));
   }
 
   @Test
@@ -190,6 +205,85 @@ class LauncherTest {
             "--input",
             "x");
     assertThat(l.command()).contains("-Da=two words", "-Db=*", "-Dc=quoted value");
+  }
+
+  /**
+   * In client mode the launcher starts the driver's JVM itself, so the driver settings spark-submit
+   * would put on its command line must reach this one: from the flags, else --conf, else the
+   * properties file. (Before, --driver-java-options and spark.driver.* were handed to SparkSubmit,
+   * which ignores them once its JVM runs.) In cluster mode they stay Spark's.
+   */
+  @Test
+  void driverSettingsReachTheDriverJvmInClientMode() throws Exception {
+    Path props = dir.resolve("spark-defaults.conf");
+    Files.writeString(
+        props,
+        String.join(
+            "\n",
+            "spark.driver.memory 3g",
+            "spark.driver.extraJavaOptions -Dfrom.file=1 -Dspaced='a b'",
+            "spark.driver.extraClassPath /opt/extra.jar",
+            "spark.driver.extraLibraryPath /opt/native",
+            ""));
+    Map<String, String> env = Map.of("LD_LIBRARY_PATH", "/usr/lib/x");
+    Launch fromFile = launch("score", env, "--properties-file", props.toString(), "--input", "x");
+    assertThat(fromFile.jvm()).contains("-Xmx3g", "-Dfrom.file=1", "-Dspaced=a b");
+    assertThat(fromFile.classPath()).startsWith("/opt/extra.jar:");
+    assertThat(fromFile.libraryPath()).isEqualTo("/opt/native:/usr/lib/x");
+
+    Launch fromConf =
+        launch(
+            "score",
+            env,
+            "--properties-file",
+            props.toString(),
+            "--conf",
+            "spark.driver.extraJavaOptions=-Dfrom.conf=1",
+            "--conf",
+            "spark.driver.memory=2g",
+            "--input",
+            "x");
+    assertThat(fromConf.jvm()).contains("-Xmx2g", "-Dfrom.conf=1").doesNotContain("-Dfrom.file=1");
+
+    Launch fromFlags =
+        launch(
+            "train",
+            env,
+            "--properties-file",
+            props.toString(),
+            "--conf",
+            "spark.driver.extraJavaOptions=-Dfrom.conf=1",
+            "--driver-java-options",
+            "-Dfrom.flag=1",
+            "--driver-memory",
+            "5g",
+            "--driver-class-path",
+            "/opt/flag.jar",
+            "--driver-library-path",
+            "/opt/flag-native");
+    assertThat(fromFlags.jvm())
+        .contains("-Xmx5g", "-Dfrom.flag=1")
+        .doesNotContain("-Dfrom.conf=1", "-Dfrom.file=1", "-Xmx3g");
+    assertThat(fromFlags.classPath()).startsWith("/opt/flag.jar:");
+    assertThat(fromFlags.libraryPath()).isEqualTo("/opt/flag-native:/usr/lib/x");
+    // and still handed to Spark, which uses them in cluster mode
+    assertThat(fromFlags.beforeJar()).containsSubsequence("--driver-java-options", "-Dfrom.flag=1");
+
+    Launch cluster =
+        launch(
+            "score",
+            env,
+            "--properties-file",
+            props.toString(),
+            "--master",
+            "spark://10.1.2.3:7077",
+            "--deploy-mode",
+            "cluster",
+            "--input",
+            "x");
+    assertThat(cluster.jvm()).doesNotContain("-Dfrom.file=1", "-Xmx3g").contains("-Xmx4g");
+    assertThat(cluster.classPath()).doesNotContain("/opt/extra.jar");
+    assertThat(cluster.libraryPath()).isEqualTo("/usr/lib/x");
   }
 
   /**
