@@ -7,7 +7,6 @@ import io.digitclassifier.artifacts.EvaluationSummary;
 import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
-import io.digitclassifier.data.Digits;
 import io.digitclassifier.io.BadRecordPolicy;
 import io.digitclassifier.io.DataFormat;
 import io.digitclassifier.io.DigitInputs;
@@ -204,9 +203,11 @@ public final class ScoringJob {
     // the output directory's own files start with _ or ., so Spark's reader of the directory skips
     // them
     Dataset<Row> written = readBack(output.work().toString());
-    long scoredCount = written.count();
+    ScoredCounts counts = ScoredCounts.of(written);
+    long scoredCount = counts.total();
     long rejectedCount = Storage.isDirectory(rejectedDir, conf) ? readBack(rejectedDir).count() : 0;
-    EvaluationSummary evaluation = labelled ? evaluate(written) : null;
+    EvaluationSummary evaluation =
+        labelled ? EvaluationSummary.ofConfusion(counts.confusion()) : null;
     Map<String, Object> modelMetrics = null;
     String metricsFile = ModelFiles.metricsFile(config.model(), conf);
     if (Storage.isFile(metricsFile, conf)) {
@@ -248,7 +249,8 @@ public final class ScoringJob {
                 : Storage.display(Storage.qualify(config.kaggleSubmission(), conf)),
             skipped);
     Json.write(summary, work.resolve(SUMMARY));
-    ScoringReportWriter.write(spark, summary, written, work, rejectedDir, config.reportSamples());
+    ScoringReportWriter.write(
+        spark, summary, counts, written, work, rejectedDir, config.reportSamples());
     return summary;
   }
 
@@ -318,19 +320,6 @@ public final class ScoringJob {
               + Storage.oneLine(e),
           e);
     }
-  }
-
-  private static EvaluationSummary evaluate(Dataset<Row> written) {
-    long[][] cm = new long[Digits.CLASSES][Digits.CLASSES];
-    for (Row r :
-        written
-            .where(col("trueLabel").isNotNull())
-            .groupBy("trueLabel", "label")
-            .count()
-            .collectAsList()) {
-      cm[((Number) r.get(0)).intValue()][((Number) r.get(1)).intValue()] = r.getLong(2);
-    }
-    return EvaluationSummary.ofConfusion(cm);
   }
 
   /**

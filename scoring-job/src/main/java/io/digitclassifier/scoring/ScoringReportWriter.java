@@ -1,9 +1,6 @@
 package io.digitclassifier.scoring;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.floor;
-import static org.apache.spark.sql.functions.least;
-import static org.apache.spark.sql.functions.lit;
 
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.report.InputSamples;
@@ -11,7 +8,6 @@ import io.digitclassifier.report.ReportWriter;
 import io.digitclassifier.spark.Stages;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +41,7 @@ final class ScoringReportWriter {
   static void write(
       SparkSession spark,
       ScoringSummary summary,
+      ScoredCounts counts,
       Dataset<Row> written,
       Path dir,
       String rejectedDir,
@@ -58,39 +55,28 @@ final class ScoringReportWriter {
                     spark.sparkContext(),
                     ScoringJob.GROUP,
                     "4 report: label and confidence counts",
-                    () -> gather(spark, summary, written, rejectedDir, samples))
+                    () -> gather(spark, summary, counts, written, rejectedDir, samples))
                 .write(dir));
   }
 
   static ScoringReport gather(
       SparkSession spark,
       ScoringSummary summary,
+      ScoredCounts counts,
       Dataset<Row> written,
       String rejectedDir,
       int samples) {
-    boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
+    boolean labelled = counts.labelled();
     long[] predicted = new long[Digits.CLASSES];
     long[] truth = labelled ? new long[Digits.CLASSES] : null;
     long[] bins = new long[ScoringReport.BINS];
     long[] wrong = labelled ? new long[ScoringReport.BINS] : null;
-    var bin =
-        least(lit(ScoringReport.BINS - 1), floor(col("confidence").multiply(ScoringReport.BINS)))
-            .cast("int")
-            .as("bin");
-    Dataset<Row> counts =
-        labelled
-            ? written.groupBy(col("label"), col("trueLabel"), bin).count()
-            : written.groupBy(col("label"), bin).count();
-    for (Row r : counts.collectAsList()) {
-      int label = ((Number) r.getAs("label")).intValue();
-      int b = ((Number) r.getAs("bin")).intValue();
-      long n = r.getAs("count");
-      predicted[label] += n;
-      bins[b] += n;
-      if (labelled && r.getAs("trueLabel") != null) {
-        int t = ((Number) r.getAs("trueLabel")).intValue();
-        truth[t] += n;
-        if (t != label) wrong[b] += n;
+    for (ScoredCounts.Cell c : counts.cells()) {
+      predicted[c.label()] += c.count();
+      bins[c.bin()] += c.count();
+      if (c.trueLabel() != null) {
+        truth[c.trueLabel()] += c.count();
+        if (c.trueLabel() != c.label()) wrong[c.bin()] += c.count();
       }
     }
 

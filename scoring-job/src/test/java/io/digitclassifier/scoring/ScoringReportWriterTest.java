@@ -65,7 +65,8 @@ class ScoringReportWriterTest extends SparkTestBase {
     Dataset<Row> written = spark.createDataFrame(rows, LABELLED);
 
     ScoringReport r =
-        ScoringReportWriter.gather(spark, summary(4, 0, "parquet"), written, rejected(dir), 0);
+        ScoringReportWriter.gather(
+            spark, summary(4, 0, "parquet"), ScoredCounts.of(written), written, rejected(dir), 0);
 
     assertThat(r.predictedCounts()).containsExactly(1, 0, 1, 0, 0, 0, 0, 2, 0, 0);
     assertThat(r.trueCounts()).containsExactly(1, 0, 0, 1, 0, 0, 0, 2, 0, 0);
@@ -113,7 +114,8 @@ class ScoringReportWriterTest extends SparkTestBase {
         .csv(dir.resolve(ScoringJob.REJECTED_DIR).toString());
 
     ScoringReport r =
-        ScoringReportWriter.gather(spark, summary(1, 4, "csv"), written, rejected(dir), 0);
+        ScoringReportWriter.gather(
+            spark, summary(1, 4, "csv"), ScoredCounts.of(written), written, rejected(dir), 0);
 
     assertThat(r.trueCounts()).isNull();
     assertThat(r.wrongBins()).isNull();
@@ -162,14 +164,15 @@ class ScoringReportWriterTest extends SparkTestBase {
             null,
             null);
 
-    ScoringReportWriter.write(spark, s, written, dir, rejected(dir), 0);
+    ScoringReportWriter.write(spark, s, ScoredCounts.of(written), written, dir, rejected(dir), 0);
     assertThat(dir.resolve("_report.html")).isRegularFile();
     assertThat(dir.resolve("_confusion-matrix.png")).isRegularFile();
 
-    // a dataset without the expected columns: a warning, not an exception
-    Path other = Files.createDirectories(dir.resolve("other"));
-    ScoringReportWriter.write(spark, s, spark.range(3).toDF(), other, rejected(other), 0);
-    assertThat(other.resolve("_report.html")).doesNotExist();
+    // a report that cannot be written (its directory is a file): a warning, not an exception
+    Path other = Files.writeString(dir.resolve("not-a-directory"), "kept");
+    ScoringReportWriter.write(
+        spark, s, ScoredCounts.of(written), written, other, rejected(other), 0);
+    assertThat(other).hasContent("kept");
   }
 
   private static String rejected(Path dir) {
