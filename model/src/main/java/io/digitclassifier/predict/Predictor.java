@@ -287,17 +287,7 @@ public final class Predictor implements AutoCloseable {
     long start = System.nanoTime();
     if (fixed != null) {
       OrtSession s = open(model, threads, fixed);
-      LOG.info(
-          "ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {}"
-              + " optimization (-D{}), {} ms",
-          OrtEnvironment.getEnvironment().getVersion(),
-          model.source(),
-          model.onnxOrigin(),
-          model.onnxSha256().substring(0, 12),
-          threads,
-          fixed.name().toLowerCase(Locale.ROOT),
-          OPTIMIZATION_PROPERTY,
-          (System.nanoTime() - start) / 1_000_000);
+      logOpened(model, threads, fixed, "-D" + OPTIMIZATION_PROPERTY, start);
       return new Session(s, fixed);
     }
     OrtSession all = open(model, threads, Optimization.ALL);
@@ -327,20 +317,33 @@ public final class Predictor implements AutoCloseable {
     boolean keepExtended = best[1] < 0.95 * best[0];
     close(keepExtended ? all : extended);
     Optimization chosen = keepExtended ? Optimization.EXTENDED : Optimization.ALL;
+    logOpened(
+        model,
+        threads,
+        chosen,
+        String.format(
+            Locale.ROOT,
+            "measured %d digits: all %.1f ms, extended %.1f ms",
+            CALIBRATION_BATCH,
+            best[0] / 1e6,
+            best[1] / 1e6),
+        start);
+    return new Session(keepExtended ? extended : all, chosen);
+  }
+
+  private static void logOpened(
+      ModelArtifacts model, int threads, Optimization level, String why, long start) {
     LOG.info(
         "ONNX Runtime {} session for {} ({}, onnx sha256 {}): {} intra-op thread(s), {}"
-            + " optimization (measured {} digits: all {} ms, extended {} ms), {} ms",
+            + " optimization ({}), {} ms",
         OrtEnvironment.getEnvironment().getVersion(),
         model.source(),
         model.onnxOrigin(),
         model.onnxSha256().substring(0, 12),
         threads,
-        chosen.name().toLowerCase(Locale.ROOT),
-        CALIBRATION_BATCH,
-        String.format(Locale.ROOT, "%.1f", best[0] / 1e6),
-        String.format(Locale.ROOT, "%.1f", best[1] / 1e6),
+        level.name().toLowerCase(Locale.ROOT),
+        why,
         (System.nanoTime() - start) / 1_000_000);
-    return new Session(keepExtended ? extended : all, chosen);
   }
 
   /**

@@ -19,10 +19,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The scoring job's last stage: counts labels, confidence bins and rejects with a few small Spark
- * aggregations over the written output (nothing but counts and the first rejected records reach the
- * driver) and writes {@link ScoringReport} into the output's work directory. A failure here is
- * logged and the output is kept.
+ * The scoring job's last stage: label and confidence counts from the job's {@link ScoredCounts},
+ * rejects counted by a few small Spark aggregations over the quarantine output (nothing but counts
+ * and the first rejected records reach the driver), written as {@link ScoringReport} into the
+ * output's work directory. A failure here is logged and the output is kept.
  */
 final class ScoringReportWriter {
   /** Rejected records listed one by one in the report. */
