@@ -50,8 +50,9 @@ public final class Predictor implements AutoCloseable {
    * pays off where the convolutions' channel counts fill the blocks and costs where they do not:
    * measured on one AVX-512 machine, LeNet (20 and 50 channels, padded to 32 and 64) ran 27,400
    * images/s on EXTENDED against 21,700 on ALL, the three-branch net 4,200 against 5,700. So a
-   * session measures both on a batch of digits and keeps the faster ({@link #OPTIMIZATION_PROPERTY}
-   * fixes it instead); the two give the same probabilities within float rounding.
+   * JVM-wide session measures both on a batch of digits and keeps the faster (a session of its own,
+   * {@link #ownSession}, stays on ALL; {@link #OPTIMIZATION_PROPERTY} fixes either); the two give
+   * the same probabilities within float rounding.
    */
   public enum Optimization {
     ALL(OrtSession.SessionOptions.OptLevel.ALL_OPT),
@@ -129,7 +130,7 @@ public final class Predictor implements AutoCloseable {
    * and give ten finite class probabilities.
    */
   public static Predictor of(ModelArtifacts model, int threads) {
-    return of(model, threads, true, Optimization.fromProperty());
+    return of(model, threads, true, Optimization.fromProperty(), BY_PROPERTY);
   }
 
   /**
@@ -137,28 +138,36 @@ public final class Predictor implements AutoCloseable {
    * the two.
    */
   public static Predictor ownSession(ModelArtifacts model, int threads, Optimization optimization) {
-    return of(model, threads, false, optimization);
+    return of(model, threads, false, optimization, "fixed by the caller");
   }
 
   /**
    * {@link #of(ModelArtifacts, int)} with a session of its own on ONNX Runtime, released by {@link
-   * #close}: for a model used once and dropped (training's report), which a JVM-wide session would
-   * keep for the JVM's life.
+   * #close}: for a model used once and dropped (training's report, a check), which a JVM-wide
+   * session would keep for the JVM's life. It runs at the {@link #OPTIMIZATION_PROPERTY}'s level,
+   * else at ONNX Runtime's default ({@link Optimization#ALL}) without timing the two: timing them
+   * costs as much as opening a second session, which one short use does not win back.
    */
   public static Predictor ownSession(ModelArtifacts model, int threads) {
-    return of(model, threads, false, Optimization.fromProperty());
+    Optimization fixed = Optimization.fromProperty();
+    return fixed != null
+        ? of(model, threads, false, fixed, BY_PROPERTY)
+        : of(model, threads, false, Optimization.ALL, "a session of its own, not timed");
   }
 
+  /** Why a fixed level was used, for the session's log line. */
+  private static final String BY_PROPERTY = "-D" + OPTIMIZATION_PROPERTY;
+
   private static Predictor of(
-      ModelArtifacts model, int threads, boolean shared, Optimization fixed) {
+      ModelArtifacts model, int threads, boolean shared, Optimization fixed, String why) {
     Predictor p;
     if (model.onnx() != null) {
       Session session =
           shared
               ? SESSIONS.computeIfAbsent(
                   model.onnxSha256() + ":" + threads + ":" + fixed,
-                  k -> session(model, threads, fixed))
-              : session(model, threads, fixed);
+                  k -> session(model, threads, fixed, why))
+              : session(model, threads, fixed, why);
       p =
           new Predictor(
               new OnnxForward(session.session(), !shared),
@@ -281,13 +290,14 @@ public final class Predictor implements AutoCloseable {
    * two untimed), run in turn; EXTENDED is kept only when it takes under 95% of ALL's time, so that
    * levels about as fast as each other keep ONNX Runtime's default.
    */
-  private static Session session(ModelArtifacts model, int threads, Optimization fixed) {
+  private static Session session(
+      ModelArtifacts model, int threads, Optimization fixed, String why) {
     if (threads < 1)
       throw new IllegalArgumentException("ONNX Runtime needs at least 1 thread, got " + threads);
     long start = System.nanoTime();
     if (fixed != null) {
       OrtSession s = open(model, threads, fixed);
-      logOpened(model, threads, fixed, "-D" + OPTIMIZATION_PROPERTY, start);
+      logOpened(model, threads, fixed, why, start);
       return new Session(s, fixed);
     }
     OrtSession all = open(model, threads, Optimization.ALL);
