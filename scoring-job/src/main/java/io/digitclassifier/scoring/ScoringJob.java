@@ -162,10 +162,11 @@ public final class ScoringJob {
     // the Spark ML stage's own transform: the same batches, engine and once-per-executor model as
     // from Spark code
     DigitClassifierModel model =
-        DigitClassifierModel.of(modelFiles)
-            .setFeaturesCol("pixels")
-            .setBatchSize(config.batchSize())
-            .setRawPredictionCol("");
+        ScoringSchema.stageColumns(
+            DigitClassifierModel.of(modelFiles)
+                .setFeaturesCol("pixels")
+                .setBatchSize(config.batchSize()),
+            config.probabilities());
     long start = System.nanoTime();
     Stages.run(
         spark.sparkContext(),
@@ -177,7 +178,7 @@ public final class ScoringJob {
                   records.filter(r -> !r.isRejected()).map(ScoringSchema::digit),
                   ScoringSchema.DIGITS);
           Dataset<Row> scored =
-              ScoringSchema.scored(model.transform(digits))
+              ScoringSchema.scored(model.transform(digits), config.probabilities())
                   .select(
                       ScoringSchema.scoredColumns(
                               images, config.probabilities(), labelled, config.outputFormat())

@@ -2,6 +2,7 @@ package io.digitclassifier.scoring;
 
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
+import io.digitclassifier.ml.DigitClassifierModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
@@ -57,19 +58,34 @@ final class ScoringSchema {
 
   /**
    * The job's columns from the Spark ML stage's: {@code label} (int) from {@code prediction},
-   * {@code probabilities} (ten floats) from the {@code probability} vector, {@code confidence} the
-   * predicted label's; {@link #scoredColumns} picks what is written.
+   * {@code confidence} (float) the predicted label's probability from {@code confidence}, and with
+   * {@code probabilities} the ten floats from the {@code probability} vector; {@link
+   * #scoredColumns} picks what is written. The stage is asked for the vector only then (see {@link
+   * #stageColumns}).
    */
-  static Dataset<Row> scored(Dataset<Row> transformed) {
-    Column probabilities = TO_FLOATS.apply(functions.col("probability"));
-    Column label = functions.col("prediction").cast(DataTypes.IntegerType);
-    return transformed.select(
-        functions.col("id"),
-        functions.col("source"),
-        label.as("label"),
-        functions.element_at(probabilities, label.plus(1)).as("confidence"),
-        probabilities.as("probabilities"),
-        functions.col("trueLabel"));
+  static Dataset<Row> scored(Dataset<Row> transformed, boolean probabilities) {
+    List<Column> cols = new ArrayList<>();
+    cols.add(functions.col("id"));
+    cols.add(functions.col("source"));
+    cols.add(functions.col("prediction").cast(DataTypes.IntegerType).as("label"));
+    // the stage's double holds the network's float exactly: back to the float it was
+    cols.add(functions.col("confidence").cast(DataTypes.FloatType).as("confidence"));
+    if (probabilities) cols.add(TO_FLOATS.apply(functions.col("probability")).as("probabilities"));
+    cols.add(functions.col("trueLabel"));
+    return transformed.select(cols.toArray(new Column[0]));
+  }
+
+  /**
+   * The Spark ML stage's output columns for the job: {@code prediction} and {@code confidence}
+   * always, the {@code probability} vector only when the ten probabilities are written, so that no
+   * row pays for a vector it does not write (its encoding, decoding and the array of ten).
+   */
+  static DigitClassifierModel stageColumns(DigitClassifierModel model, boolean probabilities) {
+    return model
+        .setPredictionCol("prediction")
+        .setConfidenceCol("confidence")
+        .setProbabilityCol(probabilities ? "probability" : "")
+        .setRawPredictionCol("");
   }
 
   static Row rejected(DigitRecord r) {

@@ -36,6 +36,16 @@ class ScoringJobTest extends SparkTestBase {
 
   private static ScoringConfig config(
       String input, String out, OutputFormat format, Path kaggle, BadRecordPolicy policy) {
+    return config(input, out, format, kaggle, policy, true);
+  }
+
+  private static ScoringConfig config(
+      String input,
+      String out,
+      OutputFormat format,
+      Path kaggle,
+      BadRecordPolicy policy,
+      boolean probabilities) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -47,7 +57,6 @@ class ScoringJobTest extends SparkTestBase {
                 dir.resolve(out).toString(),
                 "--output-format",
                 format.sparkName(),
-                "--probabilities",
                 "--batch-size",
                 "64",
                 "--on-bad-record",
@@ -56,6 +65,7 @@ class ScoringJobTest extends SparkTestBase {
                 "3",
                 "--report-samples",
                 "24"));
+    if (probabilities) args.add("--probabilities");
     if (kaggle != null) args.addAll(List.of("--kaggle-submission", kaggle.toString()));
     return ScoringConfig.parse(args.toArray(String[]::new));
   }
@@ -110,10 +120,16 @@ class ScoringJobTest extends SparkTestBase {
     List<String> expected = predictions(dir.resolve("from-idx"), OutputFormat.PARQUET);
     assertThat(expected).hasSize(300);
 
+    // without --probabilities: the stage gives the confidence alone, no vector
     ScoringSummary again =
         ScoringJob.run(
             config(
-                idxGz.toString(), "from-idxgz", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL),
+                idxGz.toString(),
+                "from-idxgz",
+                OutputFormat.PARQUET,
+                null,
+                BadRecordPolicy.FAIL,
+                false),
             spark);
     // this JVM's instances serve the next run: still at most one per task slot over both
     assertThat(s.modelLoads() + again.modelLoads()).isLessThanOrEqualTo(2);
@@ -127,6 +143,15 @@ class ScoringJobTest extends SparkTestBase {
     assertThat(predictions(dir.resolve("from-csv"), OutputFormat.CSV)).isEqualTo(expected);
     assertThat(predictions(dir.resolve("from-parquet"), OutputFormat.PARQUET)).isEqualTo(expected);
     double[] conf = confidences(dir.resolve("from-idx"), OutputFormat.PARQUET);
+    assertThat(confidences(dir.resolve("from-idxgz"), OutputFormat.PARQUET))
+        .containsExactly(conf, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(spark.read().parquet(dir.resolve("from-idxgz").toString()).columns())
+        .containsExactly("id", "label", "confidence", "trueLabel");
+    // the confidence is the written probability of the written label, to the bit
+    for (Row r : rows(dir.resolve("from-idx"), OutputFormat.PARQUET)) {
+      scala.collection.Seq<Float> p = r.getAs("probabilities");
+      assertThat(r.<Float>getAs("confidence")).isEqualTo(p.apply(r.<Integer>getAs("label")));
+    }
     assertThat(confidences(dir.resolve("from-csv"), OutputFormat.CSV))
         .containsExactly(conf, org.assertj.core.data.Offset.offset(1e-5));
     assertThat(confidences(dir.resolve("from-parquet"), OutputFormat.PARQUET))

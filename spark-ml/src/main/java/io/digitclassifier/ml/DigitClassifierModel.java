@@ -58,7 +58,9 @@ import scala.Option;
  *
  * <p>{@code rawPrediction} holds the network's softmax output, as {@code probability} does (the
  * exported graph ends in its softmax); set {@code rawPredictionCol} or {@code probabilityCol} to ""
- * to leave a column out.
+ * to leave a column out. {@code confidenceCol}, off by default, adds the predicted digit's
+ * probability as a plain double: with both vector columns left out, no row pays for building and
+ * encoding ML vectors it does not need.
  */
 public final class DigitClassifierModel extends Model<DigitClassifierModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -85,6 +87,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
   private final Param<String> rawPredictionCol;
+  private final Param<String> confidenceCol;
   private final Param<String> handleInvalid;
   private final Param<String> invalidReasonCol;
   private final Param<String> engine;
@@ -117,6 +120,11 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
             this,
             "rawPredictionCol",
             "column name for the raw prediction (the network's softmax output, an ML Vector of ten); \"\" leaves it out");
+    confidenceCol =
+        new Param<>(
+            this,
+            "confidenceCol",
+            "column name for the predicted digit's probability (double); \"\" (the default) leaves it out");
     handleInvalid =
         new Param<>(
             this,
@@ -142,6 +150,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
     setDefault(rawPredictionCol, "rawPrediction");
+    setDefault(confidenceCol, "");
     setDefault(handleInvalid, ERROR);
     setDefault(invalidReasonCol, "invalidReason");
     setDefault(engine, "onnx");
@@ -173,6 +182,10 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
 
   public Param<String> rawPredictionCol() {
     return rawPredictionCol;
+  }
+
+  public Param<String> confidenceCol() {
+    return confidenceCol;
   }
 
   public Param<String> handleInvalid() {
@@ -209,6 +222,10 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
 
   public String getRawPredictionCol() {
     return getOrDefault(rawPredictionCol);
+  }
+
+  public String getConfidenceCol() {
+    return getOrDefault(confidenceCol);
   }
 
   public String getHandleInvalid() {
@@ -249,6 +266,11 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
 
   public DigitClassifierModel setRawPredictionCol(String value) {
     set(rawPredictionCol, value);
+    return this;
+  }
+
+  public DigitClassifierModel setConfidenceCol(String value) {
+    set(confidenceCol, value);
     return this;
   }
 
@@ -379,6 +401,8 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
       fields.add(DataTypes.createStructField(getRawPredictionCol(), Features.vectorType(), true));
     if (!getProbabilityCol().isEmpty())
       fields.add(DataTypes.createStructField(getProbabilityCol(), Features.vectorType(), true));
+    if (!getConfidenceCol().isEmpty())
+      fields.add(DataTypes.createStructField(getConfidenceCol(), DataTypes.DoubleType, true));
     if (KEEP.equals(getHandleInvalid())) {
       fields.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
     }
@@ -389,6 +413,7 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
     List<String> names = new ArrayList<>(List.of(getPredictionCol()));
     if (!getRawPredictionCol().isEmpty()) names.add(getRawPredictionCol());
     if (!getProbabilityCol().isEmpty()) names.add(getProbabilityCol());
+    if (!getConfidenceCol().isEmpty()) names.add(getConfidenceCol());
     if (KEEP.equals(getHandleInvalid())) names.add(getInvalidReasonCol());
     return names;
   }
@@ -413,7 +438,8 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
             getBatchSize(),
             getHandleInvalid(),
             !getProbabilityCol().isEmpty(),
-            !getRawPredictionCol().isEmpty());
+            !getRawPredictionCol().isEmpty(),
+            !getConfidenceCol().isEmpty());
     return df.mapPartitions(score, Encoders.row(out));
   }
 

@@ -41,6 +41,7 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   private final String handleInvalid;
   private final boolean probability;
   private final boolean rawPrediction;
+  private final boolean confidence;
 
   ScoreRowsFunction(
       ModelHandle model,
@@ -50,7 +51,8 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
       int batchSize,
       String handleInvalid,
       boolean probability,
-      boolean rawPrediction) {
+      boolean rawPrediction,
+      boolean confidence) {
     this.model = model;
     this.featuresIndex = featuresIndex;
     this.idIndex = idIndex;
@@ -59,6 +61,7 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
     this.handleInvalid = handleInvalid;
     this.probability = probability;
     this.rawPrediction = rawPrediction;
+    this.confidence = confidence;
   }
 
   @Override
@@ -147,13 +150,21 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   private Row append(Row row, Predictor.Prediction p, String reason, boolean keep) {
     int n = row.length();
     Object[] values =
-        new Object[n + 1 + (probability ? 1 : 0) + (rawPrediction ? 1 : 0) + (keep ? 1 : 0)];
+        new Object
+            [n
+                + 1
+                + (probability ? 1 : 0)
+                + (rawPrediction ? 1 : 0)
+                + (confidence ? 1 : 0)
+                + (keep ? 1 : 0)];
     for (int i = 0; i < n; i++) values[i] = row.get(i);
     int k = n;
     values[k++] = p == null ? null : (double) p.label();
-    double[] probs = p == null ? null : toDoubles(p.probabilities());
+    double[] probs =
+        p == null || !(probability || rawPrediction) ? null : toDoubles(p.probabilities());
     if (rawPrediction) values[k++] = probs == null ? null : Vectors.dense(probs);
     if (probability) values[k++] = probs == null ? null : Vectors.dense(probs);
+    if (confidence) values[k++] = p == null ? null : (double) p.confidence();
     if (keep) values[k] = reason;
     return RowFactory.create(values);
   }

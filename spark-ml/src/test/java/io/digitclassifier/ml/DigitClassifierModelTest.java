@@ -100,6 +100,39 @@ class DigitClassifierModelTest extends SparkTestBase {
   }
 
   @Test
+  void aConfidenceColumnGivesThePredictedDigitsProbabilityWithoutAnyVector() {
+    Dataset<Row> scored =
+        model()
+            .setProbabilityCol("")
+            .setRawPredictionCol("")
+            .setConfidenceCol("confidence")
+            .transform(frame(digits.subList(0, 100)).repartition(3));
+    assertThat(scored.columns())
+        .containsExactly("id", "label", "pixels", "prediction", "confidence");
+    assertThat(scored.schema().apply("confidence").dataType()).isEqualTo(DataTypes.DoubleType);
+    Map<Long, Row> rows = byId(scored);
+    assertThat(rows).hasSize(100);
+    for (DigitRecord d : digits.subList(0, 100)) {
+      Predictor.Prediction expected = reference.predict(d.getPixels());
+      Row r = rows.get(d.getId());
+      assertThat(r.getDouble(r.fieldIndex("prediction"))).isEqualTo(expected.label());
+      assertThat(r.getDouble(r.fieldIndex("confidence")))
+          .isEqualTo((double) expected.confidence())
+          .isEqualTo((double) expected.probabilities()[expected.label()]);
+    }
+    // beside the vector, the same number as the vector's entry for the prediction
+    Row both =
+        model()
+            .setConfidenceCol("confidence")
+            .transform(frame(digits.subList(0, 1)))
+            .select("prediction", "probability", "confidence")
+            .first();
+    assertThat(both.getDouble(2))
+        .isEqualTo(((Vector) both.get(1)).apply((int) both.getDouble(0)))
+        .isEqualTo(((Vector) both.get(1)).toArray()[((Vector) both.get(1)).argmax()]);
+  }
+
+  @Test
   void everyFeatureTypeGivesTheSamePredictions() throws IOException {
     List<DigitRecord> few = digits.subList(0, 40);
     Dataset<Row> ints = frame(few);
@@ -298,7 +331,11 @@ class DigitClassifierModelTest extends SparkTestBase {
   @Test
   void savesAndLoadsAloneAndInsideAPipeline() throws IOException {
     DigitClassifierModel model =
-        model().setBatchSize(32).setPredictionCol("digit").setProbabilityCol("");
+        model()
+            .setBatchSize(32)
+            .setPredictionCol("digit")
+            .setProbabilityCol("")
+            .setConfidenceCol("sure");
     String path = tmp.resolve("stage").toString();
     model.write().save(path);
     assertThat(tmp.resolve("stage/metadata")).isDirectory();
@@ -312,6 +349,7 @@ class DigitClassifierModelTest extends SparkTestBase {
     assertThat(loaded.getBatchSize()).isEqualTo(32);
     assertThat(loaded.getPredictionCol()).isEqualTo("digit");
     assertThat(loaded.getProbabilityCol()).isEmpty();
+    assertThat(loaded.getConfidenceCol()).isEqualTo("sure");
     assertThat(loaded.sha256()).isEqualTo(model.sha256());
 
     Dataset<Row> df = frame(digits.subList(0, 50));
@@ -324,9 +362,16 @@ class DigitClassifierModelTest extends SparkTestBase {
     PipelineModel back = PipelineModel.load(pipelinePath);
     assertThat(back.stages()[1]).isInstanceOf(DigitClassifierModel.class);
     List<Row> want =
-        pipeline.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList();
+        pipeline
+            .transform(df)
+            .select("id", "digit", "rawPrediction", "sure")
+            .orderBy("id")
+            .collectAsList();
     assertThat(
-            back.transform(df).select("id", "digit", "rawPrediction").orderBy("id").collectAsList())
+            back.transform(df)
+                .select("id", "digit", "rawPrediction", "sure")
+                .orderBy("id")
+                .collectAsList())
         .isEqualTo(want);
     assertThat(
             new MulticlassClassificationEvaluator()
