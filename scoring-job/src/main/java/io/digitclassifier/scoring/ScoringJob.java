@@ -74,14 +74,33 @@ public final class ScoringJob {
         new ScoringConfig(),
         "scoring",
         "digitclassifier-score",
-        config -> Predictor.load(config.model(), Storage.conf(), config.engine(), 1),
+        config ->
+            checkModel(
+                config,
+                Storage.conf(),
+                System.getProperty("spark.master", "local").startsWith("local")),
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    Predictor.load(config.model(), spark.sparkContext().hadoopConfiguration(), config.engine(), 1);
+    checkModel(config, spark.sparkContext().hadoopConfiguration(), spark.sparkContext().isLocal());
     return new ScoringJob(config, spark).run();
+  }
+
+  /**
+   * Loads and checks the model before any data is read. With a local master the driver JVM is the
+   * executor too, so the check loads the JVM-wide session the tasks then score with; on a cluster
+   * the driver never scores, so the check uses a session of its own and closes it, rather than
+   * keeping one (and timing its two optimisation levels) for the driver's life.
+   */
+  static void checkModel(
+      ScoringConfig config, org.apache.hadoop.conf.Configuration conf, boolean localMaster) {
+    if (localMaster) {
+      Predictor.load(config.model(), conf, config.engine(), 1);
+    } else {
+      Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), 1).close();
+    }
   }
 
   static String describe(ScoringSummary s) {

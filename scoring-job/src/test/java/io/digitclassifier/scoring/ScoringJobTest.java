@@ -430,6 +430,19 @@ class ScoringJobTest extends SparkTestBase {
             "64");
     assertThatThrownBy(() -> ScoringJob.run(incompatible, spark))
         .hasMessageContaining("Cannot use model " + other);
+    // a cluster's driver checks on a session of its own, and refuses the same models the same way
+    var hadoop = spark.sparkContext().hadoopConfiguration();
+    assertThatThrownBy(() -> ScoringJob.checkModel(missing, hadoop, false))
+        .hasMessageContaining("Cannot load model")
+        .hasMessageContaining("no such file");
+    assertThatThrownBy(() -> ScoringJob.checkModel(bad, hadoop, false))
+        .hasMessageContaining("Cannot load model " + corrupt);
+    assertThatThrownBy(() -> ScoringJob.checkModel(incompatible, hadoop, false))
+        .hasMessageContaining("Cannot use model " + other);
+    ScoringJob.checkModel(
+        config(csv.toString(), "o4", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL),
+        hadoop,
+        false);
     assertThat(dir.resolve("o1")).doesNotExist();
     assertThat(dir.resolve("o3")).doesNotExist();
   }
