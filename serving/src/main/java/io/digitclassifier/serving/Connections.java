@@ -322,10 +322,12 @@ final class Connections {
       String header = request.getHeaders().get(HttpHeader.HOST);
       String host = header == null ? null : request.getHttpURI().getHost();
       if (host == null || !allowed.contains(normalise(host))) {
+        // closed after the answer and a short discard of any body (Discard): closing on a body
+        // the client is still sending would reset the connection under the answer
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         refuse(
             response,
-            callback,
+            new Discard(request, callback).afterAnswer(),
             403,
             header == null
                 ? "Cannot answer: the request has no Host header"

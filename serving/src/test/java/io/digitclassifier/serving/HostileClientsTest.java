@@ -419,6 +419,39 @@ class HostileClientsTest {
     }
   }
 
+  /**
+   * A client that sends its body right after the headers, as most do, to a foreign Host still reads
+   * the refusal: closing on the unread body would reset the connection under the answer.
+   */
+  @Test
+  void aForeignHostsRefusalReachesAClientStillSendingItsBody() throws Exception {
+    byte[] body = new byte[1 << 20];
+    for (int i = 0; i < 50; i++) {
+      try (Socket s = open()) {
+        // as a plain client does: the whole request written, then the answer read
+        OutputStream out = s.getOutputStream();
+        try {
+          out.write(
+              ("POST /api/predict HTTP/1.1\r\nHost: evil.example\r\nContent-Type: image/png\r\n"
+                      + "Content-Length: "
+                      + body.length
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+          out.write(body);
+        } catch (IOException e) {
+          throw new AssertionError("attempt " + i + ": the request could not be sent, " + e, e);
+        }
+        String answer;
+        try {
+          answer = readResponse(s);
+        } catch (IOException e) {
+          throw new AssertionError("attempt " + i + ": no answer, " + e, e);
+        }
+        assertThat(answer).as("attempt %d", i).startsWith("HTTP/1.1 403");
+      }
+    }
+  }
+
   @Test
   void hostileImagesAre400WithinTheirLimitsWhileADrawnDigitIsAnswered() throws Exception {
     byte[] deep = io.digitclassifier.image.HostileImages.png16BitRgba(4096);
