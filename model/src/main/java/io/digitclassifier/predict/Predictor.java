@@ -433,10 +433,17 @@ public final class Predictor implements AutoCloseable {
    */
   private static final ThreadLocal<FloatBuffer> INPUT = new ThreadLocal<>();
 
+  /**
+   * The largest batch a thread's buffer is kept for: 4,096 digits, 12.8 MB. A larger batch gets a
+   * buffer of its own, left to the garbage collector with the batch, so that one huge batch does
+   * not pin its size outside the heap for the thread's life.
+   */
+  static final int KEPT_FLOATS = 4096 * Digits.PIXELS;
+
   /** {@code images} as the network's input, in this thread's direct buffer. */
   private static FloatBuffer input(List<byte[]> images) {
     int size = images.size() * Digits.PIXELS;
-    FloatBuffer buffer = INPUT.get();
+    FloatBuffer buffer = size > KEPT_FLOATS ? direct(size) : INPUT.get();
     if (buffer == null || buffer.capacity() < size) {
       buffer = direct(size);
       INPUT.set(buffer);

@@ -31,6 +31,31 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class PredictorTest {
   @TempDir Path dir;
 
+  /**
+   * A batch too large for the thread's kept input buffer gets one of its own; the batches around it
+   * still go through the kept one, and every digit's prediction is the same whichever it went
+   * through.
+   */
+  @Test
+  void aBatchLargerThanTheKeptBufferScoresAsSmallerOnes() {
+    Predictor p = Predictor.load(TestModels.lenet().toString(), new Configuration());
+    List<byte[]> test = TestModels.testPixels(1000);
+    int n = Predictor.KEPT_FLOATS / io.digitclassifier.data.Digits.PIXELS + 1;
+    List<byte[]> large = new ArrayList<>();
+    for (int i = 0; i < n; i++) large.add(test.get(i % test.size()));
+    Predictor.Predictions small = p.predict(test.subList(0, 300));
+    Predictor.Predictions big = p.predict(large);
+    Predictor.Predictions after = p.predict(test.subList(0, 300));
+    assertThat(big.size()).isEqualTo(n);
+    for (int i = 0; i < 300; i++) {
+      assertThat(big.get(i).label()).isEqualTo(small.get(i).label());
+      assertThat(big.get(i + 1000).probabilities())
+          .containsExactly(
+              small.get(i).probabilities(), org.assertj.core.data.Offset.offset(1e-5f));
+      assertThat(after.get(i).probabilities()).containsExactly(small.get(i).probabilities());
+    }
+  }
+
   @Test
   void predictsMnistTestDigitsInBatchesAsOneByOne() throws Exception {
     Path model = TestModels.lenet();

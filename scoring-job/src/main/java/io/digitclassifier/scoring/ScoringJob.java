@@ -74,32 +74,46 @@ public final class ScoringJob {
         new ScoringConfig(),
         "scoring",
         "digitclassifier-score",
-        config ->
-            checkModel(
-                config,
-                Storage.conf(),
-                System.getProperty("spark.master", "local").startsWith("local")),
+        config -> {
+          // spark-submit hands the job its Spark settings as system properties
+          String master = System.getProperty("spark.master", "local");
+          checkModel(
+              config,
+              Storage.conf(),
+              master.equals("local") || master.startsWith("local["),
+              Integer.parseInt(System.getProperty("spark.task.cpus", "1")));
+        },
         (config, spark) -> describe(new ScoringJob(config, spark).run()));
   }
 
   /** Runs with a typed configuration; the model is loaded and checked first. */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    checkModel(config, spark.sparkContext().hadoopConfiguration(), spark.sparkContext().isLocal());
+    checkModel(
+        config,
+        spark.sparkContext().hadoopConfiguration(),
+        spark.sparkContext().isLocal(),
+        spark.sparkContext().conf().getInt("spark.task.cpus", 1));
     return new ScoringJob(config, spark).run();
   }
 
   /**
    * Loads and checks the model before any data is read. With a local master the driver JVM is the
-   * executor too, so the check loads the JVM-wide session the tasks then score with; on a cluster
-   * the driver never scores, so the check uses a session of its own and closes it, rather than
-   * keeping one (and timing its two optimisation levels) for the driver's life.
+   * executor too, so the check loads the JVM-wide session the tasks then score with (one intra-op
+   * thread per task core, as theirs); on a cluster the driver never scores, so the check uses a
+   * session of its own and closes it, rather than keeping one (and timing its two optimisation
+   * levels) for the driver's life.
    */
   static void checkModel(
-      ScoringConfig config, org.apache.hadoop.conf.Configuration conf, boolean localMaster) {
+      ScoringConfig config,
+      org.apache.hadoop.conf.Configuration conf,
+      boolean localMaster,
+      int taskCpus) {
+    int threads = Math.max(1, taskCpus);
     if (localMaster) {
-      Predictor.load(config.model(), conf, config.engine(), 1);
+      Predictor.load(config.model(), conf, config.engine(), threads);
     } else {
-      Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), 1).close();
+      Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), threads)
+          .close();
     }
   }
 

@@ -432,17 +432,18 @@ class ScoringJobTest extends SparkTestBase {
         .hasMessageContaining("Cannot use model " + other);
     // a cluster's driver checks on a session of its own, and refuses the same models the same way
     var hadoop = spark.sparkContext().hadoopConfiguration();
-    assertThatThrownBy(() -> ScoringJob.checkModel(missing, hadoop, false))
+    assertThatThrownBy(() -> ScoringJob.checkModel(missing, hadoop, false, 1))
         .hasMessageContaining("Cannot load model")
         .hasMessageContaining("no such file");
-    assertThatThrownBy(() -> ScoringJob.checkModel(bad, hadoop, false))
+    assertThatThrownBy(() -> ScoringJob.checkModel(bad, hadoop, false, 1))
         .hasMessageContaining("Cannot load model " + corrupt);
-    assertThatThrownBy(() -> ScoringJob.checkModel(incompatible, hadoop, false))
+    assertThatThrownBy(() -> ScoringJob.checkModel(incompatible, hadoop, false, 1))
         .hasMessageContaining("Cannot use model " + other);
     ScoringJob.checkModel(
         config(csv.toString(), "o4", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL),
         hadoop,
-        false);
+        false,
+        1);
     assertThat(dir.resolve("o1")).doesNotExist();
     assertThat(dir.resolve("o3")).doesNotExist();
   }

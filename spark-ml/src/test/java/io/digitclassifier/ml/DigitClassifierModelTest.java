@@ -298,11 +298,25 @@ class DigitClassifierModelTest extends SparkTestBase {
     List<Row> skipped = model().setHandleInvalid("skip").transform(df).collectAsList();
     assertThat(skipped).extracting(r -> r.getLong(0)).containsExactly(1L, 2L, 4L, 6L);
 
-    Dataset<Row> kept = model().setHandleInvalid("keep").transform(df);
+    // every output column at once, in transformSchema's order, and so in the rows' order
+    Dataset<Row> kept =
+        model().setHandleInvalid("keep").setConfidenceCol("confidence").transform(df);
+    assertThat(kept.columns())
+        .containsExactly(
+            "id",
+            "pixels",
+            "prediction",
+            "rawPrediction",
+            "probability",
+            "confidence",
+            "invalidReason");
     assertThat(kept.count())
         .isEqualTo(6); // in = out + rejected: every row, the bad ones with their reason
     Map<Long, Row> byId = byId(kept);
     assertThat(byId.get(3L).isNullAt(byId.get(3L).fieldIndex("prediction"))).isTrue();
+    assertThat(byId.get(3L).isNullAt(byId.get(3L).fieldIndex("confidence"))).isTrue();
+    assertThat(byId.get(1L).getDouble(byId.get(1L).fieldIndex("confidence")))
+        .isEqualTo((double) reference.predict(digits.get(0).getPixels()).confidence());
     assertThat(byId.get(3L).<String>getAs("invalidReason")).startsWith("10 bytes that are neither");
     assertThat(byId.get(5L).<String>getAs("invalidReason")).isEqualTo("the value is null");
     assertThat(byId.get(1L).<String>getAs("invalidReason")).isNull();
