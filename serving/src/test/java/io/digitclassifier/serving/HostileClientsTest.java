@@ -387,6 +387,62 @@ class HostileClientsTest {
     }
   }
 
+  /**
+   * Bodies that trickle in under --min-body-rate (16 KB/s by default; here 5 KB/s, within the size
+   * limit) are answered 408 soon after the one-second grace, and the answer reaches clients that
+   * are still sending: the connection is closed only after the short discard, not under the answer.
+   */
+  @Test
+  void aBodySlowerThanTheMinimumRateIsAnswered408WhileItIsStillBeingSent() throws Exception {
+    List<Socket> sockets = new ArrayList<>();
+    List<Thread> senders = new ArrayList<>();
+    try {
+      for (int i = 0; i < 6; i++) {
+        Socket s = open();
+        sockets.add(s);
+        OutputStream out = s.getOutputStream();
+        out.write(
+            ("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                    + "Content-Length: 200000\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        Thread sender =
+            new Thread(
+                () -> {
+                  byte[] piece = new byte[500];
+                  try {
+                    for (int k = 0; k < 100; k++) {
+                      out.write(piece);
+                      out.flush();
+                      Thread.sleep(100);
+                    }
+                  } catch (IOException | InterruptedException e) {
+                    // closed by the server, or stopped by the test
+                  }
+                });
+        sender.start();
+        senders.add(sender);
+      }
+      long start = System.nanoTime();
+      for (int i = 0; i < sockets.size(); i++) {
+        String answer;
+        try {
+          answer = readResponse(sockets.get(i));
+        } catch (IOException e) {
+          throw new AssertionError("connection " + i + ": no answer, " + e, e);
+        }
+        assertThat(answer).as("connection %d", i).startsWith("HTTP/1.1 408");
+        assertThat(errorOf(answer))
+            .matches(
+                "Cannot predict: the request body arrives at \\d+ bytes/s, slower than the 16384"
+                    + " bytes/s minimum");
+      }
+      assertThat((System.nanoTime() - start) / 1e9).as("seconds to the last answer").isLessThan(5);
+    } finally {
+      for (Thread t : senders) t.interrupt();
+      for (Socket s : sockets) s.close();
+    }
+  }
+
   @Test
   void aForeignHostIsRefusedBeforeAnythingIsRead() throws Exception {
     int port = server.uri().getPort();
