@@ -36,19 +36,14 @@ public final class Digits {
    */
   public static float[] toFloats(List<byte[]> images) {
     float[] data = new float[images.size() * PIXELS];
-    int k = 0;
-    for (byte[] image : images) {
-      for (int i = 0; i < PIXELS; i++) {
-        data[k++] = SCALED[image[i] & 0xFF];
-      }
-    }
+    putFloats(images, FloatBuffer.wrap(data));
     return data;
   }
 
   /**
-   * {@link #toFloats}'s floats written into {@code into} from its position: into a direct buffer,
-   * which native code reads in place, without an array between (also the faster of the two: 0.13 s
-   * against 0.16 s for 300,000 digits on one core).
+   * The network's input for a batch written into {@code into} from its position: into a direct
+   * buffer, which native code reads in place, without an array between (0.13 s against 0.16 s for
+   * 300,000 digits on one core, array and copy); {@link #toFloats} wraps an array in it.
    */
   public static void putFloats(List<byte[]> images, FloatBuffer into) {
     for (byte[] image : images) {

@@ -443,10 +443,15 @@ public final class Predictor implements AutoCloseable {
   /** {@code images} as the network's input, in this thread's direct buffer. */
   private static FloatBuffer input(List<byte[]> images) {
     int size = images.size() * Digits.PIXELS;
-    FloatBuffer buffer = size > KEPT_FLOATS ? direct(size) : INPUT.get();
-    if (buffer == null || buffer.capacity() < size) {
+    FloatBuffer buffer;
+    if (size > KEPT_FLOATS) {
       buffer = direct(size);
-      INPUT.set(buffer);
+    } else {
+      buffer = INPUT.get();
+      if (buffer == null || buffer.capacity() < size) {
+        buffer = direct(size);
+        INPUT.set(buffer);
+      }
     }
     buffer.clear();
     Digits.putFloats(images, buffer);
@@ -541,7 +546,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The index of the highest probability; the lowest index among equals. */
-    static int top(float[] p) {
+    public static int top(float[] p) {
       int best = 0;
       for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
       return best;

@@ -252,19 +252,12 @@ class NativeBuildChildJvmTest {
       float[] sorted = want.clone();
       Arrays.sort(sorted);
       if (sorted[sorted.length - 1] - sorted[sorted.length - 2] > 1e-4f)
-        assertThat(argmax(p)).as(what).isEqualTo(reference.label());
+        assertThat(Predictor.Predictions.top(p)).as(what).isEqualTo(reference.label());
     }
     assertThat(lines)
         .as(r.log)
         .isEqualTo(
             digits.size() * NetworkKind.values().length * Predictor.Optimization.values().length);
-  }
-
-  /** The index of the highest value; the lowest index among equals, as the predictor's. */
-  private static int argmax(float[] p) {
-    int best = 0;
-    for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-    return best;
   }
 
   private Result run(String extension, Path cpuinfo) throws Exception {

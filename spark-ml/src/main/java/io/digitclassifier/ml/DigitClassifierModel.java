@@ -387,35 +387,35 @@ public final class DigitClassifierModel extends Model<DigitClassifierModel> impl
               + Features.ACCEPTED);
     }
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
-    for (String name : outputColumns()) {
-      if (schema.getFieldIndex(name).isDefined()) {
+    for (StructField out : outputFields()) {
+      if (schema.getFieldIndex(out.name()).isDefined()) {
         throw new IllegalArgumentException(
             "Cannot score: the output column "
-                + name
+                + out.name()
                 + " is already in the input; "
                 + "set another name or drop it");
       }
-    }
-    fields.add(DataTypes.createStructField(getPredictionCol(), DataTypes.DoubleType, true));
-    if (!getRawPredictionCol().isEmpty())
-      fields.add(DataTypes.createStructField(getRawPredictionCol(), Features.vectorType(), true));
-    if (!getProbabilityCol().isEmpty())
-      fields.add(DataTypes.createStructField(getProbabilityCol(), Features.vectorType(), true));
-    if (!getConfidenceCol().isEmpty())
-      fields.add(DataTypes.createStructField(getConfidenceCol(), DataTypes.DoubleType, true));
-    if (KEEP.equals(getHandleInvalid())) {
-      fields.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
+      fields.add(out);
     }
     return DataTypes.createStructType(fields);
   }
 
-  private List<String> outputColumns() {
-    List<String> names = new ArrayList<>(List.of(getPredictionCol()));
-    if (!getRawPredictionCol().isEmpty()) names.add(getRawPredictionCol());
-    if (!getProbabilityCol().isEmpty()) names.add(getProbabilityCol());
-    if (!getConfidenceCol().isEmpty()) names.add(getConfidenceCol());
-    if (KEEP.equals(getHandleInvalid())) names.add(getInvalidReasonCol());
-    return names;
+  /**
+   * The columns {@link #transform} appends, in the order {@code ScoreRowsFunction} fills them:
+   * prediction, rawPrediction, probability, confidence (each set one), invalidReason (with keep).
+   */
+  private List<StructField> outputFields() {
+    List<StructField> out = new ArrayList<>();
+    out.add(DataTypes.createStructField(getPredictionCol(), DataTypes.DoubleType, true));
+    if (!getRawPredictionCol().isEmpty())
+      out.add(DataTypes.createStructField(getRawPredictionCol(), Features.vectorType(), true));
+    if (!getProbabilityCol().isEmpty())
+      out.add(DataTypes.createStructField(getProbabilityCol(), Features.vectorType(), true));
+    if (!getConfidenceCol().isEmpty())
+      out.add(DataTypes.createStructField(getConfidenceCol(), DataTypes.DoubleType, true));
+    if (KEEP.equals(getHandleInvalid()))
+      out.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
+    return out;
   }
 
   /**
