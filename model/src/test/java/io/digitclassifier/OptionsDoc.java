@@ -55,6 +55,7 @@ public final class OptionsDoc {
 
   /** A command's section: its heading and a Markdown table of its options, ending in a newline. */
   public static String section(String launcher, Object command) {
+    assertHelpPrintsWithoutWarnings(launcher, command);
     StringBuilder out = new StringBuilder(heading(launcher)).append("\n\n");
     out.append("| option | default | description |\n|---|---|---|\n");
     for (OptionSpec o : new CommandLine(command).getCommandSpec().options()) {
@@ -76,6 +77,26 @@ public final class OptionsDoc {
           .append(" |\n");
     }
     return out.toString();
+  }
+
+  /**
+   * Picocli reads each description as a format string: a bare {@code %} makes it warn on stderr at
+   * every {@code --help} and print the text raw. Refused here rather than left to a user's
+   * terminal.
+   */
+  private static void assertHelpPrintsWithoutWarnings(String launcher, Object command) {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(seen, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      new CommandLine(command).getUsageMessage();
+    } finally {
+      System.setErr(err);
+    }
+    String warnings = seen.toString(java.nio.charset.StandardCharsets.UTF_8);
+    if (warnings.contains("picocli WARN"))
+      throw new AssertionError(
+          launcher + " --help makes picocli warn (write a percent sign as %%): " + warnings);
   }
 
   private static String defaultCell(OptionSpec o) {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
@@ -35,8 +37,11 @@ import org.slf4j.LoggerFactory;
 public final class Predictor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
 
-  /** This JVM's ONNX Runtime sessions, by the ONNX file's SHA-256 and the intra-op thread count. */
-  private static final Map<String, Session> SESSIONS = new ConcurrentHashMap<>();
+  /**
+   * This JVM's shared ONNX Runtime sessions, by the ONNX file's SHA-256, the intra-op thread count
+   * and the fixed level; each open while a predictor on it is.
+   */
+  private static final Map<String, SharedSession> SESSIONS = new ConcurrentHashMap<>();
 
   /**
    * The system property that fixes the {@link Optimization} (all or extended) instead of measuring
@@ -164,18 +169,18 @@ public final class Predictor implements AutoCloseable {
       ModelArtifacts model, int threads, boolean shared, Optimization fixed, String why) {
     Predictor p;
     if (model.onnx() != null) {
-      Session session =
-          shared
-              ? SESSIONS.computeIfAbsent(
-                  model.onnxSha256() + ":" + threads + ":" + fixed,
-                  k -> session(model, threads, fixed, why))
-              : session(model, threads, fixed, why);
-      p =
-          new Predictor(
-              new OnnxForward(session.session(), !shared),
-              Engine.ONNX,
-              session.optimization(),
-              model);
+      OnnxForward forward;
+      if (shared) {
+        SharedSession held =
+            SharedSession.acquire(
+                model.onnxSha256() + ":" + threads + ":" + fixed,
+                () -> session(model, threads, fixed, why));
+        forward = new OnnxForward(held.session, held::release);
+      } else {
+        Session own = session(model, threads, fixed, why);
+        forward = new OnnxForward(own, () -> close(own.session()));
+      }
+      p = new Predictor(forward, Engine.ONNX, forward.session.optimization(), model);
     } else {
       p =
           new Predictor(
@@ -194,11 +199,18 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * Releases a session of its own ({@link #ownSession}); shared sessions and DL4J networks stay.
+   * Closes a session of its own ({@link #ownSession}) or lets go of a shared one, which closes with
+   * the last predictor on it; once closed, this predictor predicts no more (a DL4J network is left
+   * to the garbage collector). Closing twice does nothing more.
    */
   @Override
   public void close() {
     forward.close();
+  }
+
+  /** Shared ONNX Runtime sessions open in this JVM (for tests). */
+  static int sharedSessions() {
+    return SESSIONS.size();
   }
 
   /**
@@ -495,23 +507,60 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
-  private static final class OnnxForward implements Forward {
-    private final OrtSession session;
-    private final boolean own;
+  /**
+   * A session shared by every predictor of one model and thread count in the JVM, counted: it is
+   * opened by the first {@link #acquire} and closed by the last {@link #release}.
+   */
+  private static final class SharedSession {
+    private final String key;
+    private Session session;
+    private int users;
+    private boolean closed;
 
-    OnnxForward(OrtSession session, boolean own) {
+    private SharedSession(String key) {
+      this.key = key;
+    }
+
+    static SharedSession acquire(String key, Supplier<Session> open) {
+      while (true) {
+        SharedSession held = SESSIONS.computeIfAbsent(key, SharedSession::new);
+        synchronized (held) {
+          if (held.closed) continue; // its last user let go meanwhile: make a new one
+          if (held.session == null) held.session = open.get();
+          held.users++;
+          return held;
+        }
+      }
+    }
+
+    synchronized void release() {
+      if (--users > 0) return;
+      closed = true;
+      SESSIONS.remove(key, this);
+      close(session.session());
+    }
+  }
+
+  private static final class OnnxForward implements Forward {
+    private final Session session;
+    private final Runnable release;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    OnnxForward(Session session, Runnable release) {
       this.session = session;
-      this.own = own;
+      this.release = release;
     }
 
     @Override
     public void close() {
-      if (own) Predictor.close(session);
+      if (released.compareAndSet(false, true)) release.run();
     }
 
     @Override
     public float[] run(List<byte[]> images) {
-      return Predictor.run(session, input(images), images.size());
+      if (released.get())
+        throw new IllegalStateException("Cannot predict: this predictor has been closed");
+      return Predictor.run(session.session(), input(images), images.size());
     }
 
     @Override

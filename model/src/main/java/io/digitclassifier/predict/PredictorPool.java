@@ -1,47 +1,106 @@
 package io.digitclassifier.predict;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Instances of one model that callers borrow one at a time (a {@link Predictor} is not safe for two
  * threads). Two ways to fill it: a fixed number of copies made up front, where callers beyond them
  * wait (the canvas server); or instances loaded on demand when every one is in use (an executor,
  * which ends up with as many as it runs tasks at once). {@link #forModel} keeps one pool per model
- * in the JVM, so an executor loads a model once per core, not once per task or partition.
+ * in the JVM, so an executor loads a model once per core, not once per task or partition; it keeps
+ * the pools of the {@link #KEPT_PROPERTY} models used last and closes the others' instances, so
+ * that an executor which scores many models in turn (a {@code CrossValidator}'s fits, a notebook's
+ * experiments) holds a bounded number of them.
  */
 public final class PredictorPool {
-  private static final Map<String, PredictorPool> BY_MODEL = new ConcurrentHashMap<>();
+  private static final Logger LOG = LoggerFactory.getLogger(PredictorPool.class);
 
+  /**
+   * The system property that sets how many models' pools {@link #forModel} keeps in a JVM (default
+   * {@value #DEFAULT_KEPT}): for an executor, {@code
+   * spark.executor.extraJavaOptions=-Ddigitclassifier.models.kept=8}. Read on every call.
+   */
+  public static final String KEPT_PROPERTY = "digitclassifier.models.kept";
+
+  static final int DEFAULT_KEPT = 4;
+
+  /** The JVM's pools by model, least recently asked for first. */
+  private static final LinkedHashMap<String, PredictorPool> BY_MODEL =
+      new LinkedHashMap<>(16, 0.75f, true);
+
+  private final String key;
   private final LinkedBlockingQueue<Predictor> idle = new LinkedBlockingQueue<>();
   private final AtomicInteger size = new AtomicInteger();
 
-  private PredictorPool() {}
+  /** Set once the pool has left {@link #BY_MODEL}: instances given back are closed. */
+  private boolean retired;
+
+  private PredictorPool(String key) {
+    this.key = key;
+  }
 
   /** {@code first} and {@code instances - 1} copies of it. */
   public static PredictorPool of(Predictor first, int instances) {
     if (instances < 1)
       throw new IllegalArgumentException(
           "A model pool needs at least 1 instance, got " + instances);
-    PredictorPool pool = new PredictorPool();
+    PredictorPool pool = new PredictorPool(first.sha256());
     pool.add(first);
     for (int i = 1; i < instances; i++) pool.add(first.copy());
     return pool;
   }
 
   /**
-   * This JVM's pool for a model (by its SHA-256), empty until {@link #borrowOrLoad} loads into it.
+   * This JVM's pool for a model (by a key naming it, such as its SHA-256), empty until {@link
+   * #borrowOrLoad} loads into it. Asking for a model the JVM has no pool for, when it already keeps
+   * {@link #kept()} pools, retires the pool asked for least recently: its idle instances are closed
+   * now, those in use when they are given back.
    */
-  public static PredictorPool forModel(String sha256) {
-    return BY_MODEL.computeIfAbsent(sha256, k -> new PredictorPool());
+  public static PredictorPool forModel(String key) {
+    int kept = kept();
+    PredictorPool pool;
+    List<PredictorPool> retired = new ArrayList<>();
+    synchronized (BY_MODEL) {
+      pool = BY_MODEL.get(key);
+      if (pool == null) {
+        pool = new PredictorPool(key);
+        BY_MODEL.put(key, pool);
+        for (Iterator<PredictorPool> it = BY_MODEL.values().iterator();
+            BY_MODEL.size() > kept && it.hasNext(); ) {
+          retired.add(it.next());
+          it.remove();
+        }
+      }
+    }
+    for (PredictorPool old : retired) old.retire(key);
+    return pool;
   }
 
-  /** Instances made so far, idle or in use. */
+  /** How many models' pools {@link #forModel} keeps ({@link #KEPT_PROPERTY}). */
+  static int kept() {
+    String value = System.getProperty(KEPT_PROPERTY);
+    if (value == null) return DEFAULT_KEPT;
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1) return n;
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException(
+        "-D" + KEPT_PROPERTY + " must be a whole number of models, 1 or more, got '" + value + "'");
+  }
+
+  /** Instances made so far and not closed, idle or in use. */
   public int size() {
     return size.get();
   }
@@ -65,8 +124,16 @@ public final class PredictorPool {
     return p;
   }
 
+  /** Returns a borrowed instance; a pool {@link #forModel} no longer keeps closes it instead. */
   public void giveBack(Predictor p) {
-    idle.add(p);
+    synchronized (this) {
+      if (!retired) {
+        idle.add(p);
+        return;
+      }
+    }
+    p.close();
+    size.decrementAndGet();
   }
 
   /** Runs {@code work} on a borrowed instance and gives it back. */
@@ -83,18 +150,39 @@ public final class PredictorPool {
    * Runs {@code work} once on every instance (all borrowed for the time being), e.g. to warm them
    * up.
    */
-  public void forEach(java.util.function.Consumer<Predictor> work) {
-    List<Predictor> all = new java.util.ArrayList<>(size());
+  public void forEach(Consumer<Predictor> work) {
+    List<Predictor> all = new ArrayList<>(size());
     for (int i = 0; i < size(); i++) all.add(borrow());
     try {
       all.forEach(work);
     } finally {
-      idle.addAll(all);
+      all.forEach(this::giveBack);
     }
   }
 
   private void add(Predictor p) {
     idle.add(p);
     size.incrementAndGet();
+  }
+
+  /** Leaves {@link #BY_MODEL} for {@code newcomer}'s pool: idle instances closed now. */
+  private void retire(String newcomer) {
+    List<Predictor> closing = new ArrayList<>();
+    synchronized (this) {
+      retired = true;
+      idle.drainTo(closing);
+    }
+    for (Predictor p : closing) {
+      p.close();
+      size.decrementAndGet();
+    }
+    LOG.info(
+        "Released model {} in this JVM to make room for {}: {} of its {} instances closed, the rest"
+            + " when given back (-D{} keeps more models)",
+        key,
+        newcomer,
+        closing.size(),
+        closing.size() + size(),
+        KEPT_PROPERTY);
   }
 }

@@ -168,6 +168,91 @@ class PredictorTest {
     assertThat(b).isNotSameAs(a);
   }
 
+  /**
+   * One shared ONNX Runtime session per model and thread count, open while a predictor holds it:
+   * the last one closed closes it, and the next predictor opens a new one.
+   */
+  @Test
+  void aSharedSessionClosesWithTheLastPredictorOnIt() {
+    ModelArtifacts model =
+        ModelArtifacts.read(TestModels.lenet().toString(), new Configuration(), Engine.ONNX);
+    byte[] digit = TestModels.testPixels(1).get(0);
+    int before = Predictor.sharedSessions();
+    // 7 intra-op threads: a session no other test of this JVM opens
+    Predictor a = Predictor.of(model, 7);
+    Predictor b = Predictor.of(model, 7);
+    assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
+    int label = a.predict(digit).label();
+    a.close();
+    a.close();
+    assertThatThrownBy(() -> a.predict(digit))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(b.predict(digit).label()).isEqualTo(label);
+    assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
+    b.close();
+    assertThat(Predictor.sharedSessions()).isEqualTo(before);
+    try (Predictor c = Predictor.of(model, 7)) {
+      assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
+      assertThat(c.predict(digit).label()).isEqualTo(label);
+    }
+    assertThat(Predictor.sharedSessions()).isEqualTo(before);
+  }
+
+  /**
+   * An executor keeps the pools of the models asked for last ({@code
+   * -Ddigitclassifier.models.kept}) and closes the others' instances: idle ones at once, one in use
+   * when it is given back, so a task mid-partition finishes on it.
+   */
+  @Test
+  void aJvmKeepsThePoolsOfTheModelsAskedForLastAndClosesTheRest() {
+    ModelArtifacts model =
+        ModelArtifacts.read(TestModels.lenet().toString(), new Configuration(), Engine.ONNX);
+    byte[] digit = TestModels.testPixels(1).get(0);
+    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "2");
+    try {
+      int before = Predictor.sharedSessions();
+      String tag = "test-" + System.nanoTime() + "-";
+      PredictorPool a = PredictorPool.forModel(tag + "a");
+      // 6 intra-op threads: a session no other test of this JVM opens
+      Predictor idle = a.borrowOrLoad(() -> Predictor.of(model, 6));
+      Predictor busy = a.borrowOrLoad(() -> Predictor.of(model, 6));
+      int label = idle.predict(digit).label();
+      a.giveBack(idle);
+      assertThat(a.size()).isEqualTo(2);
+      assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
+
+      PredictorPool b = PredictorPool.forModel(tag + "b");
+      assertThat(PredictorPool.forModel(tag + "a")).isSameAs(a); // a is now the latest
+      PredictorPool.forModel(tag + "c"); // retires b, the least recently asked for
+      assertThat(PredictorPool.forModel(tag + "b")).isNotSameAs(b); // b again: retires a
+      assertThat(a.size()).isEqualTo(1);
+      assertThatThrownBy(() -> idle.predict(digit)).hasMessageContaining("closed");
+      assertThat(busy.predict(digit).label()).isEqualTo(label); // in use: still open
+      a.giveBack(busy);
+      assertThat(a.size()).isZero();
+      assertThatThrownBy(() -> busy.predict(digit)).hasMessageContaining("closed");
+      assertThat(Predictor.sharedSessions()).isEqualTo(before);
+      assertThat(PredictorPool.forModel(tag + "a")).isNotSameAs(a);
+    } finally {
+      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
+      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
+    }
+  }
+
+  @Test
+  void aBadNumberOfKeptModelsIsRefusedWithTheProperty() {
+    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "0");
+    try {
+      assertThatThrownBy(() -> PredictorPool.forModel("test-" + System.nanoTime()))
+          .hasMessage(
+              "-Ddigitclassifier.models.kept must be a whole number of models, 1 or more, got '0'");
+    } finally {
+      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
+      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
+    }
+  }
+
   @Test
   void aModelThatIsNotADigitClassifierIsRefusedWithItsName() throws Exception {
     assertThatThrownBy(

@@ -72,6 +72,7 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
         new Iterator<Row>() {
           private final ArrayDeque<Row> ready = new ArrayDeque<>();
           private final Iterator<List<Row>> batches = Batches.of(input, batchSize);
+          private PredictorPool pool;
           private Predictor net;
           private long position;
 
@@ -90,7 +91,7 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
 
           void release() {
             if (net != null) {
-              model.pool().giveBack(net);
+              pool.giveBack(net);
               net = null;
             }
           }
@@ -128,7 +129,10 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
             if (batch.isEmpty()) return;
             Predictor.Predictions predictions = null;
             if (!images.isEmpty()) {
-              if (net == null) net = model.borrow(task);
+              if (net == null) {
+                pool = model.pool();
+                net = model.borrow(pool, task);
+              }
               predictions = net.predict(images);
             }
             boolean keep = DigitClassifierModel.KEEP.equals(handleInvalid);
@@ -178,7 +182,8 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
   /**
    * What an executor needs to find or load the model: the broadcast artifacts and the key of this
    * JVM's pool. The pool is keyed by the model's identity and the engine, so a model is loaded once
-   * per executor and reused by every task, job, query and micro-batch that scores with it there.
+   * per executor and reused by every task, job, query and micro-batch that scores with it there,
+   * while it is among the models the executor used last ({@link PredictorPool#KEPT_PROPERTY}).
    */
   static final class ModelHandle implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -203,30 +208,30 @@ final class ScoreRowsFunction implements MapPartitionsFunction<Row, Row> {
      * An instance of the model for this task: an idle one of this executor's, or a new one
      * (counted).
      */
-    Predictor borrow(TaskContext task) {
-      return pool()
-          .borrowOrLoad(
-              () -> {
-                if (engine == Engine.DL4J) io.digitclassifier.spark.ExecutorSetup.ensure();
-                int threads = task == null ? 1 : Math.max(1, task.cpus());
-                Predictor p = Predictor.of(artifacts.value(), threads);
-                loads.add(1);
-                LOG.info(
-                    "Loaded model {} in this JVM for Spark ML ({}, instance {})",
-                    p.sha256().substring(0, 12),
-                    p.engine().label(),
-                    pool().size() + 1);
-                return p;
-              });
+    Predictor borrow(PredictorPool pool, TaskContext task) {
+      return pool.borrowOrLoad(
+          () -> {
+            if (engine == Engine.DL4J) io.digitclassifier.spark.ExecutorSetup.ensure();
+            int threads = task == null ? 1 : Math.max(1, task.cpus());
+            Predictor p = Predictor.of(artifacts.value(), threads);
+            loads.add(1);
+            LOG.info(
+                "Loaded model {} in this JVM for Spark ML ({}, instance {})",
+                p.sha256().substring(0, 12),
+                p.engine().label(),
+                pool.size() + 1);
+            return p;
+          });
     }
 
     /** One digit, row by row (the SQL functions). */
     Predictor.Prediction predictOne(byte[] pixels) {
-      Predictor p = borrow(TaskContext.get());
+      PredictorPool pool = pool();
+      Predictor p = borrow(pool, TaskContext.get());
       try {
         return p.predict(pixels);
       } finally {
-        pool().giveBack(p);
+        pool.giveBack(p);
       }
     }
   }

@@ -10,6 +10,7 @@ import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.image.ImagePreprocessor;
 import io.digitclassifier.predict.Predictor;
+import io.digitclassifier.predict.PredictorPool;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -339,6 +340,34 @@ class DigitClassifierModelTest extends SparkTestBase {
       // local[2]: two tasks at once, so one or two instances in all, loaded in the first run,
       // whatever the partitions
       assertThat(model.modelLoads()).isBetween(1L, 2L);
+    }
+  }
+
+  /**
+   * An executor keeps the models it scored with last ({@code -Ddigitclassifier.models.kept}, here
+   * 1, in local mode the driver's JVM): scoring again with the same model loads nothing, scoring
+   * with another releases it, and it is loaded again when next used, with the same results.
+   */
+  @Test
+  void anExecutorReleasesTheModelsItNoLongerKeeps() {
+    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
+    try {
+      DigitClassifierModel onnx = model();
+      // the same network on the other engine: another pool, since the engine is part of its key
+      DigitClassifierModel dl4j = model().setEngine("dl4j");
+      Dataset<Row> df = frame(digits.subList(0, 100)).repartition(4);
+      dl4j.transform(df).collectAsList(); // releases what earlier tests left in this JVM
+      List<Row> first = onnx.transform(df).orderBy("id").collectAsList();
+      long loaded = onnx.modelLoads();
+      assertThat(loaded).isBetween(1L, 2L);
+      assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
+      assertThat(onnx.modelLoads()).isEqualTo(loaded);
+      dl4j.transform(df).collectAsList();
+      assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
+      assertThat(onnx.modelLoads()).isGreaterThan(loaded);
+    } finally {
+      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
+      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
     }
   }
 

@@ -77,7 +77,7 @@ public final class TrainingConfig extends CommandOptions {
   @Option(
       names = "--zoom",
       defaultValue = "0.1",
-      description = "Augmentation: zoom range per axis (0.1 = 90%..110%).")
+      description = "Augmentation: zoom range per axis (0.1 = 90%%..110%%).")
   private double zoom;
 
   @Option(
