@@ -71,12 +71,7 @@ public final class ModelMemoryBenchmark implements Callable<Integer> {
     ComputationGraph net = ModelFiles.load(Path.of(model), false);
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-model-memory");
     try {
-      String testImages =
-          DigitInputs.mnistImages(data, false)
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
+      String testImages = Mnist.images(data, false);
       List<Row> records = new ArrayList<>();
       for (DigitRecord r :
           DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).take(rows))

@@ -119,12 +119,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-scoring");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      String testImages =
-          DigitInputs.mnistImages(data, false)
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
+      String testImages = Mnist.images(data, false);
       if ("single".equals(mode)) {
         List<DigitRecord> test =
             DigitInputs.read(spark, testImages, null, BadRecordPolicy.FAIL, 2).collect();

@@ -75,12 +75,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
     SparkSession spark = SparkSessions.create("digitclassifier-benchmark-training");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      String images =
-          DigitInputs.mnistImages(data, true)
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "Cannot benchmark: no MNIST in " + data + "; run bin/fetch-mnist"));
+      String images = Mnist.images(data, true);
       List<DigitRecord> records =
           DigitInputs.read(spark, images, null, BadRecordPolicy.FAIL, 2).take(this.images);
       List<DataSet> batches = Digits.batches(records, batchSize);
