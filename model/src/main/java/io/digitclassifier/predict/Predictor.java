@@ -208,8 +208,11 @@ public final class Predictor implements AutoCloseable {
     forward.close();
   }
 
-  /** Shared ONNX Runtime sessions open in this JVM (for tests). */
-  static int sharedSessions() {
+  /**
+   * Shared ONNX Runtime sessions open in this JVM, one per model and thread count in use: for
+   * monitoring an executor, and for tests.
+   */
+  public static int sharedSessions() {
     return SESSIONS.size();
   }
 

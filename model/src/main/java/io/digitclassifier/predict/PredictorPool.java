@@ -62,24 +62,25 @@ public final class PredictorPool {
 
   /**
    * This JVM's pool for a model (by a key naming it, such as its SHA-256), empty until {@link
-   * #borrowOrLoad} loads into it. Asking for a model the JVM has no pool for, when it already keeps
-   * {@link #kept()} pools, retires the pool asked for least recently: its idle instances are closed
-   * now, those in use when they are given back.
+   * #borrowOrLoad} loads into it. When the JVM then keeps more than {@link #kept()} pools, the ones
+   * asked for least recently are retired: their idle instances are closed now, those in use when
+   * they are given back.
    */
   public static PredictorPool forModel(String key) {
     int kept = kept();
     PredictorPool pool;
     List<PredictorPool> retired = new ArrayList<>();
     synchronized (BY_MODEL) {
-      pool = BY_MODEL.get(key);
+      pool = BY_MODEL.get(key); // now the latest
       if (pool == null) {
         pool = new PredictorPool(key);
         BY_MODEL.put(key, pool);
-        for (Iterator<PredictorPool> it = BY_MODEL.values().iterator();
-            BY_MODEL.size() > kept && it.hasNext(); ) {
-          retired.add(it.next());
-          it.remove();
-        }
+      }
+      // on every call, not only for a newcomer: the property may have been lowered meanwhile
+      for (Iterator<PredictorPool> it = BY_MODEL.values().iterator();
+          BY_MODEL.size() > kept && it.hasNext(); ) {
+        retired.add(it.next());
+        it.remove();
       }
     }
     for (PredictorPool old : retired) old.retire(key);
@@ -165,8 +166,8 @@ public final class PredictorPool {
     size.incrementAndGet();
   }
 
-  /** Leaves {@link #BY_MODEL} for {@code newcomer}'s pool: idle instances closed now. */
-  private void retire(String newcomer) {
+  /** Leaves {@link #BY_MODEL}, {@code latest} having been asked for: idle instances closed now. */
+  private void retire(String latest) {
     List<Predictor> closing = new ArrayList<>();
     synchronized (this) {
       retired = true;
@@ -177,10 +178,10 @@ public final class PredictorPool {
       size.decrementAndGet();
     }
     LOG.info(
-        "Released model {} in this JVM to make room for {}: {} of its {} instances closed, the rest"
+        "Released model {} in this JVM, {} being asked for: {} of its {} instances closed, the rest"
             + " when given back (-D{} keeps more models)",
         key,
-        newcomer,
+        latest,
         closing.size(),
         closing.size() + size(),
         KEPT_PROPERTY);

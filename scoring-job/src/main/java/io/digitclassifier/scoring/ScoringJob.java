@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -69,52 +70,65 @@ public final class ScoringJob {
    * starts.
    */
   static int execute(String[] args) {
-    return JobMain.execute(
-        args,
-        new ScoringConfig(),
-        "scoring",
-        "digitclassifier-score",
-        config -> {
-          // spark-submit hands the job its Spark settings as system properties
-          String master = System.getProperty("spark.master", "local");
-          checkModel(
-              config,
-              Storage.conf(),
-              master.equals("local") || master.startsWith("local["),
-              Integer.parseInt(System.getProperty("spark.task.cpus", "1")));
-        },
-        (config, spark) -> describe(new ScoringJob(config, spark).run()));
+    AtomicReference<Predictor> checked = new AtomicReference<>();
+    try {
+      return JobMain.execute(
+          args,
+          new ScoringConfig(),
+          "scoring",
+          "digitclassifier-score",
+          config -> {
+            // spark-submit hands the job its Spark settings as system properties
+            String master = System.getProperty("spark.master", "local");
+            checked.set(
+                checkModel(
+                    config,
+                    Storage.conf(),
+                    master.equals("local") || master.startsWith("local["),
+                    Integer.parseInt(System.getProperty("spark.task.cpus", "1"))));
+          },
+          (config, spark) -> describe(new ScoringJob(config, spark).run()));
+    } finally {
+      if (checked.get() != null) checked.get().close();
+    }
   }
 
-  /** Runs with a typed configuration; the model is loaded and checked first. */
+  /**
+   * Runs with a typed configuration; the model is loaded and checked first. The check's hold on the
+   * model ends with the run: from then on the executors' pools decide how long it stays loaded.
+   */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    checkModel(
-        config,
-        spark.sparkContext().hadoopConfiguration(),
-        spark.sparkContext().isLocal(),
-        spark.sparkContext().conf().getInt("spark.task.cpus", 1));
-    return new ScoringJob(config, spark).run();
+    Predictor checked =
+        checkModel(
+            config,
+            spark.sparkContext().hadoopConfiguration(),
+            spark.sparkContext().isLocal(),
+            spark.sparkContext().conf().getInt("spark.task.cpus", 1));
+    try {
+      return new ScoringJob(config, spark).run();
+    } finally {
+      if (checked != null) checked.close();
+    }
   }
 
   /**
    * Loads and checks the model before any data is read. With a local master the driver JVM is the
    * executor too, so the check loads the JVM-wide session the tasks then score with (one intra-op
-   * thread per task core, as theirs); on a cluster the driver never scores, so the check uses a
-   * session of its own and closes it, rather than keeping one (and timing its two optimisation
-   * levels) for the driver's life.
+   * thread per task core, as theirs) and returns its predictor, which holds that session open until
+   * the caller closes it; on a cluster the driver never scores, so the check uses a session of its
+   * own and closes it, rather than keeping one (and timing its two optimisation levels) for the
+   * driver's life, and returns null.
    */
-  static void checkModel(
+  static Predictor checkModel(
       ScoringConfig config,
       org.apache.hadoop.conf.Configuration conf,
       boolean localMaster,
       int taskCpus) {
     int threads = Math.max(1, taskCpus);
-    if (localMaster) {
-      Predictor.load(config.model(), conf, config.engine(), threads);
-    } else {
-      Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), threads)
-          .close();
-    }
+    if (localMaster) return Predictor.load(config.model(), conf, config.engine(), threads);
+    Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), threads)
+        .close();
+    return null;
   }
 
   static String describe(ScoringSummary s) {

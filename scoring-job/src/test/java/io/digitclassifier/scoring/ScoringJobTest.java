@@ -11,6 +11,8 @@ import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.DigitPhotos;
 import io.digitclassifier.io.BadRecordPolicy;
+import io.digitclassifier.predict.Predictor;
+import io.digitclassifier.predict.PredictorPool;
 import io.digitclassifier.storage.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -446,6 +448,47 @@ class ScoringJobTest extends SparkTestBase {
         1);
     assertThat(dir.resolve("o1")).doesNotExist();
     assertThat(dir.resolve("o3")).doesNotExist();
+  }
+
+  /**
+   * A run from the user's own Spark code (a local master) holds its model only while it runs: the
+   * executor's pool keeps it afterwards, and releases it, ONNX Runtime session and all, when other
+   * models take its place ({@code -Ddigitclassifier.models.kept}, here 1). Before, the check's
+   * predictor kept every model a JVM had scored with loaded for the JVM's life.
+   */
+  @Test
+  void aRunHoldsItsModelOnlyWhileItRuns() throws Exception {
+    Path csv = TestDigits.writeCsv(dir.resolve("held.csv"), digits.subList(0, 50), true);
+    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
+    try {
+      ScoringSummary onnx =
+          ScoringJob.run(
+              config(csv.toString(), "held-onnx", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL),
+              spark);
+      assertThat(onnx.scored()).isEqualTo(50);
+      int open = Predictor.sharedSessions();
+      assertThat(open).isPositive();
+      // the same model on DL4J: another pool, which takes the one place
+      ScoringSummary dl4j =
+          ScoringJob.run(
+              ScoringConfig.parse(
+                  "--input",
+                  csv.toString(),
+                  "--input-format",
+                  "csv",
+                  "--model",
+                  model.toString(),
+                  "--output",
+                  dir.resolve("held-dl4j").toString(),
+                  "--engine",
+                  "dl4j"),
+              spark);
+      assertThat(dl4j.scored()).isEqualTo(50);
+      assertThat(Predictor.sharedSessions()).isEqualTo(open - 1);
+    } finally {
+      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
+      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
+    }
   }
 
   @Test
