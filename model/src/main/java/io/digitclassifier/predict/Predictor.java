@@ -529,7 +529,15 @@ public final class Predictor implements AutoCloseable {
         SharedSession held = SESSIONS.computeIfAbsent(key, SharedSession::new);
         synchronized (held) {
           if (held.closed) continue; // its last user let go meanwhile: make a new one
-          if (held.session == null) held.session = open.get();
+          if (held.session == null) {
+            try {
+              held.session = open.get();
+            } catch (RuntimeException e) {
+              held.closed = true; // not left behind as an open session
+              SESSIONS.remove(key, held);
+              throw e;
+            }
+          }
           held.users++;
           return held;
         }

@@ -279,10 +279,14 @@ class PredictorTest {
     three.init();
     Path zip = dir.resolve("three.zip");
     ModelFiles.save(three, zip);
+    int open = Predictor.sharedSessions();
     assertThatThrownBy(() -> Predictor.load(zip.toString(), new Configuration()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Cannot use model")
         .hasMessageContaining("it has 3 outputs, expected 10");
+    assertThat(Predictor.sharedSessions())
+        .as("the refused model's session is closed")
+        .isEqualTo(open);
     assertThatThrownBy(() -> Predictor.load(dir.resolve("none").toString(), new Configuration()))
         .hasMessageContaining("no such file");
   }
