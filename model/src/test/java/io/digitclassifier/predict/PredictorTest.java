@@ -240,6 +240,71 @@ class PredictorTest {
     }
   }
 
+  /**
+   * Pools retired while other threads borrow from them, load into them and give back to them: with
+   * one model kept and four threads asking for two in turn, every prediction is made on an open
+   * session and gives the right answer, and once both pools are retired no session stays open.
+   */
+  @Test
+  void poolsRetiredUnderConcurrentUseNeverServeAClosedInstance() throws Exception {
+    ModelArtifacts model =
+        ModelArtifacts.read(TestModels.lenet().toString(), new Configuration(), Engine.ONNX);
+    List<byte[]> digits = TestModels.testPixels(8);
+    int[] expected = new int[digits.size()];
+    try (Predictor own = Predictor.ownSession(model, 1)) {
+      for (int i = 0; i < expected.length; i++) expected[i] = own.predict(digits.get(i)).label();
+    }
+    String kept = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
+    // a fixed level: sessions reopen often here, and timing both levels each time would be slow
+    String level = System.setProperty(Predictor.OPTIMIZATION_PROPERTY, "extended");
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try {
+      int before = Predictor.sharedSessions();
+      String tag = "stress-" + System.nanoTime() + "-";
+      AtomicInteger loads = new AtomicInteger();
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        done.add(
+            threads.submit(
+                () -> {
+                  java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                  int predictions = 0;
+                  for (int i = 0; i < 150; i++) {
+                    PredictorPool pool = PredictorPool.forModel(tag + random.nextInt(2));
+                    Predictor p =
+                        pool.borrowOrLoad(
+                            () -> {
+                              loads.incrementAndGet();
+                              return Predictor.of(model, 5);
+                            });
+                    try {
+                      int k = random.nextInt(digits.size());
+                      assertThat(p.predict(digits.get(k)).label()).isEqualTo(expected[k]);
+                      predictions++;
+                    } finally {
+                      pool.giveBack(p);
+                    }
+                  }
+                  return predictions;
+                }));
+      }
+      for (Future<Integer> f : done) assertThat(f.get()).isEqualTo(150);
+      assertThat(loads.get()).as("pools were retired and loaded again").isGreaterThan(2);
+      PredictorPool.forModel(tag + "end"); // retires the last of the two
+      assertThat(Predictor.sharedSessions()).isEqualTo(before);
+    } finally {
+      threads.shutdownNow();
+      restore(PredictorPool.KEPT_PROPERTY, kept);
+      restore(Predictor.OPTIMIZATION_PROPERTY, level);
+    }
+  }
+
+  private static void restore(String property, String value) {
+    if (value == null) System.clearProperty(property);
+    else System.setProperty(property, value);
+  }
+
   @Test
   void aBadNumberOfKeptModelsIsRefusedWithTheProperty() {
     String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "0");
