@@ -54,11 +54,14 @@ public final class ScoringJob {
   private final ScoringConfig config;
   private final SparkSession spark;
   private final JavaSparkContext jsc;
+  private final ModelArtifacts modelFiles;
 
-  ScoringJob(ScoringConfig config, SparkSession spark) {
+  /** A run on the model files the check read ({@link CheckedModel}), which it scores with. */
+  private ScoringJob(ScoringConfig config, SparkSession spark, ModelArtifacts modelFiles) {
     this.config = config;
     this.spark = spark;
     this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    this.modelFiles = modelFiles;
   }
 
   public static void main(String[] args) {
@@ -70,7 +73,7 @@ public final class ScoringJob {
    * starts.
    */
   static int execute(String[] args) {
-    AtomicReference<Predictor> checked = new AtomicReference<>();
+    AtomicReference<CheckedModel> checked = new AtomicReference<>();
     try {
       return JobMain.execute(
           args,
@@ -87,7 +90,8 @@ public final class ScoringJob {
                     master.equals("local") || master.startsWith("local["),
                     Integer.parseInt(System.getProperty("spark.task.cpus", "1"))));
           },
-          (config, spark) -> describe(new ScoringJob(config, spark).run()));
+          (config, spark) ->
+              describe(new ScoringJob(config, spark, checked.get().artifacts()).run()));
     } finally {
       if (checked.get() != null) checked.get().close();
     }
@@ -98,37 +102,42 @@ public final class ScoringJob {
    * model ends with the run: from then on the executors' pools decide how long it stays loaded.
    */
   public static ScoringSummary run(ScoringConfig config, SparkSession spark) {
-    Predictor checked =
+    try (CheckedModel checked =
         checkModel(
             config,
             spark.sparkContext().hadoopConfiguration(),
             spark.sparkContext().isLocal(),
-            spark.sparkContext().conf().getInt("spark.task.cpus", 1));
-    try {
-      return new ScoringJob(config, spark).run();
-    } finally {
-      if (checked != null) checked.close();
+            spark.sparkContext().conf().getInt("spark.task.cpus", 1))) {
+      return new ScoringJob(config, spark, checked.artifacts()).run();
     }
   }
 
   /**
-   * Loads and checks the model before any data is read. With a local master the driver JVM is the
+   * Reads and checks the model before any data is read; the run then scores with the bytes read
+   * here (one read and one hash of the model per run). With a local master the driver JVM is the
    * executor too, so the check loads the JVM-wide session the tasks then score with (one intra-op
-   * thread per task core, as theirs) and returns its predictor, which holds that session open until
-   * the caller closes it; on a cluster the driver never scores, so the check uses a session of its
-   * own and closes it, rather than keeping one (and timing its two optimisation levels) for the
-   * driver's life, and returns null.
+   * thread per task core, as theirs) and holds it open until the result is closed; on a cluster the
+   * driver never scores, so the check uses a session of its own and closes it at once, rather than
+   * keeping one (and timing its two optimisation levels) for the driver's life.
    */
-  static Predictor checkModel(
+  static CheckedModel checkModel(
       ScoringConfig config,
       org.apache.hadoop.conf.Configuration conf,
       boolean localMaster,
       int taskCpus) {
     int threads = Math.max(1, taskCpus);
-    if (localMaster) return Predictor.load(config.model(), conf, config.engine(), threads);
-    Predictor.ownSession(ModelArtifacts.read(config.model(), conf, config.engine()), threads)
-        .close();
-    return null;
+    ModelArtifacts artifacts = ModelArtifacts.read(config.model(), conf, config.engine());
+    if (localMaster) return new CheckedModel(artifacts, Predictor.of(artifacts, threads));
+    Predictor.ownSession(artifacts, threads).close();
+    return new CheckedModel(artifacts, null);
+  }
+
+  /** The model files a check read, and the predictor holding its session (local masters only). */
+  record CheckedModel(ModelArtifacts artifacts, Predictor held) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (held != null) held.close();
+    }
   }
 
   static String describe(ScoringSummary s) {
@@ -182,8 +191,7 @@ public final class ScoringJob {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path work = output.local();
     String modelFile = ModelFiles.modelFile(config.model(), conf);
-    ModelArtifacts modelFiles = ModelArtifacts.read(config.model(), conf, config.engine());
-    String sha = modelFiles.zipSha256(); // the bytes just read, not a second read of the file
+    String sha = modelFiles.zipSha256(); // the bytes checked and scored, not another read
     DataFormat format =
         config.inputFormat() != null
             ? config.inputFormat()
