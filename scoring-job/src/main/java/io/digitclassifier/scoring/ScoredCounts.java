@@ -29,6 +29,7 @@ record ScoredCounts(boolean labelled, List<Cell> cells) {
 
   static ScoredCounts of(Dataset<Row> written) {
     boolean labelled = Arrays.asList(written.columns()).contains("trueLabel");
+    // floor(confidence x BINS), 1.0 in the last bin
     Column bin =
         least(lit(ScoringReport.BINS - 1), floor(col("confidence").multiply(ScoringReport.BINS)))
             .cast("int")

@@ -50,11 +50,6 @@ public record ScoringReport(
   public static final String CONFUSION_PNG = "_confusion-matrix.png";
   public static final String SAMPLES_PNG = "_input-samples.png";
 
-  /** The bin of a confidence in [0, 1]: {@code floor(confidence x BINS)}, 1.0 in the last bin. */
-  public static int bin(double confidence) {
-    return Math.max(0, Math.min(BINS - 1, (int) Math.floor(confidence * BINS)));
-  }
-
   /**
    * What kind of reason a rejection has: the reason with its file path, numbers and quoted values
    * blanked, so that "line 7, column pixel3: value 'x'" and "line 9, column pixel5: value 'y'"

@@ -89,13 +89,4 @@ class ScoringReportTest {
     assertThat(Files.readString(dir.resolve("_report.html")))
         .contains("None: every record read was scored");
   }
-
-  @Test
-  void confidenceBins() {
-    assertThat(ScoringReport.bin(0)).isZero();
-    assertThat(ScoringReport.bin(0.049)).isZero();
-    assertThat(ScoringReport.bin(0.05)).isEqualTo(1);
-    assertThat(ScoringReport.bin(0.999)).isEqualTo(19);
-    assertThat(ScoringReport.bin(1.0)).isEqualTo(19);
-  }
 }

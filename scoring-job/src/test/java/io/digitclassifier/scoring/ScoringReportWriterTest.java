@@ -55,6 +55,22 @@ class ScoringReportWriterTest extends SparkTestBase {
         null);
   }
 
+  /**
+   * The confidence bins as the job's aggregation draws them: floor(confidence x 20), 1.0 in the
+   * last.
+   */
+  @Test
+  void confidenceBins() {
+    float[] confidences = {0f, 0.049f, 0.05f, 0.999f, 1.0f};
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < confidences.length; i++)
+      rows.add(RowFactory.create((long) i, 1, confidences[i], 1));
+    Map<Integer, Long> byBin = new java.util.TreeMap<>();
+    for (ScoredCounts.Cell c : ScoredCounts.of(spark.createDataFrame(rows, LABELLED)).cells())
+      byBin.merge(c.bin(), c.count(), Long::sum);
+    assertThat(byBin).containsExactly(Map.entry(0, 2L), Map.entry(1, 1L), Map.entry(19, 2L));
+  }
+
   @Test
   void countsLabelsConfidenceBinsAndWrongAnswers() {
     List<Row> rows = new ArrayList<>();
