@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.digitclassifier.serving.CanvasDrawing;
 import io.digitclassifier.storage.LocalFiles;
 import java.io.File;
 import java.io.OutputStream;
@@ -30,11 +31,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -48,30 +47,6 @@ class WebExportEndToEndTest {
   static final Path OUT = Cluster.ROOT.resolve("cluster-tests/target/web-export");
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
-  /**
-   * Digits a person draws with the mouse, none of them from MNIST: a 7, a 1, a 0, a 4, a 2 and a 3.
-   */
-  static final int[][][][] DRAWINGS = {
-    {{{-60, -90}, {65, -90}}, {{65, -90}, {-15, 100}}},
-    {{{5, -100}, {0, 100}}},
-    {{{0, -95}, {-45, -70}, {-60, 0}, {-45, 75}, {0, 100}, {45, 75}, {60, 0}, {45, -70}, {0, -95}}},
-    {{{-20, -100}, {-60, 20}, {60, 20}}, {{30, -60}, {30, 100}}},
-    {{{-55, -60}, {-20, -95}, {30, -95}, {55, -55}, {40, -10}, {-60, 95}, {65, 95}}},
-    {
-      {
-        {-50, -85},
-        {0, -100},
-        {45, -80},
-        {40, -25},
-        {-10, 0},
-        {45, 25},
-        {50, 80},
-        {0, 100},
-        {-55, 80}
-      }
-    },
-  };
 
   private static HttpServer files;
   private static final List<String> requests = new CopyOnWriteArrayList<>();
@@ -230,8 +205,8 @@ class WebExportEndToEndTest {
           .as(driver.findElement(By.id("status")).getText())
           .isEqualTo("true");
       StringBuilder named = new StringBuilder();
-      for (int[][][] strokes : DRAWINGS) {
-        draw(strokes);
+      for (int[][][] strokes : CanvasDrawing.DRAWINGS) {
+        CanvasDrawing.draw(driver, strokes);
         String url =
             (String)
                 driver.executeScript(
@@ -295,22 +270,5 @@ class WebExportEndToEndTest {
     }
     throw new AssertionError(
         "bin/serve did not say it was ready: " + Files.readString(log, StandardCharsets.UTF_8));
-  }
-
-  private static void draw(int[][]... strokes) {
-    WebElement canvas = driver.findElement(By.id("canvas"));
-    driver.findElement(By.id("clear")).click();
-    for (int[][] points : strokes) {
-      Actions actions =
-          new Actions(driver).moveToElement(canvas, points[0][0], points[0][1]).clickAndHold();
-      // one move per corner: the pen draws a straight line with round caps from each position to
-      // the
-      // next, so the strokes are those of many small moves, and each WebDriver move costs about 45
-      // ms
-      // (small moves every 10 px took 25 s of each net's test)
-      for (int i = 1; i < points.length; i++)
-        actions.moveToElement(canvas, points[i][0], points[i][1]);
-      actions.release().perform();
-    }
   }
 }

@@ -38,11 +38,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -321,33 +319,6 @@ class WebExportBrowserTest {
         Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1)));
   }
 
-  /** Draws with the mouse on the page's canvas: strokes through points relative to its centre. */
-  private void draw(int[][]... strokes) {
-    WebElement canvas = driver.findElement(By.id("canvas"));
-    driver.findElement(By.id("clear")).click();
-    for (int[][] points : strokes) {
-      Actions actions =
-          new Actions(driver).moveToElement(canvas, points[0][0], points[0][1]).clickAndHold();
-      // one move per corner: the pen draws a straight line with round caps from each position to
-      // the
-      // next, so the strokes are those of many small moves, and each WebDriver move costs about 45
-      // ms
-      // (it drew in moves of 20 px before)
-      for (int i = 1; i < points.length; i++)
-        actions.moveToElement(canvas, points[i][0], points[i][1]);
-      actions.release().perform();
-    }
-  }
-
-  /** Digits drawn with the mouse as a person would: a 7, a 1, a 0, a 4 and a 2. */
-  static final int[][][][] DRAWINGS = {
-    {{{-60, -90}, {65, -90}}, {{65, -90}, {-15, 100}}},
-    {{{5, -100}, {0, 100}}},
-    {{{0, -95}, {-45, -70}, {-60, 0}, {-45, 75}, {0, 100}, {45, 75}, {60, 0}, {45, -70}, {0, -95}}},
-    {{{-20, -100}, {-60, 20}, {60, 20}}, {{30, -60}, {30, 100}}},
-    {{{-55, -60}, {-20, -95}, {30, -95}, {55, -55}, {40, -10}, {-60, 95}, {65, 95}}},
-  };
-
   @ParameterizedTest
   @EnumSource(NetworkKind.class)
   void theBrowserGivesDl4jsProbabilitiesAndTheServersLabels(NetworkKind kind) throws Exception {
@@ -376,8 +347,10 @@ class WebExportBrowserTest {
 
     // drawings on the page's canvas: the page's grid is the server's, and its answer the server's
     List<byte[]> drawn = new ArrayList<>();
-    for (int[][][] strokes : kind == NetworkKind.LENET ? DRAWINGS : Arrays.copyOf(DRAWINGS, 3)) {
-      draw(strokes);
+    // LeNet: a 7, a 1, a 0, a 4 and a 2; the larger nets the first three, for time
+    for (int[][][] strokes :
+        Arrays.copyOf(CanvasDrawing.DRAWINGS, kind == NetworkKind.LENET ? 5 : 3)) {
+      CanvasDrawing.draw(driver, strokes);
       Canvas c = canvas();
       byte[] serverGrid = ImagePreprocessor.toMnist(c.png());
       assertThat(c.pageGrid()).as("the page's 28x28 grid of its canvas").isEqualTo(serverGrid);
@@ -525,7 +498,7 @@ class WebExportBrowserTest {
       assertThat(info.get("onnxSha256")).isEqualTo(web.get("onnxSha256").asText());
       assertThat(driver.findElement(By.id("model")).getText()).contains(server.modelSha256());
 
-      draw(DRAWINGS[0]);
+      CanvasDrawing.draw(driver, CanvasDrawing.DRAWINGS[0]);
       Canvas c = canvas();
       driver.findElement(By.id("predict")).click();
       new WebDriverWait(driver, Duration.ofSeconds(20))
