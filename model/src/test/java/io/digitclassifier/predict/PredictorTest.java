@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.TestModels;
+import io.digitclassifier.TestProperties;
 import io.digitclassifier.artifacts.ModelArtifacts;
 import io.digitclassifier.artifacts.ModelFiles;
 import io.digitclassifier.data.DigitRecord;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,39 +207,37 @@ class PredictorTest {
    * when it is given back, so a task mid-partition finishes on it.
    */
   @Test
-  void aJvmKeepsThePoolsOfTheModelsAskedForLastAndClosesTheRest() {
+  void aJvmKeepsThePoolsOfTheModelsAskedForLastAndClosesTheRest() throws Exception {
     ModelArtifacts model =
         ModelArtifacts.read(TestModels.lenet().toString(), new Configuration(), Engine.ONNX);
     byte[] digit = TestModels.testPixels(1).get(0);
-    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "2");
-    try {
-      int before = Predictor.sharedSessions();
-      String tag = "test-" + System.nanoTime() + "-";
-      PredictorPool a = PredictorPool.forModel(tag + "a");
-      // 6 intra-op threads: a session no other test of this JVM opens
-      Predictor idle = a.borrowOrLoad(() -> Predictor.of(model, 6));
-      Predictor busy = a.borrowOrLoad(() -> Predictor.of(model, 6));
-      int label = idle.predict(digit).label();
-      a.giveBack(idle);
-      assertThat(a.size()).isEqualTo(2);
-      assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
+    TestProperties.with(
+        Map.of(PredictorPool.KEPT_PROPERTY, "2"),
+        () -> {
+          int before = Predictor.sharedSessions();
+          String tag = "test-" + System.nanoTime() + "-";
+          PredictorPool a = PredictorPool.forModel(tag + "a");
+          // 6 intra-op threads: a session no other test of this JVM opens
+          Predictor idle = a.borrowOrLoad(() -> Predictor.of(model, 6));
+          Predictor busy = a.borrowOrLoad(() -> Predictor.of(model, 6));
+          int label = idle.predict(digit).label();
+          a.giveBack(idle);
+          assertThat(a.size()).isEqualTo(2);
+          assertThat(Predictor.sharedSessions()).isEqualTo(before + 1);
 
-      PredictorPool b = PredictorPool.forModel(tag + "b");
-      assertThat(PredictorPool.forModel(tag + "a")).isSameAs(a); // a is now the latest
-      PredictorPool.forModel(tag + "c"); // retires b, the least recently asked for
-      assertThat(PredictorPool.forModel(tag + "b")).isNotSameAs(b); // b again: retires a
-      assertThat(a.size()).isEqualTo(1);
-      assertThatThrownBy(() -> idle.predict(digit)).hasMessageContaining("closed");
-      assertThat(busy.predict(digit).label()).isEqualTo(label); // in use: still open
-      a.giveBack(busy);
-      assertThat(a.size()).isZero();
-      assertThatThrownBy(() -> busy.predict(digit)).hasMessageContaining("closed");
-      assertThat(Predictor.sharedSessions()).isEqualTo(before);
-      assertThat(PredictorPool.forModel(tag + "a")).isNotSameAs(a);
-    } finally {
-      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
-      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
-    }
+          PredictorPool b = PredictorPool.forModel(tag + "b");
+          assertThat(PredictorPool.forModel(tag + "a")).isSameAs(a); // a is now the latest
+          PredictorPool.forModel(tag + "c"); // retires b, the least recently asked for
+          assertThat(PredictorPool.forModel(tag + "b")).isNotSameAs(b); // b again: retires a
+          assertThat(a.size()).isEqualTo(1);
+          assertThatThrownBy(() -> idle.predict(digit)).hasMessageContaining("closed");
+          assertThat(busy.predict(digit).label()).isEqualTo(label); // in use: still open
+          a.giveBack(busy);
+          assertThat(a.size()).isZero();
+          assertThatThrownBy(() -> busy.predict(digit)).hasMessageContaining("closed");
+          assertThat(Predictor.sharedSessions()).isEqualTo(before);
+          assertThat(PredictorPool.forModel(tag + "a")).isNotSameAs(a);
+        });
   }
 
   /**
@@ -254,9 +254,14 @@ class PredictorTest {
     try (Predictor own = Predictor.ownSession(model, 1)) {
       for (int i = 0; i < expected.length; i++) expected[i] = own.predict(digits.get(i)).label();
     }
-    String kept = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
     // a fixed level: sessions reopen often here, and timing both levels each time would be slow
-    String level = System.setProperty(Predictor.OPTIMIZATION_PROPERTY, "extended");
+    TestProperties.with(
+        Map.of(PredictorPool.KEPT_PROPERTY, "1", Predictor.OPTIMIZATION_PROPERTY, "extended"),
+        () -> stressPools(model, digits, expected));
+  }
+
+  private static void stressPools(ModelArtifacts model, List<byte[]> digits, int[] expected)
+      throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(4);
     try {
       int before = Predictor.sharedSessions();
@@ -295,27 +300,18 @@ class PredictorTest {
       assertThat(Predictor.sharedSessions()).isEqualTo(before);
     } finally {
       threads.shutdownNow();
-      restore(PredictorPool.KEPT_PROPERTY, kept);
-      restore(Predictor.OPTIMIZATION_PROPERTY, level);
     }
-  }
-
-  private static void restore(String property, String value) {
-    if (value == null) System.clearProperty(property);
-    else System.setProperty(property, value);
   }
 
   @Test
-  void aBadNumberOfKeptModelsIsRefusedWithTheProperty() {
-    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "0");
-    try {
-      assertThatThrownBy(() -> PredictorPool.forModel("test-" + System.nanoTime()))
-          .hasMessage(
-              "-Ddigitclassifier.models.kept must be a whole number of models, 1 or more, got '0'");
-    } finally {
-      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
-      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
-    }
+  void aBadNumberOfKeptModelsIsRefusedWithTheProperty() throws Exception {
+    TestProperties.with(
+        Map.of(PredictorPool.KEPT_PROPERTY, "0"),
+        () -> {
+          assertThatThrownBy(() -> PredictorPool.forModel("test-" + System.nanoTime()))
+              .hasMessage(
+                  "-Ddigitclassifier.models.kept must be a whole number of models, 1 or more, got '0'");
+        });
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestDigits;
 import io.digitclassifier.TestModels;
 import io.digitclassifier.TestParquet;
+import io.digitclassifier.TestProperties;
 import io.digitclassifier.data.BadInputException;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.image.DigitPhotos;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +49,8 @@ class ScoringJobTest extends SparkTestBase {
       OutputFormat format,
       Path kaggle,
       BadRecordPolicy policy,
-      boolean probabilities) {
+      boolean probabilities,
+      String... more) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -69,6 +72,7 @@ class ScoringJobTest extends SparkTestBase {
                 "24"));
     if (probabilities) args.add("--probabilities");
     if (kaggle != null) args.addAll(List.of("--kaggle-submission", kaggle.toString()));
+    args.addAll(List.of(more));
     return ScoringConfig.parse(args.toArray(String[]::new));
   }
 
@@ -459,36 +463,37 @@ class ScoringJobTest extends SparkTestBase {
   @Test
   void aRunHoldsItsModelOnlyWhileItRuns() throws Exception {
     Path csv = TestDigits.writeCsv(dir.resolve("held.csv"), digits.subList(0, 50), true);
-    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
-    try {
-      ScoringSummary onnx =
-          ScoringJob.run(
-              config(csv.toString(), "held-onnx", OutputFormat.PARQUET, null, BadRecordPolicy.FAIL),
-              spark);
-      assertThat(onnx.scored()).isEqualTo(50);
-      int open = Predictor.sharedSessions();
-      assertThat(open).isPositive();
-      // the same model on DL4J: another pool, which takes the one place
-      ScoringSummary dl4j =
-          ScoringJob.run(
-              ScoringConfig.parse(
-                  "--input",
-                  csv.toString(),
-                  "--input-format",
-                  "csv",
-                  "--model",
-                  model.toString(),
-                  "--output",
-                  dir.resolve("held-dl4j").toString(),
-                  "--engine",
-                  "dl4j"),
-              spark);
-      assertThat(dl4j.scored()).isEqualTo(50);
-      assertThat(Predictor.sharedSessions()).isEqualTo(open - 1);
-    } finally {
-      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
-      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
-    }
+    TestProperties.with(
+        Map.of(PredictorPool.KEPT_PROPERTY, "1"),
+        () -> {
+          ScoringSummary onnx =
+              ScoringJob.run(
+                  config(
+                      csv.toString(),
+                      "held-onnx",
+                      OutputFormat.PARQUET,
+                      null,
+                      BadRecordPolicy.FAIL),
+                  spark);
+          assertThat(onnx.scored()).isEqualTo(50);
+          int open = Predictor.sharedSessions();
+          assertThat(open).isPositive();
+          // the same model on DL4J: another pool, which takes the one place
+          ScoringSummary dl4j =
+              ScoringJob.run(
+                  config(
+                      csv.toString(),
+                      "held-dl4j",
+                      OutputFormat.PARQUET,
+                      null,
+                      BadRecordPolicy.FAIL,
+                      true,
+                      "--engine",
+                      "dl4j"),
+                  spark);
+          assertThat(dl4j.scored()).isEqualTo(50);
+          assertThat(Predictor.sharedSessions()).isEqualTo(open - 1);
+        });
   }
 
   @Test

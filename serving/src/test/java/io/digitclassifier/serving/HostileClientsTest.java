@@ -390,7 +390,9 @@ class HostileClientsTest {
   /**
    * Bodies that trickle in under --min-body-rate (16 KB/s by default; here 5 KB/s, within the size
    * limit) are answered 408 soon after the one-second grace, and the answer reaches clients that
-   * are still sending: the connection is closed only after the short discard, not under the answer.
+   * are still sending. The connection closes at once, without the 413's and 403's short discard: a
+   * trickling client has too little in flight for the close to reset the connection under the
+   * answer.
    */
   @Test
   void aBodySlowerThanTheMinimumRateIsAnswered408WhileItIsStillBeingSent() throws Exception {

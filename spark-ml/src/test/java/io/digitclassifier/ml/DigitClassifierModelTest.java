@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitclassifier.SparkTestBase;
 import io.digitclassifier.TestModels;
+import io.digitclassifier.TestProperties;
 import io.digitclassifier.data.DigitRecord;
 import io.digitclassifier.data.Digits;
 import io.digitclassifier.image.ImagePreprocessor;
@@ -349,26 +350,24 @@ class DigitClassifierModelTest extends SparkTestBase {
    * with another releases it, and it is loaded again when next used, with the same results.
    */
   @Test
-  void anExecutorReleasesTheModelsItNoLongerKeeps() {
-    String was = System.setProperty(PredictorPool.KEPT_PROPERTY, "1");
-    try {
-      DigitClassifierModel onnx = model();
-      // the same network on the other engine: another pool, since the engine is part of its key
-      DigitClassifierModel dl4j = model().setEngine("dl4j");
-      Dataset<Row> df = frame(digits.subList(0, 100)).repartition(4);
-      dl4j.transform(df).collectAsList(); // releases what earlier tests left in this JVM
-      List<Row> first = onnx.transform(df).orderBy("id").collectAsList();
-      long loaded = onnx.modelLoads();
-      assertThat(loaded).isBetween(1L, 2L);
-      assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
-      assertThat(onnx.modelLoads()).isEqualTo(loaded);
-      dl4j.transform(df).collectAsList();
-      assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
-      assertThat(onnx.modelLoads()).isGreaterThan(loaded);
-    } finally {
-      if (was == null) System.clearProperty(PredictorPool.KEPT_PROPERTY);
-      else System.setProperty(PredictorPool.KEPT_PROPERTY, was);
-    }
+  void anExecutorReleasesTheModelsItNoLongerKeeps() throws Exception {
+    TestProperties.with(
+        Map.of(PredictorPool.KEPT_PROPERTY, "1"),
+        () -> {
+          DigitClassifierModel onnx = model();
+          // the same network on the other engine: another pool, since the engine is part of its key
+          DigitClassifierModel dl4j = model().setEngine("dl4j");
+          Dataset<Row> df = frame(digits.subList(0, 100)).repartition(4);
+          dl4j.transform(df).collectAsList(); // releases what earlier tests left in this JVM
+          List<Row> first = onnx.transform(df).orderBy("id").collectAsList();
+          long loaded = onnx.modelLoads();
+          assertThat(loaded).isBetween(1L, 2L);
+          assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
+          assertThat(onnx.modelLoads()).isEqualTo(loaded);
+          dl4j.transform(df).collectAsList();
+          assertThat(onnx.transform(df).orderBy("id").collectAsList()).isEqualTo(first);
+          assertThat(onnx.modelLoads()).isGreaterThan(loaded);
+        });
   }
 
   @Test
